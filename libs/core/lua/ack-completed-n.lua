@@ -1,0 +1,17 @@
+--[[
+  Acknowledges entries and marks their idempotency keys completed for the group in one
+  step, so a crash can never leave an entry acked but unmarked (processed twice later)
+  or marked but unacked.
+
+  KEYS[1]    stream key                    rs:{s}
+  KEYS[2..n] completion marks              rs:{s}:done:<group>:<key>, one per entry
+  ARGV[1]    group
+  ARGV[2]    TTL of the marks, ms
+  ARGV[3..]  entry ids, in the order of KEYS[2..n]
+
+  Returns the number of entries acknowledged.
+]]
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', ARGV[2])
+end
+return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3))

@@ -1,0 +1,24 @@
+--[[
+  Schedules a delayed message: stores its fields and indexes it by due time. With an
+  idempotency key, a repeat within the TTL schedules nothing.
+
+  KEYS[1] delayed zset                     rs:{s}:delayed         (score = due time, ms)
+  KEYS[2] delayed payload hash             rs:{s}:delayed:payloads (member -> cjson array of fields)
+  KEYS[3] idempotency key, or ""           rs:{s}:idem:<key>
+  ARGV[1] due time, ms since epoch
+  ARGV[2] member (the message id)
+  ARGV[3] cjson-encoded array of field, value, ...
+  ARGV[4] idempotency TTL, ms (used when KEYS[3] is not "")
+
+  Returns { member-or-first-id, added }.
+]]
+if KEYS[3] ~= '' then
+  local existing = redis.call('GET', KEYS[3])
+  if existing then
+    return { existing, 0 }
+  end
+  redis.call('SET', KEYS[3], 'delayed:' .. ARGV[2], 'PX', ARGV[4])
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+return { 'delayed:' .. ARGV[2], 1 }

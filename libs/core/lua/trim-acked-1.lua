@@ -1,0 +1,52 @@
+--[[
+  Safe retention: trims the stream below the oldest entry that any group still needs —
+  its oldest pending entry, or the first entry after its last-delivered id — so no
+  group loses an unacked or unread entry and XINFO GROUPS `lag` stays a number.
+  Approximate (MINID ~) so Redis only drops whole macro nodes, which is cheap.
+
+  KEYS[1] stream key
+  ARGV[1] "~" for approximate trimming or "=" for exact
+
+  Returns { trimmedCount, minId } — minId is "" when the stream has no groups
+  (nothing is trimmed then: entries wait for their first group).
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return { 0, '' }
+end
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+if #groups == 0 then
+  return { 0, '' }
+end
+
+local function parse(id)
+  local dash = string.find(id, '-', 1, true)
+  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+end
+local function less(a, b)
+  local ams, aseq = parse(a)
+  local bms, bseq = parse(b)
+  return ams < bms or (ams == bms and aseq < bseq)
+end
+local function successor(id)
+  local ms, seq = parse(id)
+  return ms .. '-' .. (seq + 1)
+end
+
+local min
+for _, group in ipairs(groups) do
+  local name, lastDelivered
+  for i = 1, #group, 2 do
+    if group[i] == 'name' then name = group[i + 1] end
+    if group[i] == 'last-delivered-id' then lastDelivered = group[i + 1] end
+  end
+  local needed = successor(lastDelivered)
+  local summary = redis.call('XPENDING', KEYS[1], name)
+  if summary[1] > 0 and less(summary[2], needed) then
+    needed = summary[2]
+  end
+  if min == nil or less(needed, min) then
+    min = needed
+  end
+end
+local trimmed = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1], min)
+return { trimmed, min }

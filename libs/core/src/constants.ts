@@ -1,0 +1,27 @@
+/** Every default of redstream, in one place. Option docs: README "Options". */
+export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+export const DEFAULTS = {
+  prefix: 'rs',
+  startFrom: '0' as '0' | '$',
+  concurrency: 64,
+  blockMs: 2_000,
+  /** Upper bound for COUNT of one XREADGROUP; reads also never exceed the free handler slots. */
+  readCount: 500,
+  maxDeliveries: 5,
+  backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true },
+  claim: { minIdleMs: 15_000, intervalMs: 5_000, count: 100 },
+  dedupe: { ttlMs: 86_400_000 },
+  retention: { strategy: 'acked' as const, intervalMs: 10_000 },
+  deadLetter: { maxLen: 100_000 },
+  delayed: { intervalMs: 250, batchSize: 500 },
+  ack: { batchSize: 512, flushMs: 2 },
+  idleConsumers: { removeAfterMs: 3_600_000, intervalMs: 60_000 },
+  shutdownTimeoutMs: 25_000,
+  reconnect: { minDelayMs: 50, maxDelayMs: 5_000 },
+  connectTimeoutMs: 5_000,
+  request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
+} as const;
+
+/** Headers redstream itself reads. */
+export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';
+export const HEADER_TRACEPARENT = 'traceparent';

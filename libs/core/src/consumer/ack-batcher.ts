@@ -1,0 +1,120 @@
+/**
+ * Batches acknowledgements: one XACK with many ids per stream, flushed when a batch is
+ * full or `flushMs` after the first id queued, on the command connection (never the
+ * blocking reader's) and without making anyone wait for it. Entries with an idempotency
+ * key are acked together with their completion mark in one Lua step. A flush that fails
+ * (connection lost) is queued again, so a finished entry is not left pending.
+ */
+import type { RedisConnection } from '../redis/connection.js';
+import { isErrorReply } from '../redis/connection.js';
+import { Scripts } from '../redis/scripts.js';
+
+interface PendingAcks {
+  ids: string[];
+  /** Completion mark keys and their entry ids (consumer-side dedupe). */
+  markKeys: string[];
+  markIds: string[];
+}
+
+export class AckBatcher {
+  private queued = new Map<string, PendingAcks>();
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly group: string,
+    private readonly options: { batchSize: number; flushMs: number; completedTtlMs: number },
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  ack(streamKey: string, entryId: string): void {
+    this.bucket(streamKey).ids.push(entryId);
+    this.queuedOne();
+  }
+
+  /** Acks the entry and marks its idempotency key completed for the group. */
+  ackCompleted(streamKey: string, entryId: string, markKey: string): void {
+    const bucket = this.bucket(streamKey);
+    bucket.markKeys.push(markKey);
+    bucket.markIds.push(entryId);
+    this.queuedOne();
+  }
+
+  get queuedCount(): number {
+    return this.size;
+  }
+
+  /** Sends everything queued and waits for all flushes to settle. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.size > 0 && !this.closed) this.flush();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.size === 0) return;
+    const batches = this.queued;
+    this.queued = new Map();
+    this.size = 0;
+    for (const [streamKey, acks] of batches) {
+      const sent = this.send(streamKey, acks).then(
+        () => undefined,
+        (error: Error) => this.failed(streamKey, acks, error),
+      );
+      this.inFlight.add(sent);
+      void sent.finally(() => this.inFlight.delete(sent));
+    }
+  }
+
+  private async send(streamKey: string, acks: PendingAcks): Promise<void> {
+    const sends: Promise<unknown>[] = [];
+    if (acks.ids.length > 0) sends.push(this.connection.send(['XACK', streamKey, this.group, ...acks.ids]));
+    if (acks.markKeys.length > 0) {
+      sends.push(
+        Scripts.ackCompleted.run(this.connection, [streamKey, ...acks.markKeys], [this.group, this.options.completedTtlMs, ...acks.markIds]),
+      );
+    }
+    await Promise.all(sends);
+  }
+
+  private failed(streamKey: string, acks: PendingAcks, error: Error): void {
+    // The group is gone (stream deleted, Redis restarted empty): nothing is pending any more.
+    if (isErrorReply(error, 'NOGROUP')) return;
+    this.onError(error);
+    if (this.closed) return;
+    const bucket = this.bucket(streamKey);
+    bucket.ids.push(...acks.ids);
+    bucket.markKeys.push(...acks.markKeys);
+    bucket.markIds.push(...acks.markIds);
+    this.size += acks.ids.length + acks.markKeys.length;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), 200);
+  }
+
+  private bucket(streamKey: string): PendingAcks {
+    let bucket = this.queued.get(streamKey);
+    if (bucket === undefined) {
+      bucket = { ids: [], markKeys: [], markIds: [] };
+      this.queued.set(streamKey, bucket);
+    }
+    return bucket;
+  }
+
+  private queuedOne(): void {
+    this.size += 1;
+    if (this.size >= this.options.batchSize) this.flush();
+    else if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.options.flushMs);
+  }
+}

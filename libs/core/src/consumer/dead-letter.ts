@@ -1,0 +1,56 @@
+/**
+ * Moves an entry to `rs:{stream}:dlq` with every original field plus the failure
+ * details, and acks it — one Lua step (dead-letter-2.lua).
+ */
+import type { RedisConnection } from '../redis/connection.js';
+import { Scripts } from '../redis/scripts.js';
+import type { DeadLetterReason } from './received-message.js';
+
+export interface DeadLetterInput {
+  streamKey: string;
+  deadLetterKey: string;
+  entryId: string;
+  fields: readonly string[];
+  deliveries: number;
+  reason: DeadLetterReason;
+  error: unknown;
+}
+
+const DLQ_FIELDS = new Set(['dlqOriginalId', 'dlqGroup', 'dlqConsumer', 'dlqDeliveries', 'dlqReason', 'dlqError', 'dlqStack', 'dlqFailedAt']);
+const MAX_STACK = 4_000;
+
+export class DeadLetterWriter {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly group: string,
+    private readonly consumer: string,
+    private readonly maxLen: number,
+  ) {}
+
+  /** Returns how many old dead letters the length cap dropped, and whether the entry was still ours to move. */
+  async write(input: DeadLetterInput): Promise<{ moved: boolean; dropped: number }> {
+    const error = input.error as Error | undefined;
+    const original: string[] = [];
+    // A replayed dead letter that fails again gets fresh details, not two sets.
+    for (let i = 0; i + 1 < input.fields.length; i += 2) {
+      if (!DLQ_FIELDS.has(input.fields[i])) original.push(input.fields[i], input.fields[i + 1]);
+    }
+    const fields = [
+      ...original,
+      'dlqOriginalId', input.entryId,
+      'dlqGroup', this.group,
+      'dlqConsumer', this.consumer,
+      'dlqDeliveries', String(input.deliveries),
+      'dlqReason', input.reason,
+      'dlqError', error?.message ?? String(input.error),
+      'dlqStack', (error?.stack ?? '').slice(0, MAX_STACK),
+      'dlqFailedAt', String(Date.now()),
+    ];
+    const [, dropped, acked] = await Scripts.deadLetter.run<[string | null, number, number]>(
+      this.connection,
+      [input.streamKey, input.deadLetterKey],
+      [this.group, input.entryId, this.maxLen, ...fields],
+    );
+    return { moved: acked === 1, dropped };
+  }
+}

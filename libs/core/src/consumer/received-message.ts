@@ -1,0 +1,46 @@
+import type { Headers } from '../envelope.js';
+
+/** One stream entry as a handler sees it. */
+export interface ReceivedMessage<T = unknown> {
+  /** Logical stream name (`orders.created`). */
+  readonly stream: string;
+  /** Redis stream key (`rs:{orders.created}`). */
+  readonly streamKey: string;
+  /** Stream entry id (`1700000000000-0`). */
+  readonly entryId: string;
+  /** Wire `id`: the idempotency key if the producer gave one, else a UUID. */
+  readonly messageId: string;
+  readonly data: T;
+  readonly headers: Headers;
+  /** Publish time, ms since epoch. */
+  readonly timestamp: number;
+  /** 1 on the first delivery; counts deliveries to any consumer of the group. */
+  readonly deliveryCount: number;
+  readonly idempotencyKey: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly correlationId: string | undefined;
+  /** The raw fields of the entry, as `[field, value, ...]`. */
+  readonly fields: readonly string[];
+}
+
+export type MessageHandler = (message: ReceivedMessage) => unknown;
+
+/** Wraps a handler (tracing, logging); must call `next()` and return its result. */
+export type HandlerMiddleware = (message: ReceivedMessage, next: () => Promise<unknown>) => Promise<unknown>;
+
+export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-duplicate';
+
+export type DeadLetterReason = 'handler-error' | 'max-deliveries' | 'unrecoverable' | 'decode-error' | 'timeout';
+
+/** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
+export interface ConsumerObserver {
+  handled?(stream: string, outcome: HandledOutcome, durationMs: number): void;
+  reclaimed?(stream: string, count: number): void;
+  /** Ids XAUTOCLAIM reported deleted from the stream, acked. */
+  deletedOnClaim?(stream: string, count: number): void;
+  trimmed?(stream: string, count: number): void;
+  deadLetterDropped?(stream: string, count: number): void;
+  /** Entries the opt-in hard cap (`retention.maxLen` / `maxAgeMs`) removed before every group read them. */
+  unreadDropped?(stream: string, count: number): void;
+  statusChanged?(status: string): void;
+}

@@ -1,0 +1,64 @@
+/**
+ * Trims streams periodically, one consumer at a time (a lock key with the interval as
+ * TTL). The default strategy never removes an entry some group still needs (trim-acked-1.lua);
+ * `maxLen` and `maxAgeMs` are opt-in hard caps whose drops of unread entries are counted.
+ */
+import type { StreamKeys } from '../keys.js';
+import type { Logger, ResolvedConsumerOptions } from '../options.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { Scripts } from '../redis/scripts.js';
+import type { BackgroundJob } from './periodic-task.js';
+import type { ConsumerObserver } from './received-message.js';
+
+type Retention = Exclude<ResolvedConsumerOptions['retention'], false>;
+
+export class RetentionTrimmer implements BackgroundJob {
+  readonly name = 'retention';
+  readonly intervalMs: number;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly streams: readonly StreamKeys[],
+    private readonly retention: Retention,
+    private readonly owner: string,
+    private readonly observer: ConsumerObserver,
+    private readonly logger: Logger,
+  ) {
+    this.intervalMs = retention.intervalMs;
+  }
+
+  async run(): Promise<void> {
+    for (const keys of this.streams) {
+      const locked = await this.connection.send(['SET', keys.retentionLock, this.owner, 'NX', 'PX', Math.max(1, this.intervalMs - 50)]);
+      if (locked !== 'OK') continue;
+      await this.trim(keys);
+    }
+  }
+
+  async trim(keys: StreamKeys): Promise<number> {
+    const [trimmed] = await Scripts.trimAcked.run<[number, string]>(this.connection, [keys.stream], [this.retention.strategy === 'acked' ? '~' : '=']);
+    if (this.retention.strategy !== 'acked') {
+      const dropped = await this.applyCap(keys);
+      if (dropped > 0) {
+        this.observer.unreadDropped?.(keys.name, dropped);
+        this.logger.warn(`retention cap on "${keys.name}" removed ${dropped} entries that a group had not read yet`);
+      }
+      if (trimmed + dropped > 0) this.observer.trimmed?.(keys.name, trimmed + dropped);
+      return trimmed + dropped;
+    }
+    if (trimmed > 0) this.observer.trimmed?.(keys.name, trimmed);
+    return trimmed;
+  }
+
+  /** The opt-in hard cap: exact trimming so that what it drops can be counted. */
+  private async applyCap(keys: StreamKeys): Promise<number> {
+    const retention = this.retention;
+    if (retention.strategy === 'maxLen') {
+      return this.connection.send<number>(['XTRIM', keys.stream, 'MAXLEN', '=', retention.maxLen]);
+    }
+    if (retention.strategy === 'maxAge') {
+      return this.connection.send<number>(['XTRIM', keys.stream, 'MINID', '=', `${Date.now() - retention.maxAgeMs}-0`]);
+    }
+    return 0;
+  }
+}

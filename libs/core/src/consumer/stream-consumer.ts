@@ -1,0 +1,684 @@
+/**
+ * The consumer-group runner. One blocking XREADGROUP loop over every subscribed stream
+ * on a dedicated connection; handlers run with bounded concurrency (reads never ask for
+ * more entries than free slots); successes are acked in batches on a second connection.
+ * The reliability units — retries, dead letters, reclaim, leases, dedupe, delayed
+ * messages, retention, idle-consumer removal — are separate classes composed here.
+ */
+import { EventEmitter } from 'node:events';
+import type { DecodedEnvelope } from '../envelope.js';
+import { decodeEnvelope } from '../envelope.js';
+import { HandlerTimeoutError, RedstreamError, UnrecoverableError } from '../errors/index.js';
+import type { StreamKeys } from '../keys.js';
+import { KeyBuilder } from '../keys.js';
+import type { ConsumerOptions, HandlerOptions, ResolvedConsumerOptions, ResolvedHandlerOptions } from '../options.js';
+import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
+import type { ConnectionStatus } from '../redis/connection.js';
+import { RedisConnection, isErrorReply, reconnectDelay } from '../redis/connection.js';
+import { Scripts } from '../redis/scripts.js';
+import { validateStreamName } from '../producer/stream-producer.js';
+import { AckBatcher } from './ack-batcher.js';
+import { backoffDelay } from './backoff.js';
+import { DeadLetterWriter } from './dead-letter.js';
+import { DelayedPromoter } from './delayed-promoter.js';
+import { GroupManager } from './group-manager.js';
+import { IdleConsumerReaper } from './idle-consumer-reaper.js';
+import type { HeldEntry } from './lease-keeper.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { PeriodicTask } from './periodic-task.js';
+import type {
+  ConsumerObserver,
+  DeadLetterReason,
+  HandlerMiddleware,
+  MessageHandler,
+  ReceivedMessage,
+} from './received-message.js';
+import { Reclaimer } from './reclaimer.js';
+import { RetentionTrimmer } from './retention.js';
+import { RetryScheduler } from './retry-scheduler.js';
+import { Slots } from './slots.js';
+
+interface Subscription {
+  readonly keys: StreamKeys;
+  readonly handler: MessageHandler;
+  readonly options: ResolvedHandlerOptions;
+  handle: MessageHandler;
+  running: number;
+  /** Entries read (holding a slot) waiting for this handler's own concurrency limit. */
+  readonly waiting: InFlight[];
+}
+
+class InFlight implements HeldEntry, ReceivedMessage {
+  lost = false;
+  startedAt = 0;
+  readonly heldSince = Date.now();
+
+  constructor(
+    readonly subscription: Subscription,
+    readonly entryId: string,
+    readonly fields: string[],
+    readonly deliveryCount: number,
+    private readonly envelope: DecodedEnvelope,
+  ) {}
+
+  get streamKey(): string {
+    return this.subscription.keys.stream;
+  }
+  get stream(): string {
+    return this.subscription.keys.name;
+  }
+  get data(): unknown {
+    return this.envelope.data;
+  }
+  get messageId(): string {
+    return this.envelope.messageId;
+  }
+  get headers(): Record<string, string> {
+    return this.envelope.headers ?? {};
+  }
+  get timestamp(): number {
+    return this.envelope.timestamp;
+  }
+  get idempotencyKey(): string | undefined {
+    return this.envelope.idempotencyKey;
+  }
+  get replyTo(): string | undefined {
+    return this.envelope.replyTo;
+  }
+  get correlationId(): string | undefined {
+    return this.envelope.correlationId;
+  }
+}
+
+interface WaitingRetry {
+  readonly streamKey: string;
+  readonly entryId: string;
+  readonly dueAt: number;
+  readonly subscription: Subscription;
+}
+
+type XReadReply = [string, [string, string[] | null][]][] | null;
+
+export class StreamConsumer extends EventEmitter {
+  readonly options: ResolvedConsumerOptions;
+  readonly keys: KeyBuilder;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly middlewares: HandlerMiddleware[] = [];
+  private readonly observers: ConsumerObserver[] = [];
+  private observer: ConsumerObserver = {};
+  /** Forwards to the observers added so far, for units created before all observers were. */
+  private readonly relay: ConsumerObserver = {
+    trimmed: (stream, count) => this.observer.trimmed?.(stream, count),
+    unreadDropped: (stream, count) => this.observer.unreadDropped?.(stream, count),
+  };
+  private timed = false;
+
+  private command!: RedisConnection;
+  private reader!: RedisConnection;
+  private readerId: string | undefined;
+  private slots: Slots;
+  private acks!: AckBatcher;
+  private deadLetters!: DeadLetterWriter;
+  private groups!: GroupManager;
+  private reclaimer: Reclaimer | undefined;
+  private leases: LeaseKeeper | undefined;
+  private readonly retries: RetryScheduler<WaitingRetry>;
+  private readonly held = new Set<InFlight>();
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly tasks: PeriodicTask[] = [];
+  private reclaimTimer: NodeJS.Timeout | undefined;
+  private reclaimDue = false;
+
+  private loop: Promise<void> | undefined;
+  private started = false;
+  private stopping = false;
+  private blocked = false;
+  private readArgs: string[] = [];
+  private currentStatus: ConnectionStatus = 'disconnected';
+  private errorStreak = 0;
+
+  constructor(input: ConsumerOptions) {
+    super();
+    this.options = resolveConsumerOptions(input);
+    this.keys = new KeyBuilder(this.options.prefix);
+    this.slots = new Slots(this.options.concurrency);
+    this.retries = new RetryScheduler<WaitingRetry>(() => this.wakeReader());
+  }
+
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  get consumerName(): string {
+    return this.options.consumer;
+  }
+
+  /** Entries read and not yet finished (running or waiting for a handler slot). */
+  get inFlight(): number {
+    return this.slots.inUse;
+  }
+
+  get streams(): string[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  subscribe(stream: string, handler: MessageHandler, options?: HandlerOptions): this {
+    validateStreamName(stream);
+    if (this.started) throw new RedstreamError('ERR_STARTED', `Cannot subscribe to "${stream}" after the consumer started.`);
+    if (this.subscriptions.has(stream)) throw new RedstreamError('ERR_DUPLICATE_HANDLER', `Stream "${stream}" already has a handler.`);
+    this.subscriptions.set(stream, {
+      keys: this.keys.forStream(stream),
+      handler,
+      handle: handler,
+      options: resolveHandlerOptions(this.options, stream, options),
+      running: 0,
+      waiting: [],
+    });
+    return this;
+  }
+
+  /** Adds a wrapper around every handler (tracing, logging). Before start(). */
+  use(middleware: HandlerMiddleware): this {
+    this.middlewares.push(middleware);
+    return this;
+  }
+
+  addObserver(observer: ConsumerObserver): this {
+    this.observers.push(observer);
+    this.observer = combineObservers(this.observers);
+    this.timed = this.observers.some((o) => o.handled !== undefined);
+    return this;
+  }
+
+  /** The command connection (acks, scripts, admin reads), for sharing with a producer. */
+  get connection(): RedisConnection {
+    return this.command;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.subscriptions.size === 0) throw new RedstreamError('ERR_NO_HANDLERS', 'Subscribe at least one stream before start().');
+    this.started = true;
+    const o = this.options;
+    const connection = { url: o.url, client: o.client, connectTimeoutMs: o.connectTimeoutMs };
+    this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
+    try {
+      this.reader = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}-reader`);
+    } catch (error) {
+      await this.command.disconnect();
+      throw error;
+    }
+    this.watchConnection(this.command);
+    this.watchConnection(this.reader);
+    this.reader.on('status', (status: ConnectionStatus) => {
+      if (status !== 'connected') this.readerId = undefined;
+      this.setStatus(status);
+    });
+    this.setStatus('connected');
+
+    for (const subscription of this.subscriptions.values()) {
+      subscription.handle = this.compose(subscription.handler);
+    }
+    const keys = [...this.subscriptions.values()].map((s) => s.keys);
+    const streamKeys = keys.map((k) => k.stream);
+    this.readArgs = ['STREAMS', ...streamKeys, ...streamKeys.map(() => '>')];
+    this.acks = new AckBatcher(
+      this.command,
+      o.group,
+      { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 },
+      (error) => this.reportError('ack', error),
+    );
+    this.deadLetters = new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen);
+    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
+    await this.groups.ensure(streamKeys);
+    await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
+
+    if (o.claim) {
+      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim.minIdleMs);
+      this.leases = new LeaseKeeper(this.command, o.group, o.consumer, o.claim.minIdleMs, () => this.held, (error) =>
+        this.reportError('lease refresh', error),
+      );
+      this.leases.start();
+      this.reclaimDue = true;
+      this.reclaimTimer = setInterval(() => {
+        this.reclaimDue = true;
+        this.wakeReader();
+      }, o.claim.intervalMs);
+      this.reclaimTimer.unref();
+    }
+    const onTaskError = (job: string, error: Error) => this.reportError(job, error);
+    if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, keys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
+    if (o.retention) {
+      this.tasks.push(
+        new PeriodicTask(new RetentionTrimmer(this.command, keys, o.retention, o.consumer, this.relay, o.logger), onTaskError),
+      );
+    }
+    if (o.idleConsumers) {
+      this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, keys, o.group, o.consumer, o.idleConsumers), onTaskError));
+    }
+    for (const task of this.tasks) task.start(true);
+
+    this.loop = this.run();
+  }
+
+  /**
+   * Graceful shutdown (DESIGN.md, delivery semantics 7): stop reading, wait for handlers
+   * up to `shutdownTimeoutMs`, ack what finished, leave the rest pending for others to
+   * reclaim, leave the group when nothing is pending, close connections.
+   */
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return this.stopped;
+    this.stopping = true;
+    this.stopped = this.shutdown();
+    return this.stopped;
+  }
+  private stopped: Promise<void> = Promise.resolve();
+
+  private async shutdown(): Promise<void> {
+    const o = this.options;
+    clearInterval(this.reclaimTimer);
+    this.retries.clear();
+    this.slots.interrupt();
+    this.wakeReader();
+    const deadline = Date.now() + o.shutdownTimeoutMs;
+    await Promise.all(this.tasks.map((task) => task.stop()));
+    await withTimeout(this.loop ?? Promise.resolve(), remaining(deadline));
+    const idle = await withTimeout(this.slots.whenIdle().then(() => true), remaining(deadline), false);
+    if (!idle) o.logger.warn(`shutdown timeout (${o.shutdownTimeoutMs} ms): ${this.slots.inUse} entries left pending for other consumers to reclaim`);
+    await withTimeout(Promise.allSettled([...this.background]), Math.max(1_000, remaining(deadline)));
+    await withTimeout(this.acks.drain(), Math.max(2_000, remaining(deadline)));
+    this.acks.close();
+    this.leases?.stop();
+    if (idle && this.retries.size === 0) await this.leaveGroup().catch((error) => this.reportError('leave group', error));
+    await this.reader.disconnect();
+    await this.command.close();
+    this.setStatus('disconnected');
+  }
+
+  /** Removes this consumer from the group on each stream where it owns no pending entry. */
+  private async leaveGroup(): Promise<void> {
+    await Promise.all(
+      [...this.subscriptions.values()].map((s) =>
+        Scripts.removeConsumerIfIdle.run(this.command, [s.keys.stream], [this.options.group, this.options.consumer, 0]),
+      ),
+    );
+  }
+
+  private compose(handler: MessageHandler): MessageHandler {
+    return this.middlewares.reduceRight<MessageHandler>(
+      (next, middleware) => (message) => middleware(message, async () => next(message)),
+      handler,
+    );
+  }
+
+  // ---------------------------------------------------------------- read loop
+
+  private async run(): Promise<void> {
+    let rereadOwn = true;
+    while (!this.stopping) {
+      try {
+        if (rereadOwn) {
+          await this.rereadOwnPending();
+          rereadOwn = false;
+        }
+        if (this.retries.hasDue) await this.serviceRetries();
+        if (this.reclaimDue) await this.serviceReclaim();
+        if (this.slots.available === 0) {
+          await this.slots.nextChange();
+          continue;
+        }
+        await this.readNew();
+        if (this.errorStreak > 0) {
+          this.options.logger.log(`consuming again after ${this.errorStreak} failed attempts`);
+          this.errorStreak = 0;
+        }
+      } catch (error) {
+        if (this.stopping) break;
+        if (isErrorReply(error, 'NOGROUP')) {
+          await this.groups.recover(this.streamKeys()).catch((e) => this.reportError('group re-create', e));
+          continue;
+        }
+        this.errorStreak += 1;
+        this.reportError('read', error as Error);
+        await this.pause(reconnectDelay(this.errorStreak));
+      }
+    }
+  }
+
+  private async readNew(): Promise<void> {
+    if (this.readerId === undefined) this.readerId = String(await this.reader.send(['CLIENT', 'ID']));
+    const count = this.slots.take(Math.min(this.options.readCount, this.slots.available));
+    let received = 0;
+    try {
+      this.blocked = true;
+      if (this.stopping || this.retries.hasDue || this.reclaimDue) return;
+      const reply = await this.reader.send<XReadReply>([
+        'XREADGROUP', 'GROUP', this.options.group, this.options.consumer,
+        'COUNT', String(count), 'BLOCK', String(this.options.blockMs), ...this.readArgs,
+      ]);
+      this.blocked = false;
+      if (reply === null) return;
+      for (const [streamKey, entries] of reply) {
+        const subscription = this.subscriptionByKey(streamKey);
+        for (const [entryId, fields] of entries) {
+          received += 1;
+          this.accept(subscription, entryId, fields, 1);
+        }
+      }
+    } finally {
+      this.blocked = false;
+      this.slots.release(count - received);
+    }
+  }
+
+  /** Interrupts a blocking read so the loop can serve retries, reclaims or shutdown now. */
+  private wakeReader(): void {
+    if (!this.blocked || this.readerId === undefined || !this.command?.isReady) return;
+    this.command.send(['CLIENT', 'UNBLOCK', this.readerId]).catch(() => undefined);
+  }
+
+  /**
+   * On start, entries this consumer name still owns from a previous life (a restart in
+   * the same pod keeps the name) are taken back before anything new is read.
+   */
+  private async rereadOwnPending(): Promise<void> {
+    for (const subscription of this.subscriptions.values()) {
+      let after = '-';
+      for (;;) {
+        const count = this.slots.take(this.options.readCount);
+        if (count === 0) {
+          await this.slots.nextChange();
+          if (this.stopping) return;
+          continue;
+        }
+        const rows = await this.command.send<[string, string, number, number][]>([
+          'XPENDING', subscription.keys.stream, this.options.group, 'IDLE', '0', after, '+', String(count), this.options.consumer,
+        ]);
+        if (rows.length === 0) {
+          this.slots.release(count);
+          break;
+        }
+        after = `(${rows[rows.length - 1][0]}`;
+        const claimed = await this.command.send<[string, string[] | null][]>([
+          'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, '0', ...rows.map((row) => row[0]),
+        ]);
+        const counts = new Map(rows.map((row) => [row[0], row[3]]));
+        this.slots.release(count - claimed.length);
+        for (const [entryId, fields] of claimed) this.accept(subscription, entryId, fields, (counts.get(entryId) ?? 0) + 1);
+        if (rows.length < count) break;
+      }
+    }
+  }
+
+  private async serviceRetries(): Promise<void> {
+    const due = this.retries.takeDue(this.slots.available);
+    if (due.length === 0) return;
+    this.slots.take(due.length);
+    await Promise.all(
+      due.map(async (retry) => {
+        let accepted = false;
+        try {
+          const reply = await Scripts.claimOwn.run<[number, string[] | null] | null>(
+            this.command,
+            [retry.streamKey],
+            [this.options.group, this.options.consumer, retry.entryId],
+          );
+          if (reply === null) return;
+          const [deliveries, fields] = reply;
+          accepted = true;
+          this.accept(retry.subscription, retry.entryId, fields, deliveries);
+        } catch (error) {
+          // Still pending on this consumer: the reclaimer will deliver it again.
+          this.reportError('retry', error as Error);
+        } finally {
+          if (!accepted) this.slots.release();
+        }
+      }),
+    );
+  }
+
+  private async serviceReclaim(): Promise<void> {
+    this.reclaimDue = false;
+    const reclaimer = this.reclaimer;
+    const claim = this.options.claim;
+    if (!reclaimer || !claim) return;
+    for (const subscription of this.subscriptions.values()) {
+      const stream = subscription.keys.stream;
+      do {
+        const count = this.slots.take(claim.count);
+        if (count === 0) return;
+        let accepted = 0;
+        try {
+          const { entries, deletedIds } = await reclaimer.claim(stream, count);
+          if (deletedIds.length > 0) {
+            this.observer.deletedOnClaim?.(subscription.keys.name, deletedIds.length);
+            this.options.logger.warn(`acked ${deletedIds.length} pending entries of "${subscription.keys.name}" that were deleted from the stream`);
+          }
+          if (entries.length > 0) this.observer.reclaimed?.(subscription.keys.name, entries.length);
+          for (const entry of entries) {
+            this.retries.remove(stream, entry.entryId);
+            accepted += 1;
+            this.accept(subscription, entry.entryId, entry.fields, entry.deliveryCount);
+          }
+        } finally {
+          this.slots.release(count - accepted);
+        }
+      } while (!reclaimer.passComplete(stream) && !this.stopping);
+    }
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /** Takes one entry that already holds a slot: decode, dedupe check, then the handler. */
+  private accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void {
+    if (fields === null) {
+      // Deleted from the stream while pending (XDEL, MAXLEN trim): nothing to handle.
+      this.acks.ack(subscription.keys.stream, entryId);
+      this.slots.release();
+      return;
+    }
+    let envelope: DecodedEnvelope;
+    try {
+      envelope = decodeEnvelope(entryId, fields, this.options.serializer);
+    } catch (error) {
+      this.slots.release();
+      this.deadLetter(subscription, entryId, fields, deliveryCount, 'decode-error', error);
+      return;
+    }
+    const entry = new InFlight(subscription, entryId, fields, deliveryCount, envelope);
+    this.held.add(entry);
+    const dedupe = this.options.dedupe;
+    if (dedupe && envelope.idempotencyKey !== undefined) {
+      const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
+      this.command.send<number>(['EXISTS', mark]).then(
+        (exists) => (exists === 1 ? this.skipDuplicate(entry) : this.schedule(entry)),
+        () => this.schedule(entry),
+      );
+      return;
+    }
+    this.schedule(entry);
+  }
+
+  private schedule(entry: InFlight): void {
+    const subscription = entry.subscription;
+    if (subscription.running >= subscription.options.concurrency) {
+      subscription.waiting.push(entry);
+      return;
+    }
+    this.execute(entry);
+  }
+
+  private execute(entry: InFlight): void {
+    const subscription = entry.subscription;
+    subscription.running += 1;
+    if (this.timed) entry.startedAt = performance.now();
+    let result: unknown;
+    try {
+      result = subscription.handle(entry);
+    } catch (error) {
+      this.failed(entry, error);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      const timeoutMs = subscription.options.timeoutMs;
+      const settled = timeoutMs === undefined ? (result as Promise<unknown>) : withHandlerTimeout(result as Promise<unknown>, entry, timeoutMs);
+      settled.then(
+        () => this.succeeded(entry),
+        (error: unknown) => this.failed(entry, error),
+      );
+    } else {
+      this.succeeded(entry);
+    }
+  }
+
+  private finish(entry: InFlight): void {
+    const subscription = entry.subscription;
+    subscription.running -= 1;
+    this.held.delete(entry);
+    this.slots.release();
+    if (subscription.waiting.length > 0 && subscription.running < subscription.options.concurrency) {
+      this.execute(subscription.waiting.shift()!);
+    }
+  }
+
+  private succeeded(entry: InFlight): void {
+    this.finish(entry);
+    const key = entry.idempotencyKey;
+    if (this.options.dedupe && key !== undefined) {
+      this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys.completed(this.options.group, key));
+    } else {
+      this.acks.ack(entry.streamKey, entry.entryId);
+    }
+    if (this.timed) this.observer.handled!(entry.stream, 'success', performance.now() - entry.startedAt);
+  }
+
+  private skipDuplicate(entry: InFlight): void {
+    this.held.delete(entry);
+    this.slots.release();
+    this.acks.ack(entry.streamKey, entry.entryId);
+    this.observer.handled?.(entry.stream, 'skipped-duplicate', 0);
+  }
+
+  private failed(entry: InFlight, error: unknown): void {
+    this.finish(entry);
+    const subscription = entry.subscription;
+    const durationMs = this.timed ? performance.now() - entry.startedAt : 0;
+    const unrecoverable = error instanceof UnrecoverableError || this.isUnrecoverable(error);
+    if (unrecoverable || entry.deliveryCount >= subscription.options.maxDeliveries) {
+      const reason: DeadLetterReason = unrecoverable ? 'unrecoverable' : error instanceof HandlerTimeoutError ? 'timeout' : 'max-deliveries';
+      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error);
+      this.observer.handled?.(entry.stream, 'dead-lettered', durationMs);
+      return;
+    }
+    this.observer.handled?.(entry.stream, 'retried', durationMs);
+    if (this.stopping) return; // left pending: another consumer reclaims it
+    const delay = backoffDelay(entry.deliveryCount, subscription.options.backoff);
+    this.retries.schedule({ streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription });
+  }
+
+  private isUnrecoverable(error: unknown): boolean {
+    try {
+      return this.options.isUnrecoverable(error);
+    } catch {
+      return false;
+    }
+  }
+
+  private deadLetter(
+    subscription: Subscription,
+    entryId: string,
+    fields: readonly string[],
+    deliveries: number,
+    reason: DeadLetterReason,
+    error: unknown,
+  ): void {
+    if (reason === 'decode-error') {
+      this.options.logger.warn(`dead-lettering undecodable entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
+      this.observer.handled?.(subscription.keys.name, 'dead-lettered', 0);
+    }
+    const write = this.deadLetters
+      .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
+      .then(({ dropped }) => {
+        if (dropped > 0) this.observer.deadLetterDropped?.(subscription.keys.name, dropped);
+      })
+      // Not written: the entry stays pending and is reclaimed and dead-lettered again later.
+      .catch((e: Error) => this.reportError('dead-letter', e));
+    this.background.add(write);
+    void write.finally(() => this.background.delete(write));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private subscriptionByKey(streamKey: string): Subscription {
+    const name = this.keys.parseStream(streamKey);
+    const subscription = name === undefined ? undefined : this.subscriptions.get(name);
+    if (!subscription) throw new RedstreamError('ERR_UNKNOWN_STREAM', `XREADGROUP returned entries of unexpected stream ${streamKey}`);
+    return subscription;
+  }
+
+  private streamKeys(): string[] {
+    return [...this.subscriptions.values()].map((s) => s.keys.stream);
+  }
+
+  private watchConnection(connection: RedisConnection): void {
+    connection.on('connection-error', (error: Error) => this.reportError(`connection ${connection.name}`, error));
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.currentStatus === status) return;
+    this.currentStatus = status;
+    this.observer.statusChanged?.(status);
+    this.emit('status', status);
+  }
+
+  private lastErrorLog = new Map<string, number>();
+
+  /** Logs errors at most once per 5 s per source, so an outage does not flood the log. */
+  private reportError(source: string, error: Error): void {
+    this.emit('consumer-error', error, source);
+    const now = Date.now();
+    if (now - (this.lastErrorLog.get(source) ?? 0) < 5_000) return;
+    this.lastErrorLog.set(source, now);
+    this.options.logger.error(`${source} failed: ${error?.message ?? error}`);
+  }
+
+  private pause(ms: number): Promise<void> {
+    return Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), this.slots.nextChange()]);
+  }
+}
+
+function withHandlerTimeout(result: Promise<unknown>, entry: InFlight, timeoutMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs)), timeoutMs);
+  });
+  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, fallback?: T): Promise<T | undefined> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T | undefined>((resolve) => {
+      timer = setTimeout(() => resolve(fallback), Math.max(0, ms));
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function remaining(deadline: number): number {
+  return Math.max(0, deadline - Date.now());
+}
+
+function combineObservers(observers: ConsumerObserver[]): ConsumerObserver {
+  const combined: ConsumerObserver = {};
+  const names = ['handled', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged'] as const;
+  for (const name of names) {
+    const listeners = observers.map((o) => o[name]?.bind(o)).filter((f): f is (...args: never[]) => void => f !== undefined);
+    if (listeners.length === 0) continue;
+    (combined as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      for (const listener of listeners) (listener as (...a: unknown[]) => void)(...args);
+    };
+  }
+  return combined;
+}
+

@@ -1,0 +1,141 @@
+/**
+ * The wire format: one stream entry = flat fields, readable from redis-cli and any language.
+ *   data     the payload (JSON unless a serializer says otherwise)   required
+ *   id       message id: the idempotency key if given, else a UUID   required
+ *   ts       publish time, ms since epoch                            required
+ *   headers  JSON object of string headers                           optional
+ *   replyTo, correlationId                                           request-response only
+ * Fields written by other programs are kept (and copied to dead letters) but ignored.
+ */
+import { randomUUID } from 'node:crypto';
+import { HEADER_IDEMPOTENCY_KEY } from './constants.js';
+import { DecodeError, SerializationError } from './errors/index.js';
+
+export type Headers = Record<string, string>;
+
+export interface Serializer {
+  serialize(value: unknown): string;
+  deserialize(raw: string): unknown;
+}
+
+export const jsonSerializer: Serializer = {
+  serialize(value) {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`a value of type ${typeof value} has no JSON form`);
+    return text;
+  },
+  deserialize: (raw) => JSON.parse(raw),
+};
+
+export interface OutgoingMessage {
+  data: unknown;
+  /** Becomes the message id and switches on producer- and consumer-side dedupe. */
+  idempotencyKey?: string;
+  headers?: Headers;
+  replyTo?: string;
+  correlationId?: string;
+}
+
+export interface DecodedEnvelope {
+  data: unknown;
+  messageId: string;
+  timestamp: number;
+  headers: Headers | undefined;
+  /** The producer's idempotency key, when one was given. */
+  idempotencyKey: string | undefined;
+  replyTo: string | undefined;
+  correlationId: string | undefined;
+}
+
+/** Encodes a message to `[field, value, ...]` for XADD. Throws SerializationError. */
+export function encodeEnvelope(stream: string, message: OutgoingMessage, serializer: Serializer = jsonSerializer, now = Date.now()): string[] {
+  let data: string;
+  try {
+    data = serializer.serialize(message.data);
+  } catch (error) {
+    throw new SerializationError(stream, error);
+  }
+  const key = message.idempotencyKey;
+  const fields = ['data', data, 'id', key ?? randomUUID(), 'ts', String(now)];
+  let headers = message.headers;
+  if (key !== undefined) headers = { ...headers, [HEADER_IDEMPOTENCY_KEY]: key };
+  if (headers && Object.keys(headers).length > 0) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') {
+        throw new SerializationError(stream, new TypeError(`header "${name}" must be a string, got ${typeof value}`));
+      }
+    }
+    fields.push('headers', JSON.stringify(headers));
+  }
+  if (message.replyTo !== undefined) fields.push('replyTo', message.replyTo);
+  if (message.correlationId !== undefined) fields.push('correlationId', message.correlationId);
+  return fields;
+}
+
+/** Decodes the flat `[field, value, ...]` array XREADGROUP returns. Throws DecodeError. */
+export function decodeEnvelope(entryId: string, fields: readonly string[], serializer: Serializer = jsonSerializer): DecodedEnvelope {
+  let rawData: string | undefined;
+  let messageId: string | undefined;
+  let ts: string | undefined;
+  let rawHeaders: string | undefined;
+  let replyTo: string | undefined;
+  let correlationId: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1];
+    switch (fields[i]) {
+      case 'data': rawData = value; break;
+      case 'id': messageId = value; break;
+      case 'ts': ts = value; break;
+      case 'headers': rawHeaders = value; break;
+      case 'replyTo': replyTo = value; break;
+      case 'correlationId': correlationId = value; break;
+    }
+  }
+  if (rawData === undefined) throw new DecodeError(entryId, 'it has no `data` field (was it written by another program?)');
+  let data: unknown;
+  try {
+    data = serializer.deserialize(rawData);
+  } catch (error) {
+    throw new DecodeError(entryId, `field \`data\` is not valid: ${(error as Error).message}`);
+  }
+  let headers: Headers | undefined;
+  if (rawHeaders !== undefined) headers = parseHeaders(entryId, rawHeaders);
+  const timestamp = ts === undefined ? entryTimestamp(entryId) : Number(ts);
+  return {
+    data,
+    messageId: messageId ?? entryId,
+    timestamp: Number.isFinite(timestamp) ? timestamp : entryTimestamp(entryId),
+    headers,
+    idempotencyKey: headers?.[HEADER_IDEMPOTENCY_KEY],
+    replyTo,
+    correlationId,
+  };
+}
+
+function parseHeaders(entryId: string, raw: string): Headers {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new DecodeError(entryId, `field \`headers\` is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new DecodeError(entryId, 'field `headers` must be a JSON object of strings');
+  }
+  for (const value of Object.values(parsed)) {
+    if (typeof value !== 'string') throw new DecodeError(entryId, 'field `headers` must be a JSON object of strings');
+  }
+  return parsed as Headers;
+}
+
+/** The millisecond part of a stream entry id. */
+export function entryTimestamp(entryId: string): number {
+  return Number(entryId.slice(0, entryId.indexOf('-')));
+}
+
+/** `[f1, v1, f2, v2]` → `{ f1: v1, f2: v2 }` (for dead letters, the CLI and replies). */
+export function fieldsToObject(fields: readonly string[]): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) object[fields[i]] = fields[i + 1];
+  return object;
+}

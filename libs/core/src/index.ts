@@ -1,0 +1,13 @@
+export * from './constants.js';
+export * from './errors/index.js';
+export * from './keys.js';
+export * from './envelope.js';
+export * from './options.js';
+export * from './redis/connection.js';
+export { LuaScript, Scripts } from './redis/scripts.js';
+export * from './producer/stream-producer.js';
+export * from './consumer/received-message.js';
+export * from './consumer/stream-consumer.js';
+export { backoffDelay } from './consumer/backoff.js';
+export { RetentionTrimmer } from './consumer/retention.js';
+export { Reclaimer } from './consumer/reclaimer.js';

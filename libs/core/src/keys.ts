@@ -1,0 +1,56 @@
+/**
+ * Every Redis key redstream touches is built here and nowhere else.
+ * All keys of one logical stream share the hash tag `{stream}` so that Lua scripts
+ * touching several of them stay inside one Redis Cluster slot.
+ */
+export const DEFAULT_PREFIX = 'rs';
+
+export interface StreamKeys {
+  readonly stream: string;
+  readonly name: string;
+  readonly deadLetter: string;
+  readonly delayed: string;
+  readonly delayedPayloads: string;
+  readonly retentionLock: string;
+  idempotency(key: string): string;
+  completed(group: string, key: string): string;
+}
+
+export class KeyBuilder {
+  constructor(readonly prefix: string = DEFAULT_PREFIX) {}
+
+  /** The set of logical stream names, for discovery by the CLI. */
+  get registry(): string {
+    return `${this.prefix}:streams`;
+  }
+
+  stream(name: string): string {
+    return `${this.prefix}:{${name}}`;
+  }
+
+  forStream(name: string): StreamKeys {
+    const base = this.stream(name);
+    return {
+      stream: base,
+      name,
+      deadLetter: `${base}:dlq`,
+      delayed: `${base}:delayed`,
+      delayedPayloads: `${base}:delayed:payloads`,
+      retentionLock: `${base}:retention-lock`,
+      idempotency: (key) => `${base}:idem:${key}`,
+      completed: (group, key) => `${base}:done:${group}:${key}`,
+    };
+  }
+
+  /** The reply stream of one request-response client (its own hash tag). */
+  replyStream(clientId: string): string {
+    return `${this.prefix}:{reply.${clientId}}`;
+  }
+
+  /** Inverse of `stream()`: the logical name inside a stream key, or undefined if not ours. */
+  parseStream(key: string): string | undefined {
+    const head = `${this.prefix}:{`;
+    if (!key.startsWith(head) || !key.endsWith('}')) return undefined;
+    return key.slice(head.length, -1);
+  }
+}

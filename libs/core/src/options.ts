@@ -1,0 +1,297 @@
+/**
+ * Options of the consumer (the transport server) and the producer (the client):
+ * `resolve*Options` applies the defaults of constants.ts and validates, throwing an
+ * InvalidOptionError that names the option, the value given and what is allowed.
+ */
+import { hostname } from 'node:os';
+import type { RedisClientOptions } from 'redis';
+import { DEFAULT_URL, DEFAULTS } from './constants.js';
+import type { Serializer } from './envelope.js';
+import { jsonSerializer } from './envelope.js';
+import { InvalidOptionError } from './errors/index.js';
+import {
+  rejectUnknownKeys,
+  requireBoolean,
+  requireInteger,
+  requireNonEmptyString,
+  requireObject,
+  requireOneOf,
+} from './validation.js';
+
+export interface BackoffOptions {
+  /** Delay before the first retry; doubles with each delivery. */
+  delayMs?: number;
+  maxDelayMs?: number;
+  /** Full jitter: a random delay between half and all of the computed one. */
+  jitter?: boolean;
+}
+
+export interface ClaimOptions {
+  /** Entries idle this long on another consumer are reclaimed. */
+  minIdleMs?: number;
+  intervalMs?: number;
+  count?: number;
+}
+
+export type RetentionOptions =
+  | false
+  | { strategy?: 'acked'; intervalMs?: number }
+  | { maxLen: number; intervalMs?: number }
+  | { maxAgeMs: number; intervalMs?: number };
+
+export interface Logger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, stack?: string): void;
+}
+
+export interface CommonOptions {
+  url?: string;
+  client?: RedisClientOptions;
+  prefix?: string;
+  serializer?: Serializer;
+  logger?: Logger;
+  connectTimeoutMs?: number;
+}
+
+export interface ConsumerOptions extends CommonOptions {
+  group: string;
+  consumer?: string;
+  startFrom?: '0' | '$';
+  concurrency?: number;
+  blockMs?: number;
+  readCount?: number;
+  maxDeliveries?: number;
+  backoff?: BackoffOptions;
+  claim?: ClaimOptions | false;
+  dedupe?: { ttlMs?: number } | false;
+  retention?: RetentionOptions;
+  deadLetter?: { maxLen?: number };
+  delayed?: { intervalMs?: number; batchSize?: number } | false;
+  idleConsumers?: { removeAfterMs?: number; intervalMs?: number } | false;
+  ack?: { batchSize?: number; flushMs?: number };
+  shutdownTimeoutMs?: number;
+  /** Errors for which retrying cannot help; besides UnrecoverableError. */
+  isUnrecoverable?: (error: unknown) => boolean;
+}
+
+export interface ResolvedConsumerOptions {
+  url: string;
+  client: RedisClientOptions | undefined;
+  prefix: string;
+  serializer: Serializer;
+  logger: Logger;
+  connectTimeoutMs: number;
+  group: string;
+  consumer: string;
+  startFrom: '0' | '$';
+  concurrency: number;
+  blockMs: number;
+  readCount: number;
+  maxDeliveries: number;
+  backoff: Required<BackoffOptions>;
+  claim: Required<ClaimOptions> | false;
+  dedupe: { ttlMs: number } | false;
+  retention:
+    | false
+    | { strategy: 'acked'; intervalMs: number }
+    | { strategy: 'maxLen'; maxLen: number; intervalMs: number }
+    | { strategy: 'maxAge'; maxAgeMs: number; intervalMs: number };
+  deadLetter: { maxLen: number };
+  delayed: { intervalMs: number; batchSize: number } | false;
+  idleConsumers: { removeAfterMs: number; intervalMs: number } | false;
+  ack: { batchSize: number; flushMs: number };
+  shutdownTimeoutMs: number;
+  isUnrecoverable: (error: unknown) => boolean;
+}
+
+export interface ProducerOptions extends CommonOptions {
+  dedupe?: { ttlMs?: number };
+  /** Default wait for a request-response reply. */
+  requestTimeoutMs?: number;
+}
+
+export interface ResolvedProducerOptions {
+  url: string;
+  client: RedisClientOptions | undefined;
+  prefix: string;
+  serializer: Serializer;
+  logger: Logger;
+  connectTimeoutMs: number;
+  dedupeTtlMs: number;
+  requestTimeoutMs: number;
+}
+
+/** Per-handler overrides, from `@EventPattern(pattern, extras)`. */
+export interface HandlerOptions {
+  maxDeliveries?: number;
+  backoff?: BackoffOptions;
+  concurrency?: number;
+  timeoutMs?: number;
+}
+
+const NAME = /^[^\s{}]+$/;
+const NAME_HINT = 'a non-empty string without spaces or braces';
+const MAX_MS = 2 ** 31 - 1;
+
+export const consoleLogger: Logger = {
+  log: (message) => console.log(`[redstream] ${message}`),
+  warn: (message) => console.warn(`[redstream] ${message}`),
+  error: (message, stack) => console.error(`[redstream] ${message}${stack ? `\n${stack}` : ''}`),
+};
+
+const CONSUMER_KEYS = [
+  'url', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'group', 'consumer', 'startFrom',
+  'concurrency', 'blockMs', 'readCount', 'maxDeliveries', 'backoff', 'claim', 'dedupe', 'retention', 'deadLetter',
+  'delayed', 'idleConsumers', 'ack', 'shutdownTimeoutMs', 'isUnrecoverable',
+] as const;
+
+export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumerOptions {
+  const options = requireObject('options', input) as ConsumerOptions & Record<string, unknown>;
+  rejectUnknownKeys('', options, CONSUMER_KEYS);
+  const common = resolveCommon(options);
+  const concurrency = requireInteger('concurrency', options.concurrency ?? DEFAULTS.concurrency, 1, 100_000);
+  const claim = resolveClaim(options.claim);
+  const resolved: ResolvedConsumerOptions = {
+    ...common,
+    group: requireNonEmptyString('group', options.group, NAME, NAME_HINT),
+    consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME, NAME_HINT),
+    startFrom: requireOneOf('startFrom', options.startFrom ?? DEFAULTS.startFrom, ['0', '$'] as const),
+    concurrency,
+    blockMs: requireInteger('blockMs', options.blockMs ?? DEFAULTS.blockMs, 1, MAX_MS),
+    readCount: requireInteger('readCount', options.readCount ?? Math.min(DEFAULTS.readCount, concurrency), 1, 100_000),
+    maxDeliveries: requireInteger('maxDeliveries', options.maxDeliveries ?? DEFAULTS.maxDeliveries, 1, 1_000_000),
+    backoff: resolveBackoff('backoff', options.backoff),
+    claim,
+    dedupe: resolveDedupe(options.dedupe),
+    retention: resolveRetention(options.retention),
+    deadLetter: {
+      maxLen: requireInteger('deadLetter.maxLen', optionalObject('deadLetter', options.deadLetter, ['maxLen']).maxLen ?? DEFAULTS.deadLetter.maxLen, 0),
+    },
+    delayed: resolveDelayed(options.delayed),
+    idleConsumers: resolveIdleConsumers(options.idleConsumers),
+    ack: resolveAck(options.ack),
+    shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_MS),
+    isUnrecoverable: options.isUnrecoverable ?? (() => false),
+  };
+  if (typeof resolved.isUnrecoverable !== 'function') {
+    throw new InvalidOptionError('isUnrecoverable', options.isUnrecoverable, 'a function (error) => boolean');
+  }
+  return resolved;
+}
+
+export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
+  const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
+  rejectUnknownKeys('', options, ['url', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'dedupe', 'requestTimeoutMs']);
+  const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
+  return {
+    ...resolveCommon(options),
+    dedupeTtlMs: requireInteger('dedupe.ttlMs', dedupe.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1),
+    requestTimeoutMs: requireInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULTS.request.timeoutMs, 1, MAX_MS),
+  };
+}
+
+/** Merges per-handler overrides over the consumer's options. */
+export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern: string, input: HandlerOptions = {}) {
+  const at = (name: string) => `handler "${pattern}" ${name}`;
+  const options = requireObject(at('extras'), input);
+  return {
+    maxDeliveries: requireInteger(at('maxDeliveries'), options.maxDeliveries ?? consumer.maxDeliveries, 1, 1_000_000),
+    backoff: options.backoff === undefined ? consumer.backoff : resolveBackoff(at('backoff'), options.backoff as BackoffOptions),
+    concurrency: requireInteger(at('concurrency'), options.concurrency ?? consumer.concurrency, 1, consumer.concurrency),
+    timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_MS),
+  };
+}
+export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
+
+function resolveCommon(options: CommonOptions) {
+  if (options.url !== undefined) {
+    requireNonEmptyString('url', options.url);
+    if (!/^rediss?:\/\//.test(options.url)) {
+      throw new InvalidOptionError('url', options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'), 'a URL starting with redis:// or rediss://');
+    }
+  }
+  if (options.client !== undefined) requireObject('client', options.client);
+  const serializer = options.serializer ?? jsonSerializer;
+  if (typeof serializer?.serialize !== 'function' || typeof serializer?.deserialize !== 'function') {
+    throw new InvalidOptionError('serializer', options.serializer, 'an object with serialize(value) and deserialize(raw) methods');
+  }
+  return {
+    url: options.url ?? options.client?.url ?? DEFAULT_URL,
+    client: options.client,
+    prefix: requireNonEmptyString('prefix', options.prefix ?? DEFAULTS.prefix, /^[^\s{}:]+$/, 'a non-empty string without spaces, braces or colons'),
+    serializer,
+    logger: options.logger ?? consoleLogger,
+    connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_MS),
+  };
+}
+
+function optionalObject<K extends string>(option: string, value: unknown, known: readonly K[]): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  const object = requireObject(option, value);
+  rejectUnknownKeys(option, object, known);
+  return object as Partial<Record<K, number>>;
+}
+
+function resolveBackoff(option: string, value: BackoffOptions | undefined): Required<BackoffOptions> {
+  const given = optionalObject(option, value, ['delayMs', 'maxDelayMs', 'jitter']) as BackoffOptions;
+  const delayMs = requireInteger(`${option}.delayMs`, given.delayMs ?? DEFAULTS.backoff.delayMs, 0, MAX_MS);
+  const maxDelayMs = requireInteger(`${option}.maxDelayMs`, given.maxDelayMs ?? Math.max(DEFAULTS.backoff.maxDelayMs, delayMs), delayMs, MAX_MS);
+  return { delayMs, maxDelayMs, jitter: requireBoolean(`${option}.jitter`, given.jitter ?? DEFAULTS.backoff.jitter) };
+}
+
+function resolveClaim(value: ClaimOptions | false | undefined): Required<ClaimOptions> | false {
+  if (value === false) return false;
+  const given = optionalObject('claim', value, ['minIdleMs', 'intervalMs', 'count']);
+  return {
+    minIdleMs: requireInteger('claim.minIdleMs', given.minIdleMs ?? DEFAULTS.claim.minIdleMs, 100, MAX_MS),
+    intervalMs: requireInteger('claim.intervalMs', given.intervalMs ?? DEFAULTS.claim.intervalMs, 1, MAX_MS),
+    count: requireInteger('claim.count', given.count ?? DEFAULTS.claim.count, 1, 10_000),
+  };
+}
+
+function resolveDedupe(value: { ttlMs?: number } | false | undefined): { ttlMs: number } | false {
+  if (value === false) return false;
+  const given = optionalObject('dedupe', value, ['ttlMs']);
+  return { ttlMs: requireInteger('dedupe.ttlMs', given.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1) };
+}
+
+function resolveRetention(value: RetentionOptions | undefined): ResolvedConsumerOptions['retention'] {
+  if (value === false) return false;
+  const given = optionalObject('retention', value, ['strategy', 'intervalMs', 'maxLen', 'maxAgeMs']) as Record<string, unknown>;
+  const intervalMs = requireInteger('retention.intervalMs', given.intervalMs ?? DEFAULTS.retention.intervalMs, 1, MAX_MS);
+  const chosen = ['maxLen', 'maxAgeMs'].filter((key) => given[key] !== undefined);
+  if (chosen.length > 1 || (chosen.length === 1 && given.strategy !== undefined)) {
+    throw new InvalidOptionError('retention', value, 'only one of { strategy: "acked" }, { maxLen } or { maxAgeMs }');
+  }
+  if (given.maxLen !== undefined) return { strategy: 'maxLen', maxLen: requireInteger('retention.maxLen', given.maxLen, 1), intervalMs };
+  if (given.maxAgeMs !== undefined) return { strategy: 'maxAge', maxAgeMs: requireInteger('retention.maxAgeMs', given.maxAgeMs, 1), intervalMs };
+  requireOneOf('retention.strategy', given.strategy ?? 'acked', ['acked'] as const);
+  return { strategy: 'acked', intervalMs };
+}
+
+function resolveDelayed(value: ConsumerOptions['delayed']): ResolvedConsumerOptions['delayed'] {
+  if (value === false) return false;
+  const given = optionalObject('delayed', value, ['intervalMs', 'batchSize']);
+  return {
+    intervalMs: requireInteger('delayed.intervalMs', given.intervalMs ?? DEFAULTS.delayed.intervalMs, 1, MAX_MS),
+    batchSize: requireInteger('delayed.batchSize', given.batchSize ?? DEFAULTS.delayed.batchSize, 1, 100_000),
+  };
+}
+
+function resolveIdleConsumers(value: ConsumerOptions['idleConsumers']): ResolvedConsumerOptions['idleConsumers'] {
+  if (value === false) return false;
+  const given = optionalObject('idleConsumers', value, ['removeAfterMs', 'intervalMs']);
+  return {
+    removeAfterMs: requireInteger('idleConsumers.removeAfterMs', given.removeAfterMs ?? DEFAULTS.idleConsumers.removeAfterMs, 1, MAX_MS),
+    intervalMs: requireInteger('idleConsumers.intervalMs', given.intervalMs ?? DEFAULTS.idleConsumers.intervalMs, 1, MAX_MS),
+  };
+}
+
+function resolveAck(value: ConsumerOptions['ack']): ResolvedConsumerOptions['ack'] {
+  const given = optionalObject('ack', value, ['batchSize', 'flushMs']);
+  return {
+    batchSize: requireInteger('ack.batchSize', given.batchSize ?? DEFAULTS.ack.batchSize, 1, 100_000),
+    flushMs: requireInteger('ack.flushMs', given.flushMs ?? DEFAULTS.ack.flushMs, 0, 10_000),
+  };
+}

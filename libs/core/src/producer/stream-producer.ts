@@ -1,0 +1,111 @@
+/**
+ * Publishes messages: XADD for plain messages, one Lua step for idempotent or delayed
+ * ones. Publishes issued in the same tick are written to Redis in one pipeline by the
+ * client, so an unawaited burst costs one round trip, not one per message.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OutgoingMessage } from '../envelope.js';
+import { encodeEnvelope } from '../envelope.js';
+import { InvalidOptionError } from '../errors/index.js';
+import { KeyBuilder } from '../keys.js';
+import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
+import { resolveProducerOptions } from '../options.js';
+import { RedisConnection } from '../redis/connection.js';
+import { Scripts } from '../redis/scripts.js';
+
+export interface PublishOptions {
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+  /** Deliver no earlier than this many ms from now. */
+  delayMs?: number;
+  replyTo?: string;
+  correlationId?: string;
+}
+
+export interface PublishResult {
+  /** The stream entry id; for a delayed message `delayed:<messageId>` until it is promoted. */
+  entryId: string;
+  /** False when an idempotency key was seen within the TTL and nothing was added. */
+  added: boolean;
+}
+
+export class StreamProducer {
+  readonly options: ResolvedProducerOptions;
+  readonly keys: KeyBuilder;
+  private readonly registered = new Set<string>();
+
+  private constructor(
+    readonly connection: RedisConnection,
+    options: ResolvedProducerOptions,
+  ) {
+    this.options = options;
+    this.keys = new KeyBuilder(options.prefix);
+  }
+
+  static async connect(input: ProducerOptions = {}): Promise<StreamProducer> {
+    const options = resolveProducerOptions(input);
+    const connection = await RedisConnection.open(
+      { url: options.url, client: options.client, connectTimeoutMs: options.connectTimeoutMs },
+      'redstream-producer',
+    );
+    return new StreamProducer(connection, options);
+  }
+
+  /** Uses an existing connection (shared with a consumer, or owned by the caller). */
+  static withConnection(connection: RedisConnection, input: ProducerOptions = {}): StreamProducer {
+    return new StreamProducer(connection, resolveProducerOptions(input));
+  }
+
+  async publish(stream: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    validateStreamName(stream);
+    const message: OutgoingMessage = { data, ...options };
+    const fields = encodeEnvelope(stream, message, this.options.serializer);
+    this.register(stream);
+    const keys = this.keys.forStream(stream);
+    if (options.delayMs !== undefined && options.delayMs > 0) {
+      const messageId = fields[3];
+      const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(
+        this.connection,
+        [keys.delayed, keys.delayedPayloads, options.idempotencyKey === undefined ? '' : keys.idempotency(options.idempotencyKey)],
+        [Date.now() + options.delayMs, messageId, JSON.stringify(fields), this.options.dedupeTtlMs],
+      );
+      return { entryId, added: added === 1 };
+    }
+    if (options.idempotencyKey !== undefined) {
+      const [entryId, added] = await Scripts.publishIdempotent.run<[string, number]>(
+        this.connection,
+        [keys.stream, keys.idempotency(options.idempotencyKey)],
+        [this.options.dedupeTtlMs, ...fields],
+      );
+      return { entryId, added: added === 1 };
+    }
+    const entryId = await this.connection.send<string>(['XADD', keys.stream, '*', ...fields]);
+    return { entryId, added: true };
+  }
+
+  /** Publishes many messages in one pipeline; resolves with their results in order. */
+  publishMany(stream: string, messages: readonly { data: unknown; options?: PublishOptions }[]): Promise<PublishResult[]> {
+    return Promise.all(messages.map((message) => this.publish(stream, message.data, message.options)));
+  }
+
+  newCorrelationId(): string {
+    return randomUUID();
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** Records the stream name once per producer, for discovery by the CLI. */
+  private register(stream: string): void {
+    if (this.registered.has(stream)) return;
+    this.registered.add(stream);
+    this.connection.send(['SADD', this.keys.registry, stream]).catch(() => this.registered.delete(stream));
+  }
+}
+
+export function validateStreamName(stream: string): void {
+  if (typeof stream !== 'string' || !/^[^\s{}]+$/.test(stream)) {
+    throw new InvalidOptionError('stream', stream, 'a non-empty stream name without spaces or braces');
+  }
+}

@@ -1,0 +1,49 @@
+import { InvalidOptionError } from './errors/index.js';
+
+/** Small checks shared by option validators; each throws InvalidOptionError naming the option. */
+export function requireInteger(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
+    throw new InvalidOptionError(option, value, range);
+  }
+  return value;
+}
+
+export function requireNonEmptyString(option: string, value: unknown, pattern?: RegExp, patternHint?: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidOptionError(option, value, 'a non-empty string');
+  }
+  if (pattern && !pattern.test(value)) {
+    throw new InvalidOptionError(option, value, patternHint ?? `a string matching ${pattern}`);
+  }
+  return value;
+}
+
+export function requireOneOf<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new InvalidOptionError(option, value, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+  return value as T;
+}
+
+export function requireBoolean(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidOptionError(option, value, 'true or false');
+  return value;
+}
+
+export function requireObject(option: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(option, value, 'an object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Rejects keys the caller did not expect, so that a typo such as `maxDelivery` is not silently ignored. */
+export function rejectUnknownKeys(option: string, value: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key) && value[key] !== undefined) {
+      const path = option ? `${option}.${key}` : key;
+      throw new InvalidOptionError(path, value[key], `no such option; known options are ${known.join(', ')}`);
+    }
+  }
+}
