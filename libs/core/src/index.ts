@@ -11,3 +11,5 @@ export * from './consumer/stream-consumer.js';
 export { backoffDelay } from './consumer/backoff.js';
 export { RetentionTrimmer } from './consumer/retention.js';
 export { Reclaimer } from './consumer/reclaimer.js';
+export * from './request/reply-channel.js';
+export * from './admin/stream-stats.js';

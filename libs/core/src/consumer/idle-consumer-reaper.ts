@@ -8,6 +8,7 @@ import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
 import { Scripts } from '../redis/scripts.js';
 import type { BackgroundJob } from './periodic-task.js';
+import { replyToRecord } from '../admin/stream-stats.js';
 
 export class IdleConsumerReaper implements BackgroundJob {
   readonly name = 'idle-consumer-reaper';
@@ -34,7 +35,7 @@ export class IdleConsumerReaper implements BackgroundJob {
         throw error;
       }
       for (const row of consumers) {
-        const info = toRecord(row);
+        const info = replyToRecord(row);
         if (info.name === this.self || info.pending !== 0 || (info.idle as number) < this.options.removeAfterMs) continue;
         this.removed += await Scripts.removeConsumerIfIdle.run<number>(this.connection, [keys.stream], [
           this.group, String(info.name), this.options.removeAfterMs,
@@ -42,10 +43,4 @@ export class IdleConsumerReaper implements BackgroundJob {
       }
     }
   }
-}
-
-function toRecord(row: RedisReply[]): Record<string, RedisReply> {
-  const record: Record<string, RedisReply> = {};
-  for (let i = 0; i + 1 < row.length; i += 2) record[String(row[i])] = row[i + 1];
-  return record;
 }

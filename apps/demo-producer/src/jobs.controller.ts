@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, BadRequestException } from '@nestjs/common';
+import { KeyBuilder, readStreamStats, listStreams, type StreamStats } from '@redstream/core';
+import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
+import { lastValueFrom } from 'rxjs';
+import { JOBS_CLIENT } from './tokens.js';
+
+export const DEMO_STREAM = 'demo.jobs';
+
+interface EnqueueRequest {
+  count?: number;
+  workMs?: number;
+  idempotencyKey?: string;
+}
+
+@Controller('jobs')
+export class JobsController {
+  private nextId = 0;
+
+  constructor(@Inject(JOBS_CLIENT) private readonly client: RedisStreamsClient) {}
+
+  /** Enqueues `count` jobs (default 1); responds with the stream entry ids. */
+  @Post()
+  @HttpCode(202)
+  async enqueue(@Body() body: EnqueueRequest = {}): Promise<{ enqueued: number; ids: string[] }> {
+    const count = body.count ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 100_000) {
+      throw new BadRequestException(`count must be an integer between 1 and 100000, got ${JSON.stringify(body.count)}`);
+    }
+    const ids = await Promise.all(
+      Array.from({ length: count }, () => {
+        const job = { id: this.nextId++, workMs: body.workMs };
+        const record = new RedisStreamRecordBuilder(job);
+        if (body.idempotencyKey !== undefined) record.setIdempotencyKey(`${body.idempotencyKey}`);
+        return lastValueFrom(this.client.emit<string>(DEMO_STREAM, record.build()));
+      }),
+    );
+    return { enqueued: count, ids };
+  }
+
+  /** Length, pending, lag and dead letters of every stream redstream knows. */
+  @Get('stats')
+  async stats(): Promise<StreamStats[]> {
+    const producer = await this.client.connect();
+    const keys = new KeyBuilder(producer.options.prefix);
+    const names = await listStreams(producer.connection, keys);
+    return Promise.all(names.map((name) => readStreamStats(producer.connection, keys, name)));
+  }
+}

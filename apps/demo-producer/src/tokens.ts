@@ -1,0 +1,1 @@
+export const JOBS_CLIENT = Symbol('JOBS_CLIENT');

@@ -1,0 +1,1 @@
+export const WORKER_CONSUMER = Symbol('WORKER_CONSUMER');

@@ -1,0 +1,64 @@
+/**
+ * Read-only inspection of streams and groups, shared by the demo's /jobs/stats, the CLI
+ * and the metrics gauges, so that all three report the same numbers KEDA reads:
+ * `pending` is the XPENDING summary count, `lag` is XINFO GROUPS `lag`.
+ */
+import type { KeyBuilder } from '../keys.js';
+import type { RedisConnection, RedisReply } from '../redis/connection.js';
+import { isErrorReply } from '../redis/connection.js';
+
+export interface GroupStats {
+  name: string;
+  consumers: number;
+  pending: number;
+  /** null when Redis cannot compute it (entries deleted past the group's position). */
+  lag: number | null;
+  lastDeliveredId: string;
+}
+
+export interface StreamStats {
+  stream: string;
+  key: string;
+  exists: boolean;
+  length: number;
+  groups: GroupStats[];
+  deadLetters: number;
+  delayed: number;
+}
+
+export async function readStreamStats(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<StreamStats> {
+  const k = keys.forStream(stream);
+  const [length, deadLetters, delayed, groupsReply] = await Promise.all([
+    connection.send<number>(['XLEN', k.stream]),
+    connection.send<number>(['XLEN', k.deadLetter]),
+    connection.send<number>(['ZCARD', k.delayed]),
+    connection.send<RedisReply[][]>(['XINFO', 'GROUPS', k.stream]).catch((error) => {
+      if (isErrorReply(error, 'ERR no such key')) return null;
+      throw error;
+    }),
+  ]);
+  const groups = (groupsReply ?? []).map((row) => {
+    const info = replyToRecord(row);
+    return {
+      name: String(info.name),
+      consumers: Number(info.consumers),
+      pending: Number(info.pending),
+      lag: info.lag === null || info.lag === undefined ? null : Number(info.lag),
+      lastDeliveredId: String(info['last-delivered-id']),
+    };
+  });
+  return { stream, key: k.stream, exists: groupsReply !== null, length, groups, deadLetters, delayed };
+}
+
+/** Logical stream names registered by producers and consumers (`rs:streams`), sorted. */
+export async function listStreams(connection: RedisConnection, keys: KeyBuilder): Promise<string[]> {
+  const names = await connection.send<string[]>(['SMEMBERS', keys.registry]);
+  return names.sort();
+}
+
+/** `[k1, v1, k2, v2]` (a RESP2 map) → `{ k1: v1, k2: v2 }`. */
+export function replyToRecord(row: RedisReply[]): Record<string, RedisReply> {
+  const record: Record<string, RedisReply> = {};
+  for (let i = 0; i + 1 < row.length; i += 2) record[String(row[i])] = row[i + 1];
+  return record;
+}

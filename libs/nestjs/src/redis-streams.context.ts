@@ -1,0 +1,42 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { ReceivedMessage } from '@redstream/core';
+
+/** What a handler can learn about the entry it handles: `@Ctx() ctx: RedisStreamContext`. */
+export class RedisStreamContext extends BaseRpcContext<[ReceivedMessage]> {
+  constructor(message: ReceivedMessage) {
+    super([message]);
+  }
+
+  /** Logical stream name, e.g. `orders.created`. */
+  getStream(): string {
+    return this.args[0].stream;
+  }
+
+  /** The message id of the wire format: the idempotency key if one was given, else a UUID. */
+  getMessageId(): string {
+    return this.args[0].messageId;
+  }
+
+  /** The Redis stream entry id, e.g. `1700000000000-0` (what `emit` returned). */
+  getEntryId(): string {
+    return this.args[0].entryId;
+  }
+
+  /** 1 on the first delivery, then counts every delivery to any consumer of the group. */
+  getDeliveryCount(): number {
+    return this.args[0].deliveryCount;
+  }
+
+  getHeaders(): Record<string, string> {
+    return this.args[0].headers;
+  }
+
+  /** Publish time, ms since epoch. */
+  getTimestamp(): number {
+    return this.args[0].timestamp;
+  }
+
+  getMessage(): ReceivedMessage {
+    return this.args[0];
+  }
+}

@@ -1,0 +1,116 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import {
+  KeyBuilder,
+  ReplyWriter,
+  StreamConsumer,
+  type ConnectionStatus,
+  type HandlerOptions,
+  type ReceivedMessage,
+} from '@redstream/core';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { RedisStreamContext } from './redis-streams.context.js';
+import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsServerOptions } from './redis-streams.options.js';
+
+type StreamsServerEvents = {
+  status: (status: ConnectionStatus) => void;
+  error: (error: Error) => void;
+};
+
+/**
+ * NestJS transport strategy over Redis Streams consumer groups. Thin glue: the consumer
+ * of @redstream/core does the Redis work; this class resolves each pattern's handler
+ * once at listen time, awaits it (so the ack follows success and failures reach the
+ * retry path) and answers @MessagePattern requests on the requester's reply stream.
+ */
+export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionStatus> implements CustomTransportStrategy {
+  readonly consumer: StreamConsumer;
+  private readonly streams: PatternToStream | undefined;
+  private replies: ReplyWriter | undefined;
+  private readonly nestLogger = new Logger(RedisStreamsServer.name);
+
+  constructor(options: RedisStreamsServerOptions) {
+    super();
+    const [consumerOptions, streams] = splitOptions(options);
+    this.streams = streams;
+    this.consumer = new StreamConsumer({
+      ...consumerOptions,
+      logger: consumerOptions.logger ?? {
+        log: (message) => this.nestLogger.log(message),
+        warn: (message) => this.nestLogger.warn(message),
+        error: (message, stack) => this.nestLogger.error(message, stack),
+      },
+    });
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    try {
+      for (const [pattern, handler] of this.getHandlers()) {
+        const stream = streamForPattern(pattern, this.streams);
+        const run = handler.isEventHandler ? this.eventHandler(handler) : this.requestHandler(handler);
+        this.consumer.subscribe(stream, run, handler.extras as HandlerOptions | undefined);
+      }
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    this.consumer.on('status', (status: ConnectionStatus) => this._status$.next(status));
+    this.consumer.start().then(
+      () => {
+        this.replies = new ReplyWriter(this.consumer.connection, new KeyBuilder(this.consumer.options.prefix), this.consumer.options.serializer);
+        callback();
+      },
+      (error) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  on<K extends keyof StreamsServerEvents>(event: K, callback: StreamsServerEvents[K]): void {
+    if (event === 'error') this.consumer.on('consumer-error', callback);
+    else this.consumer.on(event, callback);
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  /** Runs every handler registered for the pattern in turn; a failure of any fails the entry. */
+  private eventHandler(handler: MessageHandler) {
+    return async (message: ReceivedMessage): Promise<void> => {
+      const context = new RedisStreamContext(message);
+      for (let current: MessageHandler | undefined = handler; current; current = current.next) {
+        const result = await current(message.data, context);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      }
+    };
+  }
+
+  /**
+   * A request's result (or error) is sent to its reply stream before the entry is acked;
+   * a handler error is the requester's answer, not a reason to retry.
+   */
+  private requestHandler(handler: MessageHandler) {
+    return async (message: ReceivedMessage): Promise<void> => {
+      const context = new RedisStreamContext(message);
+      let reply: { data?: unknown; error?: { message: string } };
+      try {
+        const result = await handler(message.data, context);
+        reply = { data: isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result };
+      } catch (error) {
+        reply = { error: serializeError(error) };
+      }
+      const { replyTo, correlationId } = message;
+      if (replyTo === undefined || correlationId === undefined) return;
+      await this.replies!.send(replyTo, { correlationId, ...reply });
+    };
+  }
+}
+
+function serializeError(error: unknown): { message: string; [key: string]: unknown } {
+  if (error instanceof Error) return { message: error.message, name: error.name };
+  if (typeof error === 'object' && error !== null) return { message: String((error as { message?: unknown }).message ?? 'error'), ...error };
+  return { message: String(error) };
+}
