@@ -1,0 +1,29 @@
+import { KeyBuilder } from './keys.js';
+
+describe('KeyBuilder', () => {
+  const keys = new KeyBuilder('rs');
+
+  it('builds the keys of DESIGN.md with one hash tag per stream', () => {
+    const k = keys.forStream('orders.created');
+    expect(k.stream).toBe('rs:{orders.created}');
+    expect(k.deadLetter).toBe('rs:{orders.created}:dlq');
+    expect(k.delayed).toBe('rs:{orders.created}:delayed');
+    expect(k.idempotency('o-1')).toBe('rs:{orders.created}:idem:o-1');
+    expect(k.completed('billing', 'o-1')).toBe('rs:{orders.created}:done:billing:o-1');
+    expect(keys.registry).toBe('rs:streams');
+  });
+
+  it('keeps every key of a stream in one cluster slot (same hash tag)', () => {
+    const k = keys.forStream('a.b');
+    const tags = [k.stream, k.deadLetter, k.delayed, k.delayedPayloads, k.retentionLock, k.idempotency('x'), k.completed('g', 'x')].map(
+      (key) => key.slice(key.indexOf('{') + 1, key.indexOf('}')),
+    );
+    expect(new Set(tags)).toEqual(new Set(['a.b']));
+  });
+
+  it('parses a stream key back to its logical name, and only its own', () => {
+    expect(keys.parseStream('rs:{orders.created}')).toBe('orders.created');
+    expect(keys.parseStream('other:{orders.created}')).toBeUndefined();
+    expect(keys.parseStream('rs:{orders.created}:dlq')).toBeUndefined();
+  });
+});

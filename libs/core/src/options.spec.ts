@@ -1,0 +1,68 @@
+import { DEFAULTS } from './constants.js';
+import { InvalidOptionError } from './errors/index.js';
+import { resolveConsumerOptions, resolveHandlerOptions, resolveProducerOptions } from './options.js';
+
+describe('consumer options', () => {
+  it('applies the defaults of constants.ts', () => {
+    const o = resolveConsumerOptions({ group: 'billing' });
+    expect(o).toMatchObject({
+      prefix: 'rs',
+      startFrom: '0',
+      concurrency: DEFAULTS.concurrency,
+      maxDeliveries: 5,
+      backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true },
+      claim: { minIdleMs: 15_000, intervalMs: 5_000, count: 100 },
+      dedupe: { ttlMs: 86_400_000 },
+      retention: { strategy: 'acked', intervalMs: 10_000 },
+      deadLetter: { maxLen: 100_000 },
+      shutdownTimeoutMs: 25_000,
+    });
+    expect(o.consumer).toMatch(/-\d+$/);
+    expect(o.readCount).toBeLessThanOrEqual(o.concurrency);
+  });
+
+  it.each([
+    [{ group: 'g', concurrency: 1.5 }, 'concurrency', '1.5'],
+    [{ group: 'g', blockMs: -1 }, 'blockMs', '-1'],
+    [{ group: 'g', startFrom: '>' }, 'startFrom', '">"'],
+    [{ group: 'g', backoff: { delayMs: 500, maxDelayMs: 100 } }, 'backoff.maxDelayMs', '100'],
+    [{ group: 'g', backoff: { delay: 5 } }, 'backoff.delay', '5'],
+    [{ group: 'g', retention: { maxLen: 10, maxAgeMs: 5 } }, 'retention', ''],
+    [{ group: 'g', retention: { strategy: 'fifo' } }, 'retention.strategy', '"fifo"'],
+    [{ group: 'g', consumer: 'has space' }, 'consumer', '"has space"'],
+    [{ group: 'g', dedupe: { ttlMs: 0 } }, 'dedupe.ttlMs', '0'],
+    [{ group: 'g', prefix: 'a:b' }, 'prefix', '"a:b"'],
+    [{}, 'group', 'undefined'],
+  ])('rejects %j naming the option and the value', (input, option, shown) => {
+    let error: unknown;
+    try {
+      resolveConsumerOptions(input as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).option).toBe(option);
+    expect((error as Error).message).toContain(`\`${option}\``);
+    expect((error as Error).message).toContain(shown);
+    expect((error as Error).message).toMatch(/expected /);
+  });
+
+  it('never prints a password from a rejected url', () => {
+    expect(() => resolveConsumerOptions({ group: 'g', url: 'http://user:hunter2@host' })).toThrow(/user:\*\*\*@host/);
+    expect(() => resolveConsumerOptions({ group: 'g', url: 'http://user:hunter2@host' })).not.toThrow(/hunter2/);
+  });
+
+  it('merges per-handler overrides and bounds their concurrency by the server', () => {
+    const server = resolveConsumerOptions({ group: 'g', concurrency: 10 });
+    expect(resolveHandlerOptions(server, 'p', { maxDeliveries: 2, timeoutMs: 100 })).toMatchObject({ maxDeliveries: 2, timeoutMs: 100, concurrency: 10 });
+    expect(() => resolveHandlerOptions(server, 'p', { concurrency: 11 })).toThrow(/handler "p" concurrency/);
+  });
+});
+
+describe('producer options', () => {
+  it('validates the dedupe TTL and request timeout', () => {
+    expect(resolveProducerOptions({}).dedupeTtlMs).toBe(86_400_000);
+    expect(() => resolveProducerOptions({ requestTimeoutMs: 0 })).toThrow(/`requestTimeoutMs`/);
+    expect(() => resolveProducerOptions({ group: 'x' } as never)).toThrow(/`group`.*no such option/);
+  });
+});
