@@ -399,8 +399,10 @@ export class StreamConsumer extends EventEmitter {
           break;
         }
         after = `(${rows[rows.length - 1][0]}`;
+        // MIN-IDLE-TIME: an entry another consumer reclaimed in between has a fresh idle time and is left alone.
+        const minIdle = Math.min(...rows.map((row) => row[2]));
         const claimed = await this.command.send<[string, string[] | null][]>([
-          'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, '0', ...rows.map((row) => row[0]),
+          'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, String(minIdle), ...rows.map((row) => row[0]),
         ]);
         const counts = new Map(rows.map((row) => [row[0], row[3]]));
         this.slots.release(count - claimed.length);
