@@ -75,13 +75,16 @@ export interface ConsumerOptions extends CommonOptions {
   isUnrecoverable?: (error: unknown) => boolean;
 }
 
-export interface ResolvedConsumerOptions {
+export interface ResolvedCommonOptions {
   url: string;
   client: RedisClientOptions | undefined;
   prefix: string;
   serializer: Serializer;
   logger: Logger;
   connectTimeoutMs: number;
+}
+
+export interface ResolvedConsumerOptions extends ResolvedCommonOptions {
   group: string;
   consumer: string;
   startFrom: '0' | '$';
@@ -111,13 +114,7 @@ export interface ProducerOptions extends CommonOptions {
   requestTimeoutMs?: number;
 }
 
-export interface ResolvedProducerOptions {
-  url: string;
-  client: RedisClientOptions | undefined;
-  prefix: string;
-  serializer: Serializer;
-  logger: Logger;
-  connectTimeoutMs: number;
+export interface ResolvedProducerOptions extends ResolvedCommonOptions {
   dedupeTtlMs: number;
   requestTimeoutMs: number;
 }
@@ -204,7 +201,7 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
 
-function resolveCommon(options: CommonOptions) {
+function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
   if (options.url !== undefined) {
     requireNonEmptyString('url', options.url);
     if (!/^rediss?:\/\//.test(options.url)) {
