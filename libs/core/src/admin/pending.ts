@@ -3,6 +3,7 @@
  * the summary is XPENDING's summary form (its count is what KEDA's `pendingEntriesCount`
  * reads), the entries its extended form. Shared by the CLI and the metrics.
  */
+import { fieldsToObject } from '../envelope.js';
 import { UnknownGroupError, UnknownStreamError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
@@ -72,8 +73,8 @@ export async function readPendingEntries(
     if (query.minIdleMs !== undefined) args.push('IDLE', query.minIdleMs);
     args.push(start, '+', count);
     if (query.consumer !== undefined) args.push(query.consumer);
-    const rows = await withGroupErrors(connection, keys, stream, group, () => connection.send<[string, string, number, number][]>(args));
-    for (const [id, consumer, idleMs, deliveries] of rows) entries.push({ id, consumer, idleMs: Number(idleMs), deliveries: Number(deliveries) });
+    const rows = await withGroupErrors(connection, keys, stream, group, () => connection.send<PendingRow[]>(args));
+    for (const row of rows) entries.push(toPendingEntry(row));
     if (rows.length < count) break;
     start = `(${rows[rows.length - 1][0]}`;
   }
@@ -91,6 +92,12 @@ export async function readConsumers(connection: RedisConnection, keys: KeyBuilde
   });
 }
 
+type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: number];
+
+function toPendingEntry([id, consumer, idleMs, deliveries]: PendingRow): PendingEntry {
+  return { id, consumer, idleMs: Number(idleMs), deliveries: Number(deliveries) };
+}
+
 /** Turns Redis' NOGROUP ("no such key or consumer group") and "no such key" into the precise error. */
 async function withGroupErrors<T>(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, query: () => Promise<T>): Promise<T> {
   try {
@@ -102,4 +109,59 @@ async function withGroupErrors<T>(connection: RedisConnection, keys: KeyBuilder,
     if (groups === null) throw new UnknownStreamError(stream, key);
     throw new UnknownGroupError(stream, group, groups.map((g) => g.name));
   }
+}
+
+/** The fields of the given entries (null for an id no longer in the stream), to peek at payloads. */
+export async function readEntriesById(
+  connection: RedisConnection,
+  keys: KeyBuilder,
+  stream: string,
+  ids: readonly string[],
+): Promise<Map<string, Record<string, string> | null>> {
+  const key = keys.stream(stream);
+  const replies = await Promise.all(ids.map((id) => connection.send<[string, string[]][]>(['XRANGE', key, id, id])));
+  return new Map(ids.map((id, i) => [id, replies[i].length === 0 ? null : fieldsToObject(replies[i][0][1])]));
+}
+
+/** XPENDING of single ids: each id's pending entry, or undefined when the group does not have it pending. */
+export async function readPendingEntriesById(
+  connection: RedisConnection,
+  keys: KeyBuilder,
+  stream: string,
+  group: string,
+  ids: readonly string[],
+): Promise<Map<string, PendingEntry | undefined>> {
+  const key = keys.stream(stream);
+  const replies = await withGroupErrors(connection, keys, stream, group, () =>
+    Promise.all(ids.map((id) => connection.send<PendingRow[]>(['XPENDING', key, group, id, id, 1]))),
+  );
+  return new Map(
+    ids.map((id, i) => {
+      const row = replies[i][0];
+      return [id, row === undefined ? undefined : toPendingEntry(row)];
+    }),
+  );
+}
+
+/**
+ * Moves pending entries to `consumer` (XCLAIM ... JUSTID, so an operator's move does not
+ * count as a delivery); only entries idle at least `minIdleMs` move. Returns the ids moved.
+ */
+export function claimPendingEntries(
+  connection: RedisConnection,
+  keys: KeyBuilder,
+  stream: string,
+  group: string,
+  consumer: string,
+  ids: readonly string[],
+  minIdleMs = 0,
+): Promise<string[]> {
+  return withGroupErrors(connection, keys, stream, group, () =>
+    connection.send<string[]>(['XCLAIM', keys.stream(stream), group, consumer, minIdleMs, ...ids, 'JUSTID']),
+  );
+}
+
+/** XACK: the entries are done for the group; returns how many were pending. */
+export function ackPendingEntries(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, ids: readonly string[]): Promise<number> {
+  return withGroupErrors(connection, keys, stream, group, () => connection.send<number>(['XACK', keys.stream(stream), group, ...ids]));
 }

@@ -29,22 +29,41 @@ export async function trimSafely(
 }
 
 /**
- * Counts the entries of a stream key with ids below `beforeId` (exclusive), in pages, for
- * dry runs; Redis has no cheaper count of an id range.
+ * Counts the entries of a stream key in an id range (`from` inclusive, `before` exclusive),
+ * in pages, for dry runs and safety checks; Redis has no cheaper count of an id range.
+ * Stops early once `stopAt` entries are counted.
  */
-export async function countEntriesBefore(
+export async function countEntries(
   connection: RedisConnection,
   streamKey: string,
-  beforeId: string,
-  onPage?: (countedSoFar: number) => void,
+  range: { from?: string; before?: string },
+  { stopAt = Infinity, onPage }: { stopAt?: number; onPage?: (countedSoFar: number) => void } = {},
 ): Promise<number> {
   let counted = 0;
-  let start = '-';
-  for (;;) {
-    const rows = await connection.send<[string, unknown][]>(['XRANGE', streamKey, start, `(${beforeId}`, 'COUNT', COUNT_PAGE]);
+  let start = range.from ?? '-';
+  const end = range.before === undefined ? '+' : `(${range.before}`;
+  while (counted < stopAt) {
+    const rows = await connection.send<[string, unknown][]>(['XRANGE', streamKey, start, end, 'COUNT', COUNT_PAGE]);
     counted += rows.length;
     onPage?.(counted);
-    if (rows.length < COUNT_PAGE) return counted;
+    if (rows.length < COUNT_PAGE) break;
     start = `(${rows[rows.length - 1][0]}`;
   }
+  return Math.min(counted, stopAt);
+}
+
+/**
+ * A hard cap by hand (XTRIM MAXLEN or MINID): may remove entries groups have not read or
+ * acked yet — callers compare with `trimSafely(..., { dryRun: true })` to warn about it.
+ */
+export function trimStream(
+  connection: RedisConnection,
+  keys: KeyBuilder,
+  stream: string,
+  limit: { maxLen: number } | { minId: string },
+  { exact = false }: { exact?: boolean } = {},
+): Promise<number> {
+  const precision = exact ? '=' : '~';
+  const [strategy, threshold] = 'maxLen' in limit ? ['MAXLEN', limit.maxLen] : ['MINID', limit.minId];
+  return connection.send<number>(['XTRIM', keys.stream(stream), strategy, precision, threshold]);
 }
