@@ -114,9 +114,10 @@ async function showDeadLetter(context: AdminContext, stream: string, id: string)
       ['failed at', failedAt],
       ['error', deadLetter.error ?? '-'],
       ['stack', deadLetter.stack || '-'],
-      ...Object.entries(deadLetter.fields).map(([name, value]): [string, string] => [name, prettyJson(value)]),
     ]),
   );
+  context.print('\noriginal fields (what replay re-publishes):');
+  context.print(renderRecord(Object.entries(deadLetter.fields).map(([name, value]): [string, string] => [`  ${name}`, prettyJson(value)])));
 }
 
 async function replayDeadLetters(context: AdminContext, stream: string, ids: string[] | undefined, options: ReplayOptions): Promise<void> {

@@ -40,9 +40,8 @@ export function renderTable(head: string[], rows: (string | number)[][]): string
   return table.toString();
 }
 
-/** A two-column key/value table for one record (`dlq show`). */
-export function renderRecord(rows: [string, string][]): string {
-  const table = new Table({ style: PLAIN.style, wordWrap: true, colWidths: [16, 100] });
-  for (const [key, value] of rows) table.push({ [key]: value });
-  return table.toString();
+/** Aligned `label  value` lines for one record (`dlq show`); multi-line values stay indented under their value. */
+export function renderRecord(rows: readonly [string, string][]): string {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return rows.map(([label, value]) => label.padEnd(width) + value.split('\n').join(`\n${' '.repeat(width)}`)).join('\n');
 }
