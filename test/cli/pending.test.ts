@@ -4,10 +4,9 @@
  * (its summary count is what KEDA's pendingEntriesCount trigger reads).
  */
 import { StreamProducer } from '@redstream/core';
-import { RedisServer } from '../support/redis-server.js';
+import { usePrivateRedis } from '../support/private-redis.js';
 import { runCli, runCliJson } from '../support/cli.js';
 
-type Client = Awaited<ReturnType<RedisServer['client']>>;
 type PendingRow = [string, string, number, number];
 
 const STREAM = 'orders.pending';
@@ -16,41 +15,33 @@ const GROUP = 'billing';
 const TEN_MINUTES = 600_000;
 
 describe('redstream pending', () => {
-  let redis: RedisServer;
-  let client: Client;
+  const env = usePrivateRedis();
   let staleIds: string[];
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    client = await redis.client();
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = await StreamProducer.connect({ url: env.redis.url });
     await producer.publishMany(STREAM, Array.from({ length: 60 }, (_, i) => ({ data: { order: i, note: 'x'.repeat(200) } })));
     await producer.close();
-    await client.sendCommand(['XGROUP', 'CREATE', KEY, GROUP, '0']);
+    await env.client.sendCommand(['XGROUP', 'CREATE', KEY, GROUP, '0']);
     // Two consumers read without acking; worker-a then re-reads its backlog (a second delivery).
-    await client.sendCommand(['XREADGROUP', 'GROUP', GROUP, 'worker-a', 'COUNT', '25', 'STREAMS', KEY, '>']);
-    await client.sendCommand(['XREADGROUP', 'GROUP', GROUP, 'worker-b', 'COUNT', '15', 'STREAMS', KEY, '>']);
-    await client.sendCommand(['XREADGROUP', 'GROUP', GROUP, 'worker-a', 'COUNT', '10', 'STREAMS', KEY, '0']);
+    await env.client.sendCommand(['XREADGROUP', 'GROUP', GROUP, 'worker-a', 'COUNT', '25', 'STREAMS', KEY, '>']);
+    await env.client.sendCommand(['XREADGROUP', 'GROUP', GROUP, 'worker-b', 'COUNT', '15', 'STREAMS', KEY, '>']);
+    await env.client.sendCommand(['XREADGROUP', 'GROUP', GROUP, 'worker-a', 'COUNT', '10', 'STREAMS', KEY, '0']);
     // Five of worker-b's entries look stuck for ten minutes (XCLAIM ... IDLE sets their idle time).
-    const rowsB = (await client.sendCommand(['XPENDING', KEY, GROUP, '-', '+', '5', 'worker-b'])) as PendingRow[];
+    const rowsB = (await env.client.sendCommand(['XPENDING', KEY, GROUP, '-', '+', '5', 'worker-b'])) as PendingRow[];
     staleIds = rowsB.map((row) => row[0]);
-    await client.sendCommand(['XCLAIM', KEY, GROUP, 'worker-b', '0', ...staleIds, 'IDLE', String(TEN_MINUTES), 'JUSTID']);
-  });
-
-  afterAll(async () => {
-    await client.quit();
-    await redis.stop();
+    await env.client.sendCommand(['XCLAIM', KEY, GROUP, 'worker-b', '0', ...staleIds, 'IDLE', String(TEN_MINUTES), 'JUSTID']);
   });
 
   async function xpending(...extra: string[]): Promise<PendingRow[]> {
-    return (await client.sendCommand(['XPENDING', KEY, GROUP, ...extra])) as PendingRow[];
+    return (await env.client.sendCommand(['XPENDING', KEY, GROUP, ...extra])) as PendingRow[];
   }
 
   it('--json prints the summary and entries exactly as XPENDING reports them', async () => {
     const before = Date.now();
-    const report = await runCliJson(['--url', redis.url, 'pending', STREAM, '--group', GROUP, '--limit', '1000']);
+    const report = await runCliJson(['--url', env.redis.url, 'pending', STREAM, '--group', GROUP, '--limit', '1000']);
     const elapsed = Date.now() - before;
-    const [count, minId, maxId, perConsumer] = (await client.sendCommand(['XPENDING', KEY, GROUP])) as [number, string, string, [string, string][]];
+    const [count, minId, maxId, perConsumer] = (await env.client.sendCommand(['XPENDING', KEY, GROUP])) as [number, string, string, [string, string][]];
     const extended = await xpending('-', '+', '1000');
 
     expect(Object.keys(report)).toEqual(['stream', 'key', 'group', 'count', 'minId', 'maxId', 'consumers', 'entries']);
@@ -70,23 +61,23 @@ describe('redstream pending', () => {
   });
 
   it('filters entries by consumer and minimum idle time, and limits them', async () => {
-    const ofB = await runCliJson(['--url', redis.url, 'pending', STREAM, '--consumer', 'worker-b']);
+    const ofB = await runCliJson(['--url', env.redis.url, 'pending', STREAM, '--consumer', 'worker-b']);
     expect(ofB.count).toBe(40);
     expect(ofB.entries.map((e: { id: string }) => e.id)).toEqual((await xpending('-', '+', '1000', 'worker-b')).map((row) => row[0]));
 
-    const stale = await runCliJson(['--url', redis.url, 'pending', STREAM, '--min-idle', '5m']);
+    const stale = await runCliJson(['--url', env.redis.url, 'pending', STREAM, '--min-idle', '5m']);
     expect(stale.entries.map((e: { id: string }) => e.id)).toEqual(staleIds);
     expect(stale.entries.every((e: { idleMs: number }) => e.idleMs >= TEN_MINUTES)).toBe(true);
 
-    const limited = await runCliJson(['--url', redis.url, 'pending', STREAM, '--limit', '3']);
+    const limited = await runCliJson(['--url', env.redis.url, 'pending', STREAM, '--limit', '3']);
     expect(limited.entries.map((e: { id: string }) => e.id)).toEqual((await xpending('-', '+', '3')).map((row) => row[0]));
   });
 
   it('prints readable tables with human durations and peeks at payloads with --show-data', async () => {
-    const result = await runCli(['--url', redis.url, 'pending', STREAM, '--min-idle', '5m', '--show-data']);
+    const result = await runCli(['--url', env.redis.url, 'pending', STREAM, '--min-idle', '5m', '--show-data']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    const [, minId, maxId] = (await client.sendCommand(['XPENDING', KEY, GROUP])) as [number, string, string];
+    const [, minId, maxId] = (await env.client.sendCommand(['XPENDING', KEY, GROUP])) as [number, string, string];
     expect(lines[0]).toBe(`stream ${STREAM} (${KEY}), group ${GROUP}: 40 pending (oldest ${minId}, newest ${maxId})`);
     expect(lines).toContainEqual(expect.stringMatching(/│ worker-a\s+│ 25\s+│/));
     expect(lines).toContainEqual(expect.stringMatching(/│ worker-b\s+│ 15\s+│/));
@@ -96,11 +87,11 @@ describe('redstream pending', () => {
   });
 
   it('consumers lists each consumer with its pending count and idle time', async () => {
-    const report = await runCliJson(['--url', redis.url, 'consumers', STREAM]);
-    const info = (await client.sendCommand(['XINFO', 'CONSUMERS', KEY, GROUP])) as unknown[][];
+    const report = await runCliJson(['--url', env.redis.url, 'consumers', STREAM]);
+    const info = (await env.client.sendCommand(['XINFO', 'CONSUMERS', KEY, GROUP])) as unknown[][];
     expect(report.group).toBe(GROUP);
     expect(report.consumers.map((c: { name: string; pending: number }) => [c.name, c.pending])).toEqual(info.map((row) => [row[1], row[3]]));
-    const table = await runCli(['--url', redis.url, 'consumers', STREAM]);
+    const table = await runCli(['--url', env.redis.url, 'consumers', STREAM]);
     expect(table.stdout).toMatch(/│ worker-a\s+│ 25\s+│ \d+(ms|s)\s+│/);
   });
 });

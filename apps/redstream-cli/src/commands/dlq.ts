@@ -3,7 +3,7 @@
  * (`<prefix>:{stream}:dlq`). Replay is atomic per dead letter (replay-dead-letter-3.lua),
  * so a replay killed halfway and run again re-publishes each message exactly once.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   countEntries,
   deleteDeadLetters,
@@ -39,6 +39,8 @@ interface PurgeOptions {
 }
 
 const LIST_LIMIT = 20;
+const GROUP_FILTER = new Option('-g, --group <group>', 'only dead letters of this group');
+const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout']);
 const ERROR_WIDTH = 60;
 
 export function registerDlqCommand(program: Command): void {
@@ -49,8 +51,8 @@ export function registerDlqCommand(program: Command): void {
     .description('dead letters, oldest first: original id, group, reason, deliveries, age, error')
     .argument('<stream>', 'logical stream name')
     .option('-n, --limit <n>', 'at most this many', parsePositiveInteger, LIST_LIMIT)
-    .option('-g, --group <group>', 'only dead letters of this group')
-    .option('--reason <reason>', 'only this reason (handler-error, max-deliveries, unrecoverable, decode-error, timeout)')
+    .addOption(GROUP_FILTER)
+    .addOption(REASON_FILTER)
     .action(adminAction(listDeadLetters));
 
   dlq
@@ -65,8 +67,8 @@ export function registerDlqCommand(program: Command): void {
     .description('re-publish dead letters to their stream and remove them from the DLQ, exactly once even if interrupted')
     .argument('<stream>', 'logical stream name')
     .argument('[ids...]', 'only these dead-letter ids (default: all, oldest first)', collectEntryIds)
-    .option('-g, --group <group>', 'only dead letters of this group')
-    .option('--reason <reason>', 'only dead letters with this reason')
+    .addOption(GROUP_FILTER)
+    .addOption(REASON_FILTER)
     .option('-n, --limit <n>', 'at most this many', parsePositiveInteger)
     .option('--batch <n>', 'dead letters per round trip', parsePositiveInteger, 100)
     .option('--rate <n>', 'at most this many per second, to spare the workers', parsePositiveInteger)
