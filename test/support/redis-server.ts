@@ -98,7 +98,8 @@ function canConnect(port: number): Promise<boolean> {
       socket.write('PING\r\n');
       socket.once('data', (data) => {
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        // A server started with --requirepass answers NOAUTH: it is up all the same.
+        resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
     });
   });

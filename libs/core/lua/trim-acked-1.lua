@@ -6,6 +6,7 @@
 
   KEYS[1] stream key
   ARGV[1] "~" for approximate trimming or "=" for exact
+  ARGV[2] optional "dry-run": compute minId only, trim nothing (the CLI's `trim --safe --dry-run`)
 
   Returns { trimmedCount, minId } — minId is "" when the stream has no groups
   (nothing is trimmed then: entries wait for their first group).
@@ -47,6 +48,9 @@ for _, group in ipairs(groups) do
   if min == nil or less(needed, min) then
     min = needed
   end
+end
+if ARGV[2] == 'dry-run' then
+  return { 0, min }
 end
 local trimmed = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1], min)
 return { trimmed, min }

@@ -13,3 +13,6 @@ export { RetentionTrimmer } from './consumer/retention.js';
 export { Reclaimer } from './consumer/reclaimer.js';
 export * from './request/reply-channel.js';
 export * from './admin/stream-stats.js';
+export * from './admin/pending.js';
+export * from './admin/dead-letters.js';
+export * from './admin/trim.js';

@@ -13,6 +13,8 @@ export interface StreamKeys {
   readonly delayedPayloads: string;
   readonly retentionLock: string;
   idempotency(key: string): string;
+  /** Replay mark of a dead letter: set when it was re-published, keyed by the original entry id. */
+  replayed(originalEntryId: string): string;
   completed(group: string, key: string): string;
 }
 
@@ -38,6 +40,7 @@ export class KeyBuilder {
       delayedPayloads: `${base}:delayed:payloads`,
       retentionLock: `${base}:retention-lock`,
       idempotency: (key) => `${base}:idem:${key}`,
+      replayed: (originalEntryId) => `${base}:replayed:${originalEntryId}`,
       completed: (group, key) => `${base}:done:${group}:${key}`,
     };
   }

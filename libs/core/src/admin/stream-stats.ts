@@ -3,6 +3,7 @@
  * and the metrics gauges, so that all three report the same numbers KEDA reads:
  * `pending` is the XPENDING summary count, `lag` is XINFO GROUPS `lag`.
  */
+import { InvalidOptionError, UnknownGroupError, UnknownStreamError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
@@ -28,16 +29,25 @@ export interface StreamStats {
 
 export async function readStreamStats(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<StreamStats> {
   const k = keys.forStream(stream);
-  const [length, deadLetters, delayed, groupsReply] = await Promise.all([
+  const [length, deadLetters, delayed, groups] = await Promise.all([
     connection.send<number>(['XLEN', k.stream]),
     connection.send<number>(['XLEN', k.deadLetter]),
     connection.send<number>(['ZCARD', k.delayed]),
-    connection.send<RedisReply[][]>(['XINFO', 'GROUPS', k.stream]).catch((error) => {
-      if (isErrorReply(error, 'ERR no such key')) return null;
-      throw error;
-    }),
+    readGroups(connection, k.stream),
   ]);
-  const groups = (groupsReply ?? []).map((row) => {
+  return { stream, key: k.stream, exists: groups !== null, length, groups: groups ?? [], deadLetters, delayed };
+}
+
+/** XINFO GROUPS of one stream key; null when the key does not exist. */
+export async function readGroups(connection: RedisConnection, streamKey: string): Promise<GroupStats[] | null> {
+  let rows: RedisReply[][];
+  try {
+    rows = await connection.send<RedisReply[][]>(['XINFO', 'GROUPS', streamKey]);
+  } catch (error) {
+    if (isErrorReply(error, 'ERR no such key')) return null;
+    throw error;
+  }
+  return rows.map((row) => {
     const info = replyToRecord(row);
     return {
       name: String(info.name),
@@ -47,7 +57,24 @@ export async function readStreamStats(connection: RedisConnection, keys: KeyBuil
       lastDeliveredId: String(info['last-delivered-id']),
     };
   });
-  return { stream, key: k.stream, exists: groupsReply !== null, length, groups, deadLetters, delayed };
+}
+
+/**
+ * The group an admin command works on: the one named, or the stream's only group when
+ * none is named. Throws UnknownStreamError / UnknownGroupError naming what exists.
+ */
+export async function resolveGroup(connection: RedisConnection, keys: KeyBuilder, stream: string, group?: string): Promise<GroupStats> {
+  const key = keys.stream(stream);
+  const groups = await readGroups(connection, key);
+  if (groups === null) throw new UnknownStreamError(stream, key);
+  const names = groups.map((g) => g.name);
+  if (group === undefined) {
+    if (groups.length === 1) return groups[0];
+    throw new InvalidOptionError('group', group, groups.length === 0 ? `a group, but stream "${stream}" has none` : `one of ${names.join(', ')}`);
+  }
+  const found = groups.find((g) => g.name === group);
+  if (!found) throw new UnknownGroupError(stream, group, names);
+  return found;
 }
 
 /** Logical stream names registered by producers and consumers (`rs:streams`), sorted. */

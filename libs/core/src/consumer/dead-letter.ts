@@ -16,7 +16,9 @@ export interface DeadLetterInput {
   error: unknown;
 }
 
-const DLQ_FIELDS = new Set(['dlqOriginalId', 'dlqGroup', 'dlqConsumer', 'dlqDeliveries', 'dlqReason', 'dlqError', 'dlqStack', 'dlqFailedAt']);
+/** The failure details a dead letter adds to the original fields (stripped again on replay). */
+export const DEAD_LETTER_FIELDS = ['dlqOriginalId', 'dlqGroup', 'dlqConsumer', 'dlqDeliveries', 'dlqReason', 'dlqError', 'dlqStack', 'dlqFailedAt'] as const;
+const DLQ_FIELDS: ReadonlySet<string> = new Set(DEAD_LETTER_FIELDS);
 const MAX_STACK = 4_000;
 
 export class DeadLetterWriter {

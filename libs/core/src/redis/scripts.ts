@@ -45,4 +45,5 @@ export const Scripts = {
   trimAcked: LuaScript.load('trim-acked-1'),
   claimOwn: LuaScript.load('claim-own-1'),
   removeConsumerIfIdle: LuaScript.load('remove-consumer-if-idle-1'),
+  replayDeadLetter: LuaScript.load('replay-dead-letter-3'),
 } as const;

@@ -1,0 +1,229 @@
+/**
+ * `redstream dlq list|show|replay|purge <stream>`: the dead letters of a stream
+ * (`<prefix>:{stream}:dlq`). Replay is atomic per dead letter (replay-dead-letter-3.lua),
+ * so a replay killed halfway and run again re-publishes each message exactly once.
+ */
+import { Option, type Command } from 'commander';
+import {
+  countEntries,
+  deleteDeadLetters,
+  lastDeadLetterId,
+  readDeadLetter,
+  readDeadLetters,
+  replayDeadLetter,
+  trimDeadLetters,
+  type DeadLetter,
+} from '@redstream/core';
+import { adminAction, type AdminContext } from '../support/admin-action.js';
+import { formatAge, formatCount, renderRecord, renderTable, truncate } from '../support/format.js';
+import { collectEntryIds, parseDuration, parseEntryId, parsePositiveInteger } from '../support/parse.js';
+import { startProgress } from '../support/progress.js';
+import { UsageError } from '../support/usage-error.js';
+
+interface DeadLetterFilter {
+  group?: string;
+  reason?: string;
+}
+
+interface ReplayOptions extends DeadLetterFilter {
+  limit?: number;
+  batch: number;
+  rate?: number;
+  dryRun?: boolean;
+}
+
+interface PurgeOptions {
+  all?: boolean;
+  olderThan?: number;
+  dryRun?: boolean;
+}
+
+const LIST_LIMIT = 20;
+const GROUP_FILTER = new Option('-g, --group <group>', 'only dead letters of this group');
+const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout']);
+const ERROR_WIDTH = 60;
+
+export function registerDlqCommand(program: Command): void {
+  const dlq = program.command('dlq').description('inspect, replay and purge dead letters (list|show|replay|purge)');
+
+  dlq
+    .command('list')
+    .description('dead letters, oldest first: original id, group, reason, deliveries, age, error')
+    .argument('<stream>', 'logical stream name')
+    .option('-n, --limit <n>', 'at most this many', parsePositiveInteger, LIST_LIMIT)
+    .addOption(GROUP_FILTER)
+    .addOption(REASON_FILTER)
+    .action(adminAction(listDeadLetters));
+
+  dlq
+    .command('show')
+    .description('one dead letter in full: failure details, stack and original fields')
+    .argument('<stream>', 'logical stream name')
+    .argument('<id>', 'dead-letter entry id (from dlq list)', parseEntryId)
+    .action(adminAction(showDeadLetter));
+
+  dlq
+    .command('replay')
+    .description('re-publish dead letters to their stream and remove them from the DLQ, exactly once even if interrupted')
+    .argument('<stream>', 'logical stream name')
+    .argument('[ids...]', 'only these dead-letter ids (default: all, oldest first)', collectEntryIds)
+    .addOption(GROUP_FILTER)
+    .addOption(REASON_FILTER)
+    .option('-n, --limit <n>', 'at most this many', parsePositiveInteger)
+    .option('--batch <n>', 'dead letters per round trip', parsePositiveInteger, 100)
+    .option('--rate <n>', 'at most this many per second, to spare the workers', parsePositiveInteger)
+    .option('--dry-run', 'show what would be replayed, change nothing')
+    .action(adminAction(replayDeadLetters));
+
+  dlq
+    .command('purge')
+    .description('delete dead letters: by id, --older-than a duration, or --all')
+    .argument('<stream>', 'logical stream name')
+    .argument('[ids...]', 'dead-letter ids to delete', collectEntryIds)
+    .option('--all', 'every dead letter of the stream')
+    .option('--older-than <duration>', 'dead letters older than this, e.g. 7d', parseDuration)
+    .option('--dry-run', 'show how many would be deleted, delete nothing')
+    .action(adminAction(purgeDeadLetters));
+}
+
+async function listDeadLetters(context: AdminContext, stream: string, options: DeadLetterFilter & { limit: number }): Promise<void> {
+  const total = await context.connection.send<number>(['XLEN', context.keys.forStream(stream).deadLetter]);
+  const deadLetters: DeadLetter[] = [];
+  for await (const page of pagesOf(context, stream, options, options.limit)) deadLetters.push(...page);
+  if (context.json) return context.printJson({ stream, key: context.keys.forStream(stream).deadLetter, total, deadLetters });
+  context.print(`${formatCount(total)} dead letters in ${context.keys.forStream(stream).deadLetter}`);
+  if (deadLetters.length === 0) return;
+  const now = Date.now();
+  const rows = deadLetters.map((d) => [d.id, d.originalId ?? '-', d.group ?? '-', d.reason ?? '-', d.deliveries ?? '-', formatAge(d.failedAt, now), truncate(d.error ?? '', ERROR_WIDTH)]);
+  context.print(renderTable(['id', 'original id', 'group', 'reason', 'deliveries', 'failed', 'error'], rows));
+  if (deadLetters.length === options.limit && total > options.limit) context.print(`showing the oldest ${deadLetters.length}; raise --limit to see more`);
+}
+
+async function showDeadLetter(context: AdminContext, stream: string, id: string): Promise<void> {
+  const deadLetter = await readDeadLetter(context.connection, context.keys, stream, id);
+  if (!deadLetter) throw new Error(`dead letter ${id} not found in ${context.keys.forStream(stream).deadLetter}`);
+  if (context.json) return context.printJson(deadLetter);
+  const failedAt = deadLetter.failedAt === null ? '-' : `${new Date(deadLetter.failedAt).toISOString()} (${formatAge(deadLetter.failedAt)})`;
+  context.print(
+    renderRecord([
+      ['id', deadLetter.id],
+      ['original id', deadLetter.originalId ?? '-'],
+      ['message id', deadLetter.messageId ?? '-'],
+      ['group', deadLetter.group ?? '-'],
+      ['consumer', deadLetter.consumer ?? '-'],
+      ['reason', deadLetter.reason ?? '-'],
+      ['deliveries', String(deadLetter.deliveries ?? '-')],
+      ['failed at', failedAt],
+      ['error', deadLetter.error ?? '-'],
+      ['stack', deadLetter.stack || '-'],
+    ]),
+  );
+  context.print('\noriginal fields (what replay re-publishes):');
+  context.print(renderRecord(Object.entries(deadLetter.fields).map(([name, value]): [string, string] => [`  ${name}`, prettyJson(value)])));
+}
+
+async function replayDeadLetters(context: AdminContext, stream: string, ids: string[] | undefined, options: ReplayOptions): Promise<void> {
+  const { connection, keys } = context;
+  const k = keys.forStream(stream);
+  const counts = { replayed: 0, alreadyReplayed: 0, gone: 0, notFound: 0 };
+  const pages = ids?.length ? pagesOfIds(context, stream, ids, counts, options.batch) : pagesOf(context, stream, options, options.limit, options.batch);
+  if (options.dryRun) return previewReplay(context, stream, pages);
+
+  const total = ids?.length || Math.min(options.limit ?? Infinity, await connection.send<number>(['XLEN', k.deadLetter]));
+  const progress = startProgress('replaying', total);
+  const started = Date.now();
+  let processed = 0;
+  for await (const page of pages) {
+    const outcomes = await Promise.all(page.map((deadLetter) => replayDeadLetter(connection, keys, stream, deadLetter)));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'replayed') counts.replayed += 1;
+      else if (outcome.status === 'already-replayed') counts.alreadyReplayed += 1;
+      else counts.gone += 1;
+    }
+    processed += page.length;
+    progress.update(processed);
+    if (options.rate) await pace(started, processed, options.rate);
+  }
+  progress.finish();
+  if (context.json) return context.printJson({ stream, key: k.stream, deadLetterKey: k.deadLetter, dryRun: false, ...counts });
+  context.print(`replayed ${formatCount(counts.replayed)} dead letters from ${k.deadLetter} to ${k.stream}`);
+  if (counts.alreadyReplayed > 0) context.print(`removed ${counts.alreadyReplayed} dead letters whose original entry had already been replayed`);
+  if (counts.gone + counts.notFound > 0) context.warn(`${counts.gone + counts.notFound} dead letters were not found (purged or replayed by someone else)`);
+}
+
+async function previewReplay(context: AdminContext, stream: string, pages: AsyncGenerator<DeadLetter[]>): Promise<void> {
+  const k = context.keys.forStream(stream);
+  const ids: string[] = [];
+  for await (const page of pages) ids.push(...page.map((d) => d.id));
+  if (context.json) return context.printJson({ stream, key: k.stream, deadLetterKey: k.deadLetter, dryRun: true, count: ids.length, ids });
+  context.print(`would replay ${formatCount(ids.length)} dead letters from ${k.deadLetter} to ${k.stream}`);
+}
+
+async function purgeDeadLetters(context: AdminContext, stream: string, ids: string[] | undefined, options: PurgeOptions): Promise<void> {
+  const selectors = [ids?.length ? 'ids' : undefined, options.all ? '--all' : undefined, options.olderThan !== undefined ? '--older-than' : undefined].filter(Boolean);
+  if (selectors.length !== 1) throw new UsageError('dlq purge needs exactly one of: dead-letter ids, --older-than <duration>, --all');
+  const { connection, keys } = context;
+  const key = keys.forStream(stream).deadLetter;
+  const minId = options.olderThan === undefined ? undefined : `${Date.now() - options.olderThan}-0`;
+  let count: number;
+  if (ids?.length) {
+    count = options.dryRun
+      ? (await Promise.all(ids.map((id) => readDeadLetter(connection, keys, stream, id)))).filter(Boolean).length
+      : await deleteDeadLetters(connection, keys, stream, ids);
+  } else if (minId !== undefined) {
+    count = options.dryRun ? await countEntries(connection, key, { before: minId }) : await trimDeadLetters(connection, keys, stream, minId);
+  } else {
+    count = options.dryRun ? await connection.send<number>(['XLEN', key]) : await trimDeadLetters(connection, keys, stream);
+  }
+  if (context.json) return context.printJson({ stream, deadLetterKey: key, dryRun: options.dryRun === true, count });
+  context.print(`${options.dryRun ? 'would delete' : 'deleted'} ${formatCount(count)} dead letters from ${key}`);
+}
+
+/**
+ * Pages of dead letters matching the filter, oldest first, up to `limit`. It stops at the
+ * newest dead letter present when it starts, so messages that fail again while being
+ * replayed are not replayed in a loop.
+ */
+async function* pagesOf(context: AdminContext, stream: string, filter: DeadLetterFilter, limit = Infinity, pageSize = 500): AsyncGenerator<DeadLetter[]> {
+  const until = await lastDeadLetterId(context.connection, context.keys, stream);
+  if (until === undefined) return;
+  let after: string | undefined;
+  let yielded = 0;
+  while (yielded < limit) {
+    const page = await readDeadLetters(context.connection, context.keys, stream, { after, until, limit: pageSize });
+    if (page.length === 0) return;
+    after = page[page.length - 1].id;
+    const matching = page.filter((d) => matches(d, filter)).slice(0, limit - yielded);
+    yielded += matching.length;
+    if (matching.length > 0) yield matching;
+    if (page.length < pageSize) return;
+  }
+}
+
+async function* pagesOfIds(context: AdminContext, stream: string, ids: readonly string[], counts: { notFound: number }, pageSize: number): AsyncGenerator<DeadLetter[]> {
+  for (let i = 0; i < ids.length; i += pageSize) {
+    const found = await Promise.all(ids.slice(i, i + pageSize).map((id) => readDeadLetter(context.connection, context.keys, stream, id)));
+    const page = found.filter((d): d is DeadLetter => d !== undefined);
+    counts.notFound += found.length - page.length;
+    if (page.length > 0) yield page;
+  }
+}
+
+function matches(deadLetter: DeadLetter, filter: DeadLetterFilter): boolean {
+  return (filter.group === undefined || deadLetter.group === filter.group) && (filter.reason === undefined || deadLetter.reason === filter.reason);
+}
+
+/** Waits until `done` items over the elapsed time is at most `perSecond`. */
+async function pace(started: number, done: number, perSecond: number): Promise<void> {
+  const due = started + (done / perSecond) * 1_000;
+  const wait = due - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+function prettyJson(value: string): string {
+  try {
+    return JSON.stringify(JSON.parse(value), null, 2);
+  } catch {
+    return value;
+  }
+}

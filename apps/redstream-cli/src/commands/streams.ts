@@ -1,0 +1,35 @@
+/** `redstream streams`: every registered stream with length, groups, pending, lag and dead letters. */
+import type { Command } from 'commander';
+import { listStreams, readStreamStats, type StreamStats } from '@redstream/core';
+import { adminAction } from '../support/admin-action.js';
+import { formatCount, renderTable } from '../support/format.js';
+
+export function registerStreamsCommand(program: Command): void {
+  program
+    .command('streams')
+    .description('each stream: length, groups, pending, lag, dead letters, delayed')
+    .argument('[streams...]', 'only these streams (default: every stream in the registry <prefix>:streams)')
+    .action(
+      adminAction(async (context, only: string[]) => {
+        const names = only.length > 0 ? only : await listStreams(context.connection, context.keys);
+        const stats = await Promise.all(names.map((name) => readStreamStats(context.connection, context.keys, name)));
+        if (context.json) return context.printJson(stats);
+        if (stats.length === 0) return context.print(`no streams registered under ${context.keys.registry}`);
+        context.print(renderStreamsTable(stats));
+      }),
+    );
+}
+
+/** One row per stream and group; also used by `watch`. */
+export function renderStreamsTable(stats: readonly StreamStats[]): string {
+  const rows: (string | number)[][] = [];
+  for (const s of stats) {
+    const length = s.exists ? formatCount(s.length) : 'missing';
+    const tail = [formatCount(s.deadLetters), formatCount(s.delayed)];
+    if (s.groups.length === 0) rows.push([s.stream, length, '-', '-', '-', '-', ...tail]);
+    for (const g of s.groups) {
+      rows.push([s.stream, length, g.name, g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), ...tail]);
+    }
+  }
+  return renderTable(['stream', 'length', 'group', 'consumers', 'pending', 'lag', 'dead letters', 'delayed'], rows);
+}

@@ -1,0 +1,55 @@
+/**
+ * The `redstream` commander program: global options shared by every command, then one
+ * `register*Command(program)` per file under `commands/`.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { DEFAULT_URL, DEFAULTS } from '@redstream/core';
+import { registerAckCommand } from './commands/ack.js';
+import { registerClaimCommand } from './commands/claim.js';
+import { registerConsumersCommand } from './commands/consumers.js';
+import { registerDlqCommand } from './commands/dlq.js';
+import { registerPendingCommand } from './commands/pending.js';
+import { registerStreamsCommand } from './commands/streams.js';
+import { registerTrimCommand } from './commands/trim.js';
+import { registerWatchCommand } from './commands/watch.js';
+import { parseDuration } from './support/parse.js';
+
+/** Connecting gives up after this long: an operator at night must not wait on a dead host. */
+const CONNECT_TIMEOUT = '3s';
+
+/** Each adds one top-level command. The `keda` command (commands/keda.ts) belongs in this list. */
+const COMMANDS: readonly ((program: Command) => void)[] = [
+  registerStreamsCommand,
+  registerPendingCommand,
+  registerConsumersCommand,
+  registerClaimCommand,
+  registerAckCommand,
+  registerDlqCommand,
+  registerTrimCommand,
+  registerWatchCommand,
+];
+
+export function buildProgram(): Command {
+  const program = new Command('redstream')
+    .description('Inspect and operate redstream streams, consumer groups and dead letters.')
+    .version(readVersion())
+    .addOption(new Option('--url <url>', 'Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS)').env('REDIS_URL').default(DEFAULT_URL))
+    .addOption(new Option('--prefix <prefix>', 'key prefix the services use').default(DEFAULTS.prefix))
+    .addOption(new Option('--json', 'print JSON instead of tables').default(false))
+    .addOption(new Option('--connect-timeout <duration>', 'give up connecting after this long').default(parseDuration(CONNECT_TIMEOUT), CONNECT_TIMEOUT).argParser(parseDuration))
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Commander's usage errors as the same one line as every other error.
+      outputError: (text, write) => write(`redstream: ${text.replace(/^error: /, '').trim()}\n`),
+    });
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+function readVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
