@@ -1,7 +1,7 @@
 /**
  * Demo worker: a Nest HTTP app (/health and Prometheus /metrics on PORT, default 3001) with
  * the Redis Streams transport connected as a microservice, consuming `demo.jobs` in group
- * `demo-workers`.
+ * `demo-workers`. EXIT_WHEN_IDLE_MS turns it into a batch worker that exits once drained.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -10,6 +10,7 @@ import { RedstreamMetrics } from '@redstream/core/metrics';
 import { RedisStreamsServer } from '@redstream/nestjs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEMO_GROUP } from './demo-stream.js';
+import { exitWhenIdle } from './exit-when-idle.js';
 import { provideWorker, WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
@@ -28,7 +29,9 @@ async function bootstrap(): Promise<void> {
   await app.startAllMicroservices();
   const port = Number(process.env.PORT ?? 3001);
   await app.listen(port, '0.0.0.0');
-  new Logger('DemoWorker').log(`worker ${server.consumer.consumerName} consuming; health and metrics on http://127.0.0.1:${port}/health, /metrics`);
+  const logger = new Logger('DemoWorker');
+  logger.log(`worker ${server.consumer.consumerName} consuming; health and metrics on http://127.0.0.1:${port}/health, /metrics`);
+  if (process.env.EXIT_WHEN_IDLE_MS) exitWhenIdle(app, server.consumer, Number(process.env.EXIT_WHEN_IDLE_MS), logger);
 }
 
 bootstrap().catch((error) => {

@@ -67,6 +67,8 @@ export function registerKedaCommand(program: Command): void {
         process.stdout.write(toYaml(manifests));
       }
     });
+  // One line on stderr: commander puts its "(Did you mean ...?)" hint on a second one.
+  command.configureOutput({ outputError: (message, write) => write(`${message.trimEnd().replace(/\n+/g, ' ')}\n`) });
   // Commander reports its own usage errors (missing option, bad value) with exit code 1.
   command.exitOverride((error: CommanderError) => {
     if (error.exitCode === 0) process.exit(0);
