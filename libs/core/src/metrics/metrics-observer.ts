@@ -1,14 +1,13 @@
 /**
- * The ConsumerObserver that turns what one consumer does into Prometheus counters and the
- * handler duration histogram. Label children are resolved once per stream, so a handled
- * message costs two increments, not a label lookup.
+ * The ConsumerObserver that turns what one consumer does into Prometheus metrics. Handled
+ * messages (every message) go to per-stream tallies that the registry reads at scrape
+ * time; the rare events (reclaims, trims, drops) increment prom-client counters directly.
  */
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { ConsumerObserver, HandledOutcome } from '../consumer/received-message.js';
+import { HandledTally } from './handled-tally.js';
 
-export interface ConsumerCounters {
-  handled: Counter<'stream' | 'group' | 'outcome'>;
-  handlerDuration: Histogram<'stream' | 'group' | 'outcome'>;
+export interface EventCounters {
   reclaimed: Counter<'stream' | 'group'>;
   deletedOnClaim: Counter<'stream' | 'group'>;
   trimmed: Counter<'stream'>;
@@ -16,29 +15,22 @@ export interface ConsumerCounters {
   deadLetterDropped: Counter<'stream'>;
 }
 
-type Increment = { inc(value?: number): void };
-type Observe = { observe(value: number): void };
-
-interface StreamChildren {
-  handled: Record<HandledOutcome, Increment>;
-  duration: Record<HandledOutcome, Observe>;
-}
-
-const OUTCOMES: readonly HandledOutcome[] = ['success', 'retried', 'dead-lettered', 'skipped-duplicate'];
-
 export class MetricsObserver implements ConsumerObserver {
-  private readonly streams = new Map<string, StreamChildren>();
+  readonly tallies = new Map<string, HandledTally>();
 
   constructor(
-    private readonly counters: ConsumerCounters,
-    private readonly group: string,
+    private readonly counters: EventCounters,
+    readonly group: string,
+    private readonly durationBuckets: readonly number[],
   ) {}
 
   handled(stream: string, outcome: HandledOutcome, durationMs: number): void {
-    const children = this.streams.get(stream) ?? this.childrenOf(stream);
-    children.handled[outcome].inc();
-    // A skipped duplicate never ran a handler: its zero would only skew the histogram.
-    if (outcome !== 'skipped-duplicate') children.duration[outcome].observe(durationMs / 1_000);
+    let tally = this.tallies.get(stream);
+    if (tally === undefined) {
+      tally = new HandledTally(stream, this.group, this.durationBuckets);
+      this.tallies.set(stream, tally);
+    }
+    tally.record(outcome, durationMs);
   }
 
   reclaimed(stream: string, count: number): void {
@@ -59,20 +51,5 @@ export class MetricsObserver implements ConsumerObserver {
 
   deadLetterDropped(stream: string, count: number): void {
     this.counters.deadLetterDropped.inc({ stream }, count);
-  }
-
-  private childrenOf(stream: string): StreamChildren {
-    const handled = {} as Record<HandledOutcome, Increment>;
-    const duration = {} as Record<HandledOutcome, Observe>;
-    for (const outcome of OUTCOMES) {
-      const labels = { stream, group: this.group, outcome };
-      handled[outcome] = this.counters.handled.labels(labels);
-      duration[outcome] = this.counters.handlerDuration.labels(labels);
-      // Present from the first message on, so rate() and absent-alerts see every outcome.
-      this.counters.handled.inc(labels, 0);
-    }
-    const children = { handled, duration };
-    this.streams.set(stream, children);
-    return children;
   }
 }

@@ -5,13 +5,15 @@
  * from Redis at scrape time, with one readStreamStats per stream per scrape shared by all
  * gauges, so they are exactly the numbers KEDA's scaler and the CLI read.
  */
-import { Counter, Gauge, Histogram, Registry, register as defaultRegistry } from 'prom-client';
+import { Counter, Gauge, Registry, register as defaultRegistry } from 'prom-client';
 import type { StreamStats } from '../admin/stream-stats.js';
 import { readStreamStats } from '../admin/stream-stats.js';
 import type { StreamConsumer } from '../consumer/stream-consumer.js';
 import { InvalidOptionError } from '../errors/index.js';
-import type { ConsumerCounters } from './metrics-observer.js';
+import { OUTCOMES } from './handled-tally.js';
+import type { EventCounters } from './metrics-observer.js';
 import { MetricsObserver } from './metrics-observer.js';
+import { TalliedHistogram } from './tallied-histogram.js';
 
 export interface RedstreamMetricsOptions {
   /** Where the metrics are registered; prom-client's default registry when omitted. */
@@ -33,8 +35,10 @@ interface Snapshot {
 
 export class RedstreamMetrics {
   readonly registry: Registry;
-  private readonly counters: ConsumerCounters;
+  private readonly counters: EventCounters;
+  private readonly durationBuckets: readonly number[];
   private readonly consumers: StreamConsumer[] = [];
+  private readonly observers: MetricsObserver[] = [];
   private readonly collectTimeoutMs: number;
   private readonly collectFailures: Counter;
   private snapshot: Promise<Snapshot> | undefined;
@@ -50,17 +54,24 @@ export class RedstreamMetrics {
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Counter<L>({ name: prefix + name, help, labelNames, registers });
 
+    this.durationBuckets = validBuckets(options.durationBuckets ?? DEFAULT_BUCKETS);
+    const handled: Counter<'stream' | 'group' | 'outcome'> = new Counter({
+      name: `${prefix}messages_handled_total`,
+      help: 'Stream entries handled, by outcome (success, retried, dead-lettered, skipped-duplicate).',
+      labelNames: ['stream', 'group', 'outcome'],
+      registers,
+      // Publishes what the observers tallied since the last scrape.
+      collect: () => {
+        for (const tally of this.tallies()) {
+          OUTCOMES.forEach((outcome, index) => {
+            handled.inc({ stream: tally.stream, group: tally.group, outcome }, tally.handled[index] - tally.published[index]);
+            tally.published[index] = tally.handled[index];
+          });
+        }
+      },
+    });
+    new TalliedHistogram(`${prefix}handler_duration_seconds`, 'Handler run time, by outcome.', () => this.tallies(), this.registry);
     this.counters = {
-      handled: counter('messages_handled_total', 'Stream entries handled, by outcome (success, retried, dead-lettered, skipped-duplicate).', [
-        'stream', 'group', 'outcome',
-      ]),
-      handlerDuration: new Histogram({
-        name: `${prefix}handler_duration_seconds`,
-        help: 'Handler run time, by outcome.',
-        labelNames: ['stream', 'group', 'outcome'],
-        buckets: options.durationBuckets ?? DEFAULT_BUCKETS,
-        registers,
-      }),
       reclaimed: counter('messages_reclaimed_total', 'Pending entries of other (dead) consumers taken over with XAUTOCLAIM.', ['stream', 'group']),
       deletedOnClaim: counter('reclaim_deleted_total', 'Pending entries XAUTOCLAIM reported deleted from the stream (acked, not handled).', [
         'stream', 'group',
@@ -115,9 +126,15 @@ export class RedstreamMetrics {
 
   /** Counts what the consumer does and reports its streams at scrape time. Call before or after start(). */
   observe(consumer: StreamConsumer): this {
-    consumer.addObserver(new MetricsObserver(this.counters, consumer.options.group));
+    const observer = new MetricsObserver(this.counters, consumer.options.group, this.durationBuckets);
+    consumer.addObserver(observer);
+    this.observers.push(observer);
     this.consumers.push(consumer);
     return this;
+  }
+
+  private *tallies() {
+    for (const observer of this.observers) yield* observer.tallies.values();
   }
 
   /** One Redis read per scrape: every gauge's collect() of the same scrape shares it. */
@@ -150,4 +167,10 @@ export class RedstreamMetrics {
       clearTimeout(timer);
     }
   }
+}
+
+function validBuckets(buckets: readonly number[]): readonly number[] {
+  const sorted = buckets.every((bound, i) => Number.isFinite(bound) && bound > 0 && (i === 0 || bound > buckets[i - 1]));
+  if (buckets.length === 0 || !sorted) throw new InvalidOptionError('durationBuckets', buckets, 'increasing positive finite bounds, in seconds');
+  return [...buckets];
 }
