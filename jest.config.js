@@ -10,6 +10,7 @@ export default {
   },
   moduleNameMapper: {
     '^@redstream/core$': '<rootDir>/libs/core/src/index.ts',
+    '^@redstream/core/metrics$': '<rootDir>/libs/core/src/metrics/index.ts',
     '^@redstream/nestjs$': '<rootDir>/libs/nestjs/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,13 +1,17 @@
 /**
- * Demo worker: a Nest HTTP app (health on PORT, default 3001) with the Redis Streams
- * transport connected as a microservice, consuming `demo.jobs` in group `demo-workers`.
+ * Demo worker: a Nest HTTP app (/health and Prometheus /metrics on PORT, default 3001) with
+ * the Redis Streams transport connected as a microservice, consuming `demo.jobs` in group
+ * `demo-workers`. EXIT_WHEN_IDLE_MS turns it into a batch worker that exits once drained.
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { RedstreamMetrics } from '@redstream/core/metrics';
 import { RedisStreamsServer } from '@redstream/nestjs';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEMO_GROUP } from './demo-stream.js';
-import { provideConsumer, WorkerModule } from './worker.module.js';
+import { exitWhenIdle } from './exit-when-idle.js';
+import { provideWorker, WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
   const server = new RedisStreamsServer({
@@ -16,14 +20,18 @@ async function bootstrap(): Promise<void> {
     concurrency: Number(process.env.WORKER_CONCURRENCY ?? 64),
     shutdownTimeoutMs: Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000),
   });
-  provideConsumer(server.consumer);
+  const metrics = new RedstreamMetrics({ registry: new Registry() }).observe(server.consumer);
+  collectDefaultMetrics({ register: metrics.registry });
+  provideWorker(server.consumer, metrics);
   const app = await NestFactory.create(WorkerModule, { logger: ['log', 'warn', 'error'] });
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   const port = Number(process.env.PORT ?? 3001);
   await app.listen(port, '0.0.0.0');
-  new Logger('DemoWorker').log(`worker ${server.consumer.consumerName} consuming; health on http://127.0.0.1:${port}/health`);
+  const logger = new Logger('DemoWorker');
+  logger.log(`worker ${server.consumer.consumerName} consuming; health and metrics on http://127.0.0.1:${port}/health, /metrics`);
+  if (process.env.EXIT_WHEN_IDLE_MS) exitWhenIdle(app, server.consumer, Number(process.env.EXIT_WHEN_IDLE_MS), logger);
 }
 
 bootstrap().catch((error) => {

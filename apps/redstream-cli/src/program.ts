@@ -9,6 +9,7 @@ import { registerAckCommand } from './commands/ack.js';
 import { registerClaimCommand } from './commands/claim.js';
 import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDlqCommand } from './commands/dlq.js';
+import { registerKedaCommand } from './commands/keda.js';
 import { registerPendingCommand } from './commands/pending.js';
 import { registerStreamsCommand } from './commands/streams.js';
 import { registerTrimCommand } from './commands/trim.js';
@@ -18,7 +19,7 @@ import { parseDuration } from './support/parse.js';
 /** Connecting gives up after this long: an operator at night must not wait on a dead host. */
 const CONNECT_TIMEOUT = '3s';
 
-/** Each adds one top-level command. The `keda` command (commands/keda.ts) belongs in this list. */
+/** Each adds one top-level command. */
 const COMMANDS: readonly ((program: Command) => void)[] = [
   registerStreamsCommand,
   registerPendingCommand,
@@ -28,6 +29,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerDlqCommand,
   registerTrimCommand,
   registerWatchCommand,
+  registerKedaCommand,
 ];
 
 export function buildProgram(): Command {

@@ -37,6 +37,7 @@ import { Reclaimer } from './reclaimer.js';
 import { RetentionTrimmer } from './retention.js';
 import { RetryScheduler } from './retry-scheduler.js';
 import { Slots } from './slots.js';
+import { loadMessageTracing } from '../tracing/message-tracing.js';
 
 interface Subscription {
   readonly keys: StreamKeys;
@@ -216,6 +217,9 @@ export class StreamConsumer extends EventEmitter {
     });
     this.setStatus('connected');
 
+    // Outermost, so that user middlewares and the handler run inside the consumer span.
+    const tracing = await loadMessageTracing();
+    if (tracing) this.middlewares.unshift(tracing.consume(o.group));
     for (const subscription of this.subscriptions.values()) {
       subscription.handle = this.compose(subscription.handler);
     }

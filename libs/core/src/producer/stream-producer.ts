@@ -12,6 +12,8 @@ import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { Scripts } from '../redis/scripts.js';
+import type { MessageTracing } from '../tracing/message-tracing.js';
+import { loadMessageTracing } from '../tracing/message-tracing.js';
 
 export interface PublishOptions {
   idempotencyKey?: string;
@@ -33,6 +35,9 @@ export class StreamProducer {
   readonly options: ResolvedProducerOptions;
   readonly keys: KeyBuilder;
   private readonly registered = new Set<string>();
+  private tracing: MessageTracing | undefined;
+  /** Set until the optional OpenTelemetry import settled; publishes wait for it once. */
+  private tracingLoaded: Promise<void> | undefined;
 
   private constructor(
     readonly connection: RedisConnection,
@@ -40,6 +45,10 @@ export class StreamProducer {
   ) {
     this.options = options;
     this.keys = new KeyBuilder(options.prefix);
+    this.tracingLoaded = loadMessageTracing().then((tracing) => {
+      this.tracing = tracing;
+      this.tracingLoaded = undefined;
+    });
   }
 
   static async connect(input: ProducerOptions = {}): Promise<StreamProducer> {
@@ -56,7 +65,14 @@ export class StreamProducer {
     return new StreamProducer(connection, resolveProducerOptions(input));
   }
 
-  async publish(stream: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+  publish(stream: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
+    const tracing = this.tracing;
+    if (tracing === undefined) return this.write(stream, data, options);
+    return tracing.send(stream, this.keys.stream(stream), options.headers, (headers) => this.write(stream, data, { ...options, headers }));
+  }
+
+  private async write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
     validateStreamName(stream);
     const message: OutgoingMessage = { data, ...options };
     const fields = encodeEnvelope(stream, message, this.options.serializer);

@@ -1,0 +1,176 @@
+/**
+ * Prometheus metrics for redstream consumers (prom-client, an optional peer dependency;
+ * import from `@redstream/core/metrics`). Counters and the duration histogram move as the
+ * consumer works (through its ConsumerObserver hook); the stream and group gauges are read
+ * from Redis at scrape time, with one readStreamStats per stream per scrape shared by all
+ * gauges, so they are exactly the numbers KEDA's scaler and the CLI read.
+ */
+import { Counter, Gauge, Registry, register as defaultRegistry } from 'prom-client';
+import type { StreamStats } from '../admin/stream-stats.js';
+import { readStreamStats } from '../admin/stream-stats.js';
+import type { StreamConsumer } from '../consumer/stream-consumer.js';
+import { InvalidOptionError } from '../errors/index.js';
+import { OUTCOMES } from './handled-tally.js';
+import type { EventCounters } from './metrics-observer.js';
+import { MetricsObserver } from './metrics-observer.js';
+import { TalliedHistogram } from './tallied-histogram.js';
+
+export interface RedstreamMetricsOptions {
+  /** Where the metrics are registered; prom-client's default registry when omitted. */
+  registry?: Registry;
+  /** Metric name prefix. */
+  prefix?: string;
+  /** Handler duration histogram buckets, in seconds. */
+  durationBuckets?: number[];
+  /** How long a scrape waits for Redis before reporting the gauges without stream data. */
+  collectTimeoutMs?: number;
+}
+
+const DEFAULT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const DEFAULT_COLLECT_TIMEOUT_MS = 2_000;
+
+interface Snapshot {
+  streams: StreamStats[];
+}
+
+export class RedstreamMetrics {
+  readonly registry: Registry;
+  private readonly counters: EventCounters;
+  private readonly durationBuckets: readonly number[];
+  private readonly consumers: StreamConsumer[] = [];
+  private readonly observers: MetricsObserver[] = [];
+  private readonly collectTimeoutMs: number;
+  private readonly collectFailures: Counter;
+  private snapshot: Promise<Snapshot> | undefined;
+
+  constructor(options: RedstreamMetricsOptions = {}) {
+    this.registry = options.registry ?? defaultRegistry;
+    const prefix = options.prefix ?? 'redstream_';
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+      throw new InvalidOptionError('prefix', prefix, 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+    }
+    this.collectTimeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+    const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name: prefix + name, help, labelNames, registers });
+
+    this.durationBuckets = validBuckets(options.durationBuckets ?? DEFAULT_BUCKETS);
+    const handled: Counter<'stream' | 'group' | 'outcome'> = new Counter({
+      name: `${prefix}messages_handled_total`,
+      help: 'Stream entries handled, by outcome (success, retried, dead-lettered, skipped-duplicate).',
+      labelNames: ['stream', 'group', 'outcome'],
+      registers,
+      // Publishes what the observers tallied since the last scrape.
+      collect: () => {
+        for (const tally of this.tallies()) {
+          OUTCOMES.forEach((outcome, index) => {
+            handled.inc({ stream: tally.stream, group: tally.group, outcome }, tally.handled[index] - tally.published[index]);
+            tally.published[index] = tally.handled[index];
+          });
+        }
+      },
+    });
+    new TalliedHistogram(`${prefix}handler_duration_seconds`, 'Handler run time, by outcome.', () => this.tallies(), this.registry);
+    this.counters = {
+      reclaimed: counter('messages_reclaimed_total', 'Pending entries of other (dead) consumers taken over with XAUTOCLAIM.', ['stream', 'group']),
+      deletedOnClaim: counter('reclaim_deleted_total', 'Pending entries XAUTOCLAIM reported deleted from the stream (acked, not handled).', [
+        'stream', 'group',
+      ]),
+      trimmed: counter('stream_trimmed_total', 'Entries removed from the stream by retention.', ['stream']),
+      unreadDropped: counter('stream_unread_dropped_total', 'Entries the opt-in retention cap removed before every group had read them.', [
+        'stream',
+      ]),
+      deadLetterDropped: counter('dead_letters_dropped_total', 'Old dead letters dropped by the dead-letter stream cap (deadLetter.maxLen).', [
+        'stream',
+      ]),
+    };
+    this.collectFailures = counter('metrics_collect_failures_total', 'Scrapes whose stream gauges could not be read from Redis.', []);
+
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (gauge: Gauge<L>, snapshot: Snapshot) => void) => {
+      const metric: Gauge<L> = new Gauge<L>({
+        name: prefix + name,
+        help,
+        labelNames,
+        registers,
+        collect: async () => {
+          const snapshot = await this.read();
+          metric.reset();
+          fill(metric, snapshot);
+        },
+      });
+    };
+    gauge('stream_length', 'XLEN of the stream.', ['stream'], (g, { streams }) => {
+      for (const s of streams) g.set({ stream: s.stream }, s.length);
+    });
+    gauge('dead_letter_length', 'XLEN of the stream\'s dead-letter stream (shared by its groups).', ['stream'], (g, { streams }) => {
+      for (const s of streams) g.set({ stream: s.stream }, s.deadLetters);
+    });
+    gauge('delayed_messages', 'Delayed messages not yet due.', ['stream'], (g, { streams }) => {
+      for (const s of streams) g.set({ stream: s.stream }, s.delayed);
+    });
+    gauge('group_pending', 'Entries delivered to the group and not yet acked (what KEDA\'s pendingEntriesCount reads).', ['stream', 'group'], (g, { streams }) => {
+      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.pending);
+    });
+    gauge('group_lag', 'Entries not yet delivered to the group (XINFO GROUPS lag, what KEDA\'s lagCount reads); NaN when Redis cannot compute it.', [
+      'stream', 'group',
+    ], (g, { streams }) => {
+      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.lag ?? Number.NaN);
+    });
+    gauge('group_consumers', 'Consumers registered in the group.', ['stream', 'group'], (g, { streams }) => {
+      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.consumers);
+    });
+    gauge('consumer_connected', '1 while the consumer is connected to Redis.', ['group'], (g) => {
+      for (const consumer of this.consumers) g.set({ group: consumer.options.group }, consumer.status === 'connected' ? 1 : 0);
+    });
+  }
+
+  /** Counts what the consumer does and reports its streams at scrape time. Call before or after start(). */
+  observe(consumer: StreamConsumer): this {
+    const observer = new MetricsObserver(this.counters, consumer.options.group, this.durationBuckets);
+    consumer.addObserver(observer);
+    this.observers.push(observer);
+    this.consumers.push(consumer);
+    return this;
+  }
+
+  private *tallies() {
+    for (const observer of this.observers) yield* observer.tallies.values();
+  }
+
+  /** One Redis read per scrape: every gauge's collect() of the same scrape shares it. */
+  private read(): Promise<Snapshot> {
+    this.snapshot ??= this.readStreams().finally(() => {
+      this.snapshot = undefined;
+    });
+    return this.snapshot;
+  }
+
+  private async readStreams(): Promise<Snapshot> {
+    const reads = new Map<string, Promise<StreamStats>>();
+    for (const consumer of this.consumers) {
+      if (consumer.status !== 'connected') continue;
+      for (const stream of consumer.streams) {
+        const key = consumer.keys.stream(stream);
+        if (!reads.has(key)) reads.set(key, readStreamStats(consumer.connection, consumer.keys, stream));
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`)), this.collectTimeoutMs);
+    });
+    try {
+      return { streams: await Promise.race([Promise.all(reads.values()), deadline]) };
+    } catch {
+      this.collectFailures.inc();
+      return { streams: [] };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function validBuckets(buckets: readonly number[]): readonly number[] {
+  const sorted = buckets.every((bound, i) => Number.isFinite(bound) && bound > 0 && (i === 0 || bound > buckets[i - 1]));
+  if (buckets.length === 0 || !sorted) throw new InvalidOptionError('durationBuckets', buckets, 'increasing positive finite bounds, in seconds');
+  return [...buckets];
+}

@@ -1,0 +1,119 @@
+/**
+ * OpenTelemetry context propagation across the stream: the producer writes the W3C trace
+ * context (`traceparent`, `tracestate`) of a PRODUCER span into the entry's `headers`; the
+ * consumer continues that trace in a CONSUMER span around the handler.
+ *
+ * `@opentelemetry/api` is an optional peer dependency. It is imported once, guarded; when
+ * it is absent nothing is wrapped, so the hot path pays one comparison. Propagation uses
+ * the globally registered propagator (the OpenTelemetry Node SDK registers W3C trace
+ * context by default); spans come from the global tracer provider.
+ */
+import type * as OpenTelemetryApi from '@opentelemetry/api';
+import type { Headers } from '../envelope.js';
+import type { HandlerMiddleware } from '../consumer/received-message.js';
+
+type Api = typeof OpenTelemetryApi;
+type Span = OpenTelemetryApi.Span;
+
+const TRACER_NAME = '@redstream/core';
+const MESSAGING_SYSTEM = 'redis';
+
+let loading: Promise<MessageTracing | undefined> | undefined;
+
+/** Resolves to the tracing hooks when `@opentelemetry/api` can be imported, else undefined. */
+export function loadMessageTracing(): Promise<MessageTracing | undefined> {
+  loading ??= import('@opentelemetry/api').then(
+    (api: Api) => new MessageTracing(api),
+    () => undefined,
+  );
+  return loading;
+}
+
+export class MessageTracing {
+  private readonly tracer: OpenTelemetryApi.Tracer;
+
+  constructor(private readonly api: Api) {
+    // A tracer from the global proxy provider follows an SDK registered later on.
+    this.tracer = api.trace.getTracer(TRACER_NAME);
+  }
+
+  /**
+   * Runs `publish` inside a PRODUCER span whose context travels in the headers it is given.
+   * Headers the caller set win over injected ones (a caller propagating its own context).
+   */
+  async send<T extends { entryId: string }>(
+    stream: string,
+    streamKey: string,
+    headers: Headers | undefined,
+    publish: (headers: Headers) => Promise<T>,
+  ): Promise<T> {
+    const { context, propagation, trace, SpanKind } = this.api;
+    const active = context.active();
+    const span = this.tracer.startSpan(
+      `send ${stream}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': MESSAGING_SYSTEM,
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': streamKey,
+        },
+      },
+      active,
+    );
+    const carrier: Headers = {};
+    propagation.inject(trace.setSpan(active, span), carrier);
+    try {
+      const result = await publish(headers === undefined ? carrier : { ...carrier, ...headers });
+      span.setAttribute('redstream.entry_id', result.entryId);
+      return result;
+    } catch (error) {
+      this.fail(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** A handler middleware that continues the producer's trace in a CONSUMER span. */
+  consume(group: string): HandlerMiddleware {
+    const { context, propagation, trace, SpanKind, ROOT_CONTEXT } = this.api;
+    return (message, next) => {
+      // From the root, not the read loop's context: the entry's headers alone say whose trace it is.
+      const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+      const span = this.tracer.startSpan(
+        `process ${message.stream}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': MESSAGING_SYSTEM,
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': message.streamKey,
+            'messaging.consumer.group.name': group,
+            'messaging.message.id': message.messageId,
+            'redstream.entry_id': message.entryId,
+            'redstream.delivery_count': message.deliveryCount,
+          },
+        },
+        parent,
+      );
+      return context.with(trace.setSpan(parent, span), next).then(
+        (result) => {
+          span.end();
+          return result;
+        },
+        (error: unknown) => {
+          this.fail(span, error);
+          span.end();
+          throw error;
+        },
+      );
+    };
+  }
+
+  private fail(span: Span, error: unknown): void {
+    const exception = error instanceof Error ? error : new Error(String(error));
+    span.recordException(exception);
+    span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: exception.message });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `redstream keda` as users run it (the built CLI in a child process): every output
+ * validates against KEDA's schemas, names the stream key KeyBuilder builds, and bad usage
+ * exits 2 with one line on stderr.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { KeyBuilder } from '@redstream/core';
+import { parseDocuments, validateKedaObject, type KubernetesDoc } from './keda-schema.js';
+
+const cli = join(process.cwd(), 'apps', 'redstream-cli', 'dist', 'main.js');
+
+function redstream(...args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const variants: [string, string[], { key: string; triggers: number; type: string; min: number }][] = [
+  ['defaults', [], { key: 'rs:{orders.created}', triggers: 2, type: 'redis-streams', min: 0 }],
+  ['lag mode, min 1', ['--mode', 'lag', '--min', '1', '--activation', '10'], { key: 'rs:{orders.created}', triggers: 1, type: 'redis-streams', min: 1 }],
+  ['custom prefix', ['--prefix', 'billing', '--target', '200', '--max', '50'], { key: 'billing:{orders.created}', triggers: 2, type: 'redis-streams', min: 0 }],
+  ['global --prefix', [], { key: 'app:{orders.created}', triggers: 2, type: 'redis-streams', min: 0 }],
+  ['cluster in a namespace', ['--cluster', '-n', 'payments', '--secret', 'redis-creds'], { key: 'rs:{orders.created}', triggers: 2, type: 'redis-cluster-streams', min: 0 }],
+];
+
+describe('redstream keda', () => {
+  it.each(variants)('%s: YAML and JSON outputs validate and name the exact stream key', (name, flags, expected) => {
+    const base = ['keda', 'orders.created', '--group', 'billing', '--deployment', 'billing-worker', ...flags];
+    const args = name === 'global --prefix' ? ['--prefix', 'app', ...base] : base;
+    const prefix = name === 'global --prefix' ? 'app' : flags.includes('--prefix') ? flags[flags.indexOf('--prefix') + 1] : 'rs';
+    expect(new KeyBuilder(prefix).stream('orders.created')).toBe(expected.key);
+
+    const yaml = redstream(...args);
+    expect(yaml.stderr).toBe('');
+    expect(yaml.code).toBe(0);
+    const docs = parseDocuments(yaml.stdout);
+    expect(docs.map((d) => d.kind)).toEqual(['TriggerAuthentication', 'ScaledObject']);
+    for (const doc of docs) expect(validateKedaObject(doc)).toEqual([]);
+
+    const json = redstream(...args, '--json');
+    expect(json.code).toBe(0);
+    const output = JSON.parse(json.stdout) as { stream: string; key: string; group: string; manifests: KubernetesDoc[] };
+    expect(output).toMatchObject({ stream: 'orders.created', key: expected.key, group: 'billing' });
+    expect(output.manifests).toEqual(docs);
+
+    const scaled = docs[1];
+    expect(scaled.spec!.minReplicaCount).toBe(expected.min);
+    expect(scaled.spec!.triggers).toHaveLength(expected.triggers);
+    for (const trigger of scaled.spec!.triggers) {
+      expect(trigger).toMatchObject({ type: expected.type, metadata: { stream: expected.key, consumerGroup: 'billing' } });
+      expect(trigger.authenticationRef.name).toBe(docs[0].metadata!.name);
+    }
+    expect(scaled.spec!.triggers[0].metadata).toHaveProperty('lagCount');
+  });
+
+  it.each([
+    ['missing --group', ['keda', 'orders.created', '--deployment', 'w'], /required option '-g, --group <group>'/],
+    ['missing stream', ['keda', '--group', 'g', '--deployment', 'w'], /missing required argument 'stream'/],
+    ['stream with braces', ['keda', '{orders}', '--group', 'g', '--deployment', 'w'], /stream "\{orders\}" is not a valid stream name/],
+    ['non-numeric --target', ['keda', 's', '--group', 'g', '--deployment', 'w', '--target', 'ten'], /--target <n>' argument 'ten' is invalid/],
+    ['--target 0', ['keda', 's', '--group', 'g', '--deployment', 'w', '--target', '0'], /--target must be an integer >= 1, got 0/],
+    ['--min above --max', ['keda', 's', '--group', 'g', '--deployment', 'w', '--min', '5', '--max', '2'], /--min \(5\) must not exceed --max \(2\)/],
+    ['unknown --mode', ['keda', 's', '--group', 'g', '--deployment', 'w', '--mode', 'length'], /Allowed choices are pending, lag/],
+    ['deployment not a Kubernetes name', ['keda', 's', '--group', 'g', '--deployment', 'Billing_Worker'], /--deployment "Billing_Worker" is not a Kubernetes name/],
+    ['unknown option', ['keda', 's', '--group', 'g', '--deployment', 'w', '--targte', '5'], /unknown option '--targte'/],
+  ])('%s: exit 2 with a one-line reason', (_name, args, reason) => {
+    const result = redstream(...args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(reason);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * A trace started by the producer continues in the consumer's handler: the entry carries
+ * W3C `traceparent` in its headers, the consumer's span is a child of the producer's, and
+ * the handler runs with it active. OpenTelemetry SDK with an in-memory exporter.
+ */
+import { context, propagation, SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { StreamConsumer, StreamProducer, UnrecoverableError, type ReceivedMessage } from '@redstream/core';
+import { quietLogger } from '../support/quiet-logger.js';
+import { RedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('OpenTelemetry trace propagation', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(provider);
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await redis.stop();
+    await provider.shutdown();
+    trace.disable();
+    propagation.disable();
+    context.disable();
+  });
+
+  const spanNamed = (name: string) => waitFor(() => exporter.getFinishedSpans().find((s) => s.name === name), { what: `span "${name}"` });
+  const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+  it('continues the producer\'s trace around the handler, and records a handler failure', async () => {
+    const stream = 'trace.orders';
+    const seen: { message: ReceivedMessage; active: SpanContext | undefined }[] = [];
+    const consumer = new StreamConsumer({ url: redis.url, group: 'billing', logger: quietLogger, maxDeliveries: 1 }).subscribe(stream, (message) => {
+      seen.push({ message, active: trace.getActiveSpan()?.spanContext() });
+      if ((message.data as { fail?: boolean }).fail) throw new UnrecoverableError('card declined');
+    });
+    await consumer.start();
+    const producer = await StreamProducer.connect({ url: redis.url });
+
+    const tracer = trace.getTracer('checkout-service');
+    await tracer.startActiveSpan('checkout', async (span) => {
+      await producer.publish(stream, { order: 1 }, { headers: { tenant: 't1' } });
+      span.end();
+    });
+    await waitFor(() => seen.length === 1, { what: 'the handler' });
+
+    const checkout = await spanNamed('checkout');
+    const send = await spanNamed(`send ${stream}`);
+    const processSpan = await spanNamed(`process ${stream}`);
+    const traceId = checkout.spanContext().traceId;
+
+    expect(send.kind).toBe(SpanKind.PRODUCER);
+    expect(send.spanContext().traceId).toBe(traceId);
+    expect(parentOf(send)).toBe(checkout.spanContext().spanId);
+    expect(send.attributes).toMatchObject({ 'messaging.destination.name': 'rs:{trace.orders}', 'redstream.entry_id': seen[0].message.entryId });
+
+    // The wire carries the producer span's context; the user's own headers are kept.
+    expect(seen[0].message.headers).toMatchObject({ tenant: 't1', traceparent: `00-${traceId}-${send.spanContext().spanId}-01` });
+
+    expect(processSpan.kind).toBe(SpanKind.CONSUMER);
+    expect(processSpan.spanContext().traceId).toBe(traceId);
+    expect(parentOf(processSpan)).toBe(send.spanContext().spanId);
+    expect(processSpan.attributes).toMatchObject({ 'messaging.consumer.group.name': 'billing', 'redstream.delivery_count': 1 });
+    expect(processSpan.status.code).not.toBe(SpanStatusCode.ERROR);
+    // The handler ran inside the consumer span.
+    expect(seen[0].active).toMatchObject({ traceId, spanId: processSpan.spanContext().spanId });
+
+    // No active span at publish: the producer starts the trace, the consumer still continues it.
+    exporter.reset();
+    await producer.publish(stream, { fail: true });
+    await waitFor(() => seen.length === 2, { what: 'the failing handler' });
+    const failedSend = await spanNamed(`send ${stream}`);
+    const failedProcess = await spanNamed(`process ${stream}`);
+    expect(parentOf(failedSend)).toBeUndefined();
+    expect(failedProcess.spanContext().traceId).toBe(failedSend.spanContext().traceId);
+    expect(failedProcess.status).toEqual({ code: SpanStatusCode.ERROR, message: 'card declined' });
+    expect(failedProcess.events.map((e) => e.name)).toContain('exception');
+
+    await consumer.stop();
+    await producer.close();
+  });
+});
