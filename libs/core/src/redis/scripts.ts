@@ -43,6 +43,7 @@ export const Scripts = {
   ackCompleted: LuaScript.load('ack-completed-n'),
   refreshLeases: LuaScript.load('refresh-leases-1'),
   trimAcked: LuaScript.load('trim-acked-1'),
+  trimCapped: LuaScript.load('trim-capped-1'),
   claimOwn: LuaScript.load('claim-own-1'),
   removeConsumerIfIdle: LuaScript.load('remove-consumer-if-idle-1'),
 } as const;
