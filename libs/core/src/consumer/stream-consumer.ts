@@ -616,7 +616,7 @@ export class StreamConsumer extends EventEmitter {
     if (entry.lost) {
       // Acking is still right: the work is done. The other consumer's later XACK is a no-op.
       this.options.logger.warn(
-        `entry ${entry.entryId} of "${entry.stream}" was claimed by another consumer while its handler ran here; acked it, it may have been handled twice`,
+        `entry ${entry.entryId} of "${entry.stream}" was claimed or acked by another consumer while its handler ran here; acked it, it may have been handled twice`,
       );
     }
     const key = entry.idempotencyKey;
