@@ -153,9 +153,12 @@ export class StreamConsumer extends EventEmitter {
     return this.options.consumer;
   }
 
-  /** Entries read and not yet finished (running or waiting for a handler slot). */
+  /**
+   * Entries read and not yet finished (running or waiting for a handler slot). Not the
+   * slots in use: a blocking read reserves every free slot while it waits.
+   */
   get inFlight(): number {
-    return this.slots.inUse;
+    return this.held.size;
   }
 
   get streams(): string[] {
