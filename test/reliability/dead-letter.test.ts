@@ -119,6 +119,23 @@ describe('retries and dead letters', () => {
     expect(typeof (await lag(stream))).toBe('number');
   });
 
+  it('keeps an entry waiting for a retry whose backoff is longer than claim.minIdleMs on its consumer', async () => {
+    const stream = 'dlq.long-backoff';
+    const tries: { consumer: string; count: number; at: number }[] = [];
+    const options = { claim: { minIdleMs: 200, intervalMs: 50 }, backoff: { delayMs: 1_500, maxDelayMs: 1_500, jitter: false }, maxDeliveries: 2 };
+    const failing = (consumer: string) => (message: ReceivedMessage) => {
+      tries.push({ consumer, count: message.deliveryCount, at: Date.now() });
+      throw new Error('try later');
+    };
+    await startConsumer(stream, failing('a'), { ...options, consumer: 'a' });
+    await producer.publish(stream, 'retry me');
+    await waitFor(() => tries.length === 1, { what: 'the first delivery' });
+    await startConsumer(stream, failing('b'), { ...options, consumer: 'b' });
+    await waitFor(async () => (await deadLetters(stream)).length === 1, { what: 'the dead letter' });
+    expect(tries.map(({ consumer, count }) => [consumer, count])).toEqual([['a', 1], ['a', 2]]);
+    expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(1_500);
+  });
+
   it('skips retries for UnrecoverableError and for errors the isUnrecoverable predicate names; honours per-handler maxDeliveries', async () => {
     const stream = 'dlq.unrecoverable';
     const calls = new Map<number, number>();
