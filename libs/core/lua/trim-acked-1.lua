@@ -19,15 +19,7 @@ if #groups == 0 then
   return { 0, '' }
 end
 
-local function parse(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
-end
-local function less(a, b)
-  local ams, aseq = parse(a)
-  local bms, bseq = parse(b)
-  return ams < bms or (ams == bms and aseq < bseq)
-end
+-- @include stream-ids
 
 local min
 for _, group in ipairs(groups) do

@@ -15,15 +15,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return { 0, 0 }
 end
 
-local function parse(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
-end
-local function less(a, b)
-  local ams, aseq = parse(a)
-  local bms, bseq = parse(b)
-  return ams < bms or (ams == bms and aseq < bseq)
-end
+-- @include stream-ids
 -- Counts entries from the start of the stream up to `last` (an id, or "(id" for
 -- exclusive), at most `limit`, reading in bounded chunks.
 local function countUpTo(last, limit)

@@ -19,9 +19,14 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** Loads `lua/<name>.lua`; the path is the same from `src/redis` and `dist/redis`. */
+  /**
+   * Loads `lua/<name>.lua`; the path is the same from `src/redis` and `dist/redis`. A line
+   * `-- @include <helper>` is replaced by `lua/includes/<helper>.lua`, so helpers shared
+   * by several scripts are written once (Redis runs each script as one self-contained text).
+   */
   static load(name: string): LuaScript {
-    return new LuaScript(name, readFileSync(new URL(`../../lua/${name}.lua`, import.meta.url), 'utf8'));
+    const read = (path: string) => readFileSync(new URL(`../../lua/${path}.lua`, import.meta.url), 'utf8');
+    return new LuaScript(name, read(name).replace(/^-- @include ([\w-]+)\n/gm, (_line, helper: string) => read(`includes/${helper}`)));
   }
 
   async run<T = RedisReply>(connection: RedisConnection, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
