@@ -3,50 +3,19 @@
  * move to `rs:{stream}:dlq` with the failure details; unrecoverable errors skip retries;
  * undecodable entries are dead-lettered at once and the worker goes on.
  */
-import { fieldsToObject, StreamConsumer, StreamProducer, UnrecoverableError, type ConsumerOptions, type ReceivedMessage } from '@redstream/core';
-import type { RedisClientType } from 'redis';
+import { fieldsToObject, StreamConsumer, UnrecoverableError, type ReceivedMessage } from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-fixture.js';
 import { waitFor } from '../support/wait-for.js';
 
 type Entry = [string, string[]];
 
 describe('retries and dead letters', () => {
-  let redis: RedisServer;
-  let client: RedisClientType;
-  let producer: StreamProducer;
-  const consumers: StreamConsumer[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    client = (await redis.client()) as RedisClientType;
-    producer = await StreamProducer.connect({ url: redis.url });
-  });
-  afterEach(async () => {
-    await Promise.all(consumers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await producer.close();
-    await client.quit();
-    await redis.stop();
-  });
-
-  async function startConsumer(
-    stream: string,
-    handler: (message: ReceivedMessage) => unknown,
-    options: Partial<ConsumerOptions> = {},
-    handlerOptions = {},
-  ): Promise<StreamConsumer> {
-    const consumer = new StreamConsumer({ url: redis.url, group: 'g', logger: collectingLogger(), ...options }).subscribe(stream, handler, handlerOptions);
-    consumers.push(consumer);
-    await consumer.start();
-    return consumer;
-  }
+  const fx = useRedis();
   const deadLetters = async (stream: string) =>
-    ((await client.sendCommand(['XRANGE', `rs:{${stream}}:dlq`, '-', '+'])) as Entry[]).map(([, fields]) => fieldsToObject(fields));
-  const pendingCount = async (stream: string) => ((await client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g'])) as [number])[0];
+    ((await fx.client.sendCommand(['XRANGE', `rs:{${stream}}:dlq`, '-', '+'])) as Entry[]).map(([, fields]) => fieldsToObject(fields));
   const lag = async (stream: string) => {
-    const [group] = (await client.sendCommand(['XINFO', 'GROUPS', `rs:{${stream}}`])) as unknown[][];
+    const [group] = (await fx.client.sendCommand(['XINFO', 'GROUPS', `rs:{${stream}}`])) as unknown[][];
     return group[group.indexOf('lag') + 1];
   };
 
@@ -66,15 +35,15 @@ describe('retries and dead letters', () => {
       throw new Error(`poison ${n}`);
     };
     const options = { maxDeliveries: 4, backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true } };
-    await startConsumer(stream, handler, { ...options, consumer: 'c1' });
-    await startConsumer(stream, handler, { ...options, consumer: 'c2' });
+    await fx.consumer(stream, handler, { ...options, consumer: 'c1' });
+    await fx.consumer(stream, handler, { ...options, consumer: 'c2' });
 
     const messages = Array.from({ length: 2_000 }, (_, n) => ({ data: { n, poison: n % 200 === 7 } }));
-    const published = await producer.publishMany(stream, messages);
+    const published = await fx.producer.publishMany(stream, messages);
     const poisonIds = published.filter((_, n) => messages[n].data.poison).map((r) => r.entryId);
     expect(poisonIds).toHaveLength(10);
 
-    await waitFor(async () => good.size === 1_990 && (await deadLetters(stream)).length === 10 && (await pendingCount(stream)) === 0, {
+    await waitFor(async () => good.size === 1_990 && (await deadLetters(stream)).length === 10 && (await fx.pendingCount(stream)) === 0, {
       timeoutMs: 20_000,
       what: 'good messages handled and poison dead-lettered',
     });
@@ -83,7 +52,7 @@ describe('retries and dead letters', () => {
     for (const letter of letters) {
       const index = published.findIndex((r) => r.entryId === letter.dlqOriginalId);
       const original = fieldsToObject(
-        ((await client.sendCommand(['XRANGE', `rs:{${stream}}`, letter.dlqOriginalId, letter.dlqOriginalId])) as Entry[])[0]?.[1] ?? [],
+        ((await fx.client.sendCommand(['XRANGE', `rs:{${stream}}`, letter.dlqOriginalId, letter.dlqOriginalId])) as Entry[])[0]?.[1] ?? [],
       );
       expect(letter).toMatchObject({
         data: JSON.stringify(messages[index].data),
@@ -127,10 +96,10 @@ describe('retries and dead letters', () => {
       tries.push({ consumer, count: message.deliveryCount, at: Date.now() });
       throw new Error('try later');
     };
-    await startConsumer(stream, failing('a'), { ...options, consumer: 'a' });
-    await producer.publish(stream, 'retry me');
+    await fx.consumer(stream, failing('a'), { ...options, consumer: 'a' });
+    await fx.producer.publish(stream, 'retry me');
     await waitFor(() => tries.length === 1, { what: 'the first delivery' });
-    await startConsumer(stream, failing('b'), { ...options, consumer: 'b' });
+    await fx.consumer(stream, failing('b'), { ...options, consumer: 'b' });
     await waitFor(async () => (await deadLetters(stream)).length === 1, { what: 'the dead letter' });
     expect(tries.map(({ consumer, count }) => [consumer, count])).toEqual([['a', 1], ['a', 2]]);
     expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(1_500);
@@ -139,7 +108,7 @@ describe('retries and dead letters', () => {
   it('skips retries for UnrecoverableError and for errors the isUnrecoverable predicate names; honours per-handler maxDeliveries', async () => {
     const stream = 'dlq.unrecoverable';
     const calls = new Map<number, number>();
-    await startConsumer(
+    await fx.consumer(
       stream,
       (message) => {
         const { n } = message.data as { n: number };
@@ -151,7 +120,7 @@ describe('retries and dead letters', () => {
       { isUnrecoverable: (error) => error instanceof RangeError, backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } },
       { maxDeliveries: 2 },
     );
-    await producer.publishMany(stream, [0, 1, 2].map((n) => ({ data: { n } })));
+    await fx.producer.publishMany(stream, [0, 1, 2].map((n) => ({ data: { n } })));
     await waitFor(async () => (await deadLetters(stream)).length === 3, { what: 'three dead letters' });
     const byData = Object.fromEntries((await deadLetters(stream)).map((l) => [JSON.parse(l.data).n, l]));
     expect(byData[0]).toMatchObject({ dlqReason: 'unrecoverable', dlqDeliveries: '1', dlqError: 'bad order' });
@@ -162,8 +131,8 @@ describe('retries and dead letters', () => {
 
   it('dead-letters a handler that times out on its last delivery with reason timeout', async () => {
     const stream = 'dlq.timeout';
-    await startConsumer(stream, () => new Promise(() => undefined), { backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } }, { maxDeliveries: 2, timeoutMs: 50 });
-    await producer.publish(stream, { hangs: true });
+    await fx.consumer(stream, () => new Promise(() => undefined), { backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } }, { maxDeliveries: 2, timeoutMs: 50 });
+    await fx.producer.publish(stream, { hangs: true });
     await waitFor(async () => (await deadLetters(stream)).length === 1, { what: 'the timed-out entry dead-lettered' });
     expect((await deadLetters(stream))[0]).toMatchObject({ dlqReason: 'timeout', dlqDeliveries: '2' });
     expect((await deadLetters(stream))[0].dlqError).toMatch(/50 ms/);
@@ -172,31 +141,31 @@ describe('retries and dead letters', () => {
   it('dead-letters an entry that crashed its workers more than maxDeliveries times without running it again', async () => {
     const stream = 'dlq.crash-loop';
     const key = `rs:{${stream}}`;
-    const { entryId } = await producer.publish(stream, { kills: 'every worker' });
-    await client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0']);
+    const { entryId } = await fx.producer.publish(stream, { kills: 'every worker' });
+    await fx.client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0']);
     // Six workers took it and died without acking: delivery count 6 (> maxDeliveries 5).
-    await client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'dead-1', 'STREAMS', key, '>']);
-    for (let i = 2; i <= 6; i += 1) await client.sendCommand(['XCLAIM', key, 'g', `dead-${i}`, '0', entryId]);
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'dead-1', 'STREAMS', key, '>']);
+    for (let i = 2; i <= 6; i += 1) await fx.client.sendCommand(['XCLAIM', key, 'g', `dead-${i}`, '0', entryId]);
     let ran = 0;
-    await startConsumer(stream, () => void (ran += 1), { claim: { minIdleMs: 100, intervalMs: 50 } });
+    await fx.consumer(stream, () => void (ran += 1), { claim: { minIdleMs: 100, intervalMs: 50 } });
     await waitFor(async () => (await deadLetters(stream)).length === 1, { what: 'the crash-looping entry dead-lettered' });
     expect((await deadLetters(stream))[0]).toMatchObject({ dlqOriginalId: entryId, dlqReason: 'max-deliveries', dlqDeliveries: '7' });
     expect(ran).toBe(0);
-    await waitFor(async () => (await pendingCount(stream)) === 0, { what: 'nothing pending' });
+    await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'nothing pending' });
   });
 
   it('bounds the dead-letter stream by deadLetter.maxLen and counts what the cap dropped', async () => {
     const stream = 'dlq.capped';
     let dropped = 0;
-    const consumer = new StreamConsumer({ url: redis.url, group: 'g', logger: collectingLogger(), deadLetter: { maxLen: 100 } }).subscribe(stream, () => {
+    const consumer = new StreamConsumer({ url: fx.redis.url, group: 'g', logger: collectingLogger(), deadLetter: { maxLen: 100 } }).subscribe(stream, () => {
       throw new UnrecoverableError('no');
     });
     consumer.addObserver({ deadLetterDropped: (_stream, count) => void (dropped += count) });
-    consumers.push(consumer);
     await consumer.start();
-    await producer.publishMany(stream, Array.from({ length: 350 }, (_, n) => ({ data: n })));
-    await waitFor(async () => (await lag(stream)) === 0 && (await pendingCount(stream)) === 0, { what: 'all read and dead-lettered' });
-    const length = await client.xLen(`rs:{${stream}}:dlq`);
+    await fx.producer.publishMany(stream, Array.from({ length: 350 }, (_, n) => ({ data: n })));
+    await waitFor(async () => (await lag(stream)) === 0 && (await fx.pendingCount(stream)) === 0, { what: 'all read and dead-lettered' });
+    await consumer.stop();
+    const length = await fx.client.xLen(`rs:{${stream}}:dlq`);
     expect(length).toBeGreaterThanOrEqual(100);
     expect(length).toBeLessThan(350);
     expect(dropped).toBe(350 - length);
@@ -209,7 +178,7 @@ describe('retries and dead letters', () => {
     const huge = 'x'.repeat(8 * 1024 * 1024);
 
     beforeEach(async () => {
-      await startConsumer(stream, (message) => void handled.push(message));
+      await fx.consumer(stream, (message) => void handled.push(message));
     });
 
     it.each([
@@ -219,7 +188,7 @@ describe('retries and dead letters', () => {
       ['a very large value that is not JSON', ['data', huge, 'id', 'm4', 'ts', '1'], /`data` is not valid/],
     ])('dead-letters an entry with %s as decode-error within a second and keeps going', async (_case, fields, error) => {
       const addedAt = Date.now();
-      const entryId = (await client.sendCommand(['XADD', key, '*', ...(fields as string[])])) as string;
+      const entryId = (await fx.client.sendCommand(['XADD', key, '*', ...(fields as string[])])) as string;
       const letter = await waitFor(async () => (await deadLetters(stream)).find((l) => l.dlqOriginalId === entryId), {
         intervalMs: 5,
         what: 'the dead letter',
@@ -229,21 +198,21 @@ describe('retries and dead letters', () => {
       expect(letter).toMatchObject({ ...fieldsToObject(fields as string[]), dlqReason: 'decode-error', dlqDeliveries: '1', dlqGroup: 'g' });
       expect(letter.dlqError).toMatch(error as RegExp);
       expect(letter.dlqError.length).toBeLessThan(1_000);
-      const { entryId: next } = await producer.publish(stream, { after: entryId });
+      const { entryId: next } = await fx.producer.publish(stream, { after: entryId });
       await waitFor(() => handled.some((m) => m.entryId === next), { what: 'the next good message' });
       expect(handled.some((m) => m.entryId === entryId)).toBe(false);
-      await waitFor(async () => (await pendingCount(stream)) === 0, { what: 'nothing pending' });
+      await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'nothing pending' });
     });
 
     it('delivers entries with unknown extra fields and very large valid values normally', async () => {
-      const extra = (await client.sendCommand(['XADD', key, '*', 'data', '{"a":1}', 'id', 'm5', 'ts', '1', 'source', 'legacy-app', 'x-shard', '7'])) as string;
-      const large = (await client.sendCommand(['XADD', key, '*', 'data', JSON.stringify(huge), 'id', 'm6', 'ts', '1'])) as string;
+      const extra = (await fx.client.sendCommand(['XADD', key, '*', 'data', '{"a":1}', 'id', 'm5', 'ts', '1', 'source', 'legacy-app', 'x-shard', '7'])) as string;
+      const large = (await fx.client.sendCommand(['XADD', key, '*', 'data', JSON.stringify(huge), 'id', 'm6', 'ts', '1'])) as string;
       await waitFor(() => handled.some((m) => m.entryId === large), { what: 'the large message' });
       const withExtra = handled.find((m) => m.entryId === extra)!;
       expect(withExtra.data).toEqual({ a: 1 });
       expect(fieldsToObject(withExtra.fields)).toMatchObject({ source: 'legacy-app', 'x-shard': '7' });
       expect((handled.find((m) => m.entryId === large)!.data as string).length).toBe(huge.length);
-      await waitFor(async () => (await pendingCount(stream)) === 0, { what: 'both acked' });
+      await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'both acked' });
       expect(typeof (await lag(stream))).toBe('number');
     });
   });

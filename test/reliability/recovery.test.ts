@@ -6,6 +6,7 @@
 import { StreamConsumer, StreamProducer, type ConnectionStatus } from '@redstream/core';
 import type { RedisClientType } from 'redis';
 import { collectingLogger } from '../support/quiet-logger.js';
+import { useRedis } from '../support/redis-fixture.js';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -89,34 +90,22 @@ describe('recovery of a running worker', () => {
   });
 
   describe('on one redis-server', () => {
-    let redis: RedisServer;
-    let client: RedisClientType;
-    let producer: StreamProducer;
-    beforeAll(async () => {
-      redis = await RedisServer.start();
-      client = (await redis.client()) as RedisClientType;
-      producer = await StreamProducer.connect({ url: redis.url });
-    });
-    afterAll(async () => {
-      await producer.close();
-      await client.quit();
-      await redis.stop();
-    });
+    const fx = useRedis();
 
     it('recovers from a CLIENT PAUSE longer than blockMs without an error storm', async () => {
       const stream = 'recovery.pause';
-      const worker = countingConsumer(redis.url, stream, { blockMs: 500 });
+      const worker = countingConsumer(fx.redis.url, stream, { blockMs: 500 });
       await worker.consumer.start();
       try {
-        await publish(producer, stream, 200);
+        await publish(fx.producer, stream, 200);
         await waitFor(() => worker.handled.size === 200, { what: '200 handled' });
-        await client.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
+        await fx.client.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
         const pausedAt = Date.now();
-        const during = publish(producer, stream, 200);
+        const during = publish(fx.producer, stream, 200);
         await waitFor(() => worker.handled.size === 400, { timeoutMs: 15_000, what: '400 handled after the pause' });
         await during;
         const recoveredMs = Date.now() - pausedAt;
-        await waitFor(async () => (await pendingCount(client, stream)) === 0, { what: 'nothing pending' });
+        await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'nothing pending' });
         console.info(`CLIENT PAUSE 3000 ms (blockMs 500): all handled ${recoveredMs} ms after the pause began, ${worker.errorEvents.length} errors`);
         expect(worker.errorEvents).toEqual([]);
         expect(worker.loggedErrors()).toEqual([]);
@@ -127,20 +116,20 @@ describe('recovery of a running worker', () => {
 
     it('reconnects when its connections are killed and keeps consuming', async () => {
       const stream = 'recovery.connection';
-      const worker = countingConsumer(redis.url, stream);
+      const worker = countingConsumer(fx.redis.url, stream);
       await worker.consumer.start();
       try {
-        await publish(producer, stream, 100);
+        await publish(fx.producer, stream, 100);
         await waitFor(() => worker.handled.size === 100, { what: '100 handled' });
-        const connections = ((await client.sendCommand(['CLIENT', 'LIST'])) as string)
+        const connections = ((await fx.client.sendCommand(['CLIENT', 'LIST'])) as string)
           .split('\n')
           .filter((line) => / name=redstream-g-only/.test(line))
           .map((line) => /^id=(\d+)/.exec(line)![1]);
         expect(connections).toHaveLength(2);
-        for (const id of connections) await client.sendCommand(['CLIENT', 'KILL', 'ID', id]);
-        await publish(producer, stream, 100);
+        for (const id of connections) await fx.client.sendCommand(['CLIENT', 'KILL', 'ID', id]);
+        await publish(fx.producer, stream, 100);
         await waitFor(() => worker.handled.size === 200, { timeoutMs: 15_000, what: '200 handled after the connections were killed' });
-        await waitFor(async () => (await pendingCount(client, stream)) === 0, { what: 'nothing pending' });
+        await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'nothing pending' });
         expect(worker.loggedErrors().length).toBeLessThanOrEqual(3);
       } finally {
         await worker.consumer.stop();
@@ -149,18 +138,18 @@ describe('recovery of a running worker', () => {
 
     it('re-creates its group when the stream is deleted under it and goes on consuming', async () => {
       const stream = 'recovery.deleted';
-      const worker = countingConsumer(redis.url, stream);
+      const worker = countingConsumer(fx.redis.url, stream);
       await worker.consumer.start();
       try {
-        await publish(producer, stream, 100);
+        await publish(fx.producer, stream, 100);
         await waitFor(() => worker.handled.size === 100, { what: '100 handled' });
-        await client.del(`rs:{${stream}}`);
-        const later = await publish(producer, stream, 100);
+        await fx.client.del(`rs:{${stream}}`);
+        const later = await publish(fx.producer, stream, 100);
         await waitFor(() => later.every((id) => worker.handled.has(id)), { timeoutMs: 15_000, what: 'entries published after the DEL' });
-        const groups = (await client.sendCommand(['XINFO', 'GROUPS', `rs:{${stream}}`])) as string[][];
+        const groups = (await fx.client.sendCommand(['XINFO', 'GROUPS', `rs:{${stream}}`])) as string[][];
         expect(groups.map((g) => g[1])).toEqual(['g']);
         expect(worker.logger.lines.some((line) => line.includes('was missing') && line.includes('re-created'))).toBe(true);
-        await waitFor(async () => (await pendingCount(client, stream)) === 0, { what: 'nothing pending' });
+        await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'nothing pending' });
       } finally {
         await worker.consumer.stop();
       }
