@@ -1,7 +1,8 @@
 --[[
   Safe retention: trims the stream below the oldest entry that any group still needs —
-  its oldest pending entry, or the first entry after its last-delivered id — so no
-  group loses an unacked or unread entry and XINFO GROUPS `lag` stays a number.
+  its oldest pending entry, or its last-delivered id (DESIGN.md: nothing at or after any
+  group's last-delivered id is removed) — so no group loses an unacked or unread entry
+  and XINFO GROUPS `lag` stays a number.
   Approximate (MINID ~) so Redis only drops whole macro nodes, which is cheap.
 
   KEYS[1] stream key
@@ -19,19 +20,7 @@ if #groups == 0 then
   return { 0, '' }
 end
 
-local function parse(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
-end
-local function less(a, b)
-  local ams, aseq = parse(a)
-  local bms, bseq = parse(b)
-  return ams < bms or (ams == bms and aseq < bseq)
-end
-local function successor(id)
-  local ms, seq = parse(id)
-  return ms .. '-' .. (seq + 1)
-end
+-- @include stream-ids
 
 local min
 for _, group in ipairs(groups) do
@@ -40,7 +29,7 @@ for _, group in ipairs(groups) do
     if group[i] == 'name' then name = group[i + 1] end
     if group[i] == 'last-delivered-id' then lastDelivered = group[i + 1] end
   end
-  local needed = successor(lastDelivered)
+  local needed = lastDelivered
   local summary = redis.call('XPENDING', KEYS[1], name)
   if summary[1] > 0 and less(summary[2], needed) then
     needed = summary[2]

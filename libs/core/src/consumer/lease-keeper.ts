@@ -23,7 +23,7 @@ export class LeaseKeeper {
     private readonly group: string,
     private readonly consumer: string,
     private readonly minIdleMs: number,
-    /** Entries held by this consumer, oldest first. */
+    /** Entries held by this consumer: running, waiting for a handler or for a retry. */
     private readonly held: () => Iterable<HeldEntry>,
     private readonly onError: (error: Error) => void,
   ) {}
@@ -47,7 +47,7 @@ export class LeaseKeeper {
     try {
       const byStream = new Map<string, HeldEntry[]>();
       for (const entry of this.held()) {
-        if (now - entry.heldSince < this.periodMs) break;
+        if (now - entry.heldSince < this.periodMs) continue;
         let list = byStream.get(entry.streamKey);
         if (!list) byStream.set(entry.streamKey, (list = []));
         list.push(entry);

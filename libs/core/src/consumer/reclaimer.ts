@@ -4,6 +4,7 @@
  * as deleted from the stream are acked and counted, never looped on.
  */
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
+import { replyToRecord } from '../admin/stream-stats.js';
 
 export interface ReclaimedEntry {
   entryId: string;
@@ -37,9 +38,9 @@ export class Reclaimer {
     const live = claimed.filter((entry): entry is [string, string[]] => entry !== null && entry[1] !== null);
     if (deletedIds.length > 0) await this.connection.send(['XACK', streamKey, this.group, ...deletedIds]);
     if (live.length === 0) return { entries: [], deletedIds };
-    const counts = await this.deliveryCounts(streamKey, live[0][0], live[live.length - 1][0], live.length);
+    const counts = await this.deliveryCounts(streamKey, live.map(([entryId]) => entryId));
     return {
-      entries: live.map(([entryId, fields]) => ({ entryId, fields, deliveryCount: counts.get(entryId) ?? 1 })),
+      entries: live.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: counts[i] })),
       deletedIds,
     };
   }
@@ -49,9 +50,32 @@ export class Reclaimer {
     return (this.cursors.get(streamKey) ?? '0-0') === '0-0';
   }
 
-  /** XAUTOCLAIM does not say how often an entry was delivered; XPENDING's extended form does. */
-  private async deliveryCounts(streamKey: string, first: string, last: string, count: number): Promise<Map<string, number>> {
-    const rows = await this.connection.send<RedisReply[][]>(['XPENDING', streamKey, this.group, first, last, count + 100_000, this.consumer]);
-    return new Map(rows.map((row) => [row[0] as string, row[3] as number]));
+  /**
+   * How soon entries of a consumer that went silent can become claimable, in ms (Infinity
+   * when no other consumer owns anything). An entry's idle time is at least its owner's
+   * (every delivery to a consumer also marks it seen), so the owner's idle time bounds
+   * when its entries pass `minIdleMs`: checking then reclaims a crashed worker's entries
+   * at `minIdleMs` after its last sign of life, not up to `claim.intervalMs` later.
+   */
+  async nextClaimableInMs(streamKey: string): Promise<number> {
+    const rows = await this.connection.send<RedisReply[][]>(['XINFO', 'CONSUMERS', streamKey, this.group]);
+    let soonest = Infinity;
+    for (const row of rows) {
+      const info = replyToRecord(row);
+      if (info.name === this.consumer || info.pending === 0) continue;
+      soonest = Math.min(soonest, Math.max(0, this.minIdleMs - Number(info.idle)));
+    }
+    return soonest;
+  }
+
+  /**
+   * XAUTOCLAIM does not say how often an entry was delivered; XPENDING does, one exact
+   * range per id (a range over first..last could span thousands of other pending entries).
+   */
+  private async deliveryCounts(streamKey: string, entryIds: readonly string[]): Promise<number[]> {
+    const rows = await Promise.all(
+      entryIds.map((id) => this.connection.send<RedisReply[][]>(['XPENDING', streamKey, this.group, id, id, 1])),
+    );
+    return rows.map((row) => Number(row[0]?.[3] ?? 1));
   }
 }

@@ -37,28 +37,27 @@ export class RetentionTrimmer implements BackgroundJob {
 
   async trim(keys: StreamKeys): Promise<number> {
     const [trimmed] = await Scripts.trimAcked.run<[number, string]>(this.connection, [keys.stream], [this.retention.strategy === 'acked' ? '~' : '=']);
+    let capped = 0;
     if (this.retention.strategy !== 'acked') {
-      const dropped = await this.applyCap(keys);
-      if (dropped > 0) {
-        this.observer.unreadDropped?.(keys.name, dropped);
-        this.logger.warn(`retention cap on "${keys.name}" removed ${dropped} entries that a group had not read yet`);
+      const [removed, unread] = await this.applyCap(keys);
+      capped = removed;
+      if (unread > 0) {
+        this.observer.unreadDropped?.(keys.name, unread);
+        this.logger.warn(`retention cap on "${keys.name}" removed ${unread} entries that a group had not read yet`);
       }
-      if (trimmed + dropped > 0) this.observer.trimmed?.(keys.name, trimmed + dropped);
-      return trimmed + dropped;
     }
-    if (trimmed > 0) this.observer.trimmed?.(keys.name, trimmed);
-    return trimmed;
+    if (trimmed + capped > 0) this.observer.trimmed?.(keys.name, trimmed + capped);
+    return trimmed + capped;
   }
 
-  /** The opt-in hard cap: exact trimming so that what it drops can be counted. */
-  private async applyCap(keys: StreamKeys): Promise<number> {
+  /**
+   * The opt-in hard cap: exact trimming (trim-capped-1.lua) that counts, of what it
+   * removes, only the entries some group had not read as lost.
+   */
+  private applyCap(keys: StreamKeys): Promise<[number, number]> {
     const retention = this.retention;
-    if (retention.strategy === 'maxLen') {
-      return this.connection.send<number>(['XTRIM', keys.stream, 'MAXLEN', '=', retention.maxLen]);
-    }
-    if (retention.strategy === 'maxAge') {
-      return this.connection.send<number>(['XTRIM', keys.stream, 'MINID', '=', `${Date.now() - retention.maxAgeMs}-0`]);
-    }
-    return 0;
+    if (retention.strategy === 'acked') return Promise.resolve([0, 0]);
+    const cap = retention.strategy === 'maxLen' ? ['MAXLEN', retention.maxLen] : ['MINID', `${Date.now() - retention.maxAgeMs}-0`];
+    return Scripts.trimCapped.run<[number, number]>(this.connection, [keys.stream], cap);
   }
 }

@@ -35,13 +35,18 @@ export class RetryScheduler<T extends ScheduledRetry> {
     return due;
   }
 
-  get hasDue(): boolean {
-    return this.queue.length > 0 && this.queue[0].dueAt <= Date.now();
+  /** When the earliest waiting retry is due (ms since epoch), Infinity when none waits. */
+  get nextDueAt(): number {
+    return this.queue[0]?.dueAt ?? Infinity;
   }
 
-  /** Ids of waiting entries of one stream (they stay pending on this consumer). */
-  idsFor(streamKey: string): string[] {
-    return this.queue.filter((retry) => retry.streamKey === streamKey).map((retry) => retry.entryId);
+  /** The waiting retries, earliest first. */
+  entries(): readonly T[] {
+    return this.queue;
+  }
+
+  get hasDue(): boolean {
+    return this.queue.length > 0 && this.queue[0].dueAt <= Date.now();
   }
 
   /** Drops a waiting retry (its entry was reclaimed and is being handled already). */

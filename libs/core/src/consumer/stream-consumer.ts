@@ -11,7 +11,7 @@ import { decodeEnvelope } from '../envelope.js';
 import { HandlerTimeoutError, RedstreamError, UnrecoverableError } from '../errors/index.js';
 import type { StreamKeys } from '../keys.js';
 import { KeyBuilder } from '../keys.js';
-import type { ConsumerOptions, HandlerOptions, ResolvedConsumerOptions, ResolvedHandlerOptions } from '../options.js';
+import type { ClaimOptions, ConsumerOptions, HandlerOptions, ResolvedConsumerOptions, ResolvedHandlerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
 import type { ConnectionStatus } from '../redis/connection.js';
 import { RedisConnection, isErrorReply, reconnectDelay } from '../redis/connection.js';
@@ -91,9 +91,7 @@ class InFlight implements HeldEntry, ReceivedMessage {
   }
 }
 
-interface WaitingRetry {
-  readonly streamKey: string;
-  readonly entryId: string;
+interface WaitingRetry extends HeldEntry {
   readonly dueAt: number;
   readonly subscription: Subscription;
 }
@@ -129,6 +127,8 @@ export class StreamConsumer extends EventEmitter {
   private readonly tasks: PeriodicTask[] = [];
   private reclaimTimer: NodeJS.Timeout | undefined;
   private reclaimDue = false;
+  /** When the next reclaim pass is due (ms since epoch); a blocking read never waits past it. */
+  private reclaimAt = Infinity;
 
   private loop: Promise<void> | undefined;
   private started = false;
@@ -154,9 +154,12 @@ export class StreamConsumer extends EventEmitter {
     return this.options.consumer;
   }
 
-  /** Entries read and not yet finished (running or waiting for a handler slot). */
+  /**
+   * Entries read and not yet finished (running or waiting for a handler slot). Not the
+   * slots in use: a blocking read reserves every free slot while it waits.
+   */
   get inFlight(): number {
-    return this.slots.inUse;
+    return this.held.size;
   }
 
   get streams(): string[] {
@@ -239,16 +242,13 @@ export class StreamConsumer extends EventEmitter {
 
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim.minIdleMs);
-      this.leases = new LeaseKeeper(this.command, o.group, o.consumer, o.claim.minIdleMs, () => this.held, (error) =>
+      // Entries waiting for a retry stay pending on this consumer too: their backoff may
+      // be longer than minIdleMs, and another consumer must not take them early.
+      this.leases = new LeaseKeeper(this.command, o.group, o.consumer, o.claim.minIdleMs, () => [...this.held, ...this.retries.entries()], (error) =>
         this.reportError('lease refresh', error),
       );
       this.leases.start();
       this.reclaimDue = true;
-      this.reclaimTimer = setInterval(() => {
-        this.reclaimDue = true;
-        this.wakeReader();
-      }, o.claim.intervalMs);
-      this.reclaimTimer.unref();
     }
     const onTaskError = (job: string, error: Error) => this.reportError(job, error);
     if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, keys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
@@ -280,7 +280,7 @@ export class StreamConsumer extends EventEmitter {
 
   private async shutdown(): Promise<void> {
     const o = this.options;
-    clearInterval(this.reclaimTimer);
+    clearTimeout(this.reclaimTimer);
     this.retries.clear();
     this.slots.interrupt();
     this.wakeReader();
@@ -358,7 +358,7 @@ export class StreamConsumer extends EventEmitter {
       if (this.stopping || this.retries.hasDue || this.reclaimDue) return;
       const reply = await this.reader.send<XReadReply>([
         'XREADGROUP', 'GROUP', this.options.group, this.options.consumer,
-        'COUNT', String(count), 'BLOCK', String(this.options.blockMs), ...this.readArgs,
+        'COUNT', String(count), 'BLOCK', String(this.blockTime()), ...this.readArgs,
       ]);
       this.blocked = false;
       if (reply === null) return;
@@ -373,6 +373,16 @@ export class StreamConsumer extends EventEmitter {
       this.blocked = false;
       this.slots.release(count - received);
     }
+  }
+
+  /**
+   * A read blocks no longer than until the next retry or reclaim pass is due, so a due
+   * retry never waits for a whole blockMs when a CLIENT UNBLOCK reached Redis before the
+   * read it was meant to interrupt.
+   */
+  private blockTime(): number {
+    const next = Math.min(this.retries.nextDueAt, this.reclaimAt);
+    return Math.max(1, Math.min(this.options.blockMs, Math.ceil(next - Date.now())));
   }
 
   /** Interrupts a blocking read so the loop can serve retries, reclaims or shutdown now. */
@@ -443,8 +453,13 @@ export class StreamConsumer extends EventEmitter {
     );
   }
 
+  /**
+   * One pass of XAUTOCLAIM over every stream, taking at most the free handler slots. When
+   * the slots run out mid-pass the pass stays due and resumes at its cursor as soon as a
+   * slot frees up: reclaimed (older) entries go before new reads, and a busy consumer
+   * cannot postpone reclaiming by a whole interval.
+   */
   private async serviceReclaim(): Promise<void> {
-    this.reclaimDue = false;
     const reclaimer = this.reclaimer;
     const claim = this.options.claim;
     if (!reclaimer || !claim) return;
@@ -461,8 +476,12 @@ export class StreamConsumer extends EventEmitter {
             this.options.logger.warn(`acked ${deletedIds.length} pending entries of "${subscription.keys.name}" that were deleted from the stream`);
           }
           if (entries.length > 0) this.observer.reclaimed?.(subscription.keys.name, entries.length);
+          const running = entries.length > 0 ? this.heldIds(stream) : undefined;
           for (const entry of entries) {
             this.retries.remove(stream, entry.entryId);
+            // Our own handler still runs it (its lease lapsed, e.g. the event loop stalled):
+            // taking the entry back is enough, running it twice here is not.
+            if (running!.has(entry.entryId)) continue;
             accepted += 1;
             this.accept(subscription, entry.entryId, entry.fields, entry.deliveryCount);
           }
@@ -471,6 +490,39 @@ export class StreamConsumer extends EventEmitter {
         }
       } while (!reclaimer.passComplete(stream) && !this.stopping);
     }
+    this.reclaimDue = false;
+    this.scheduleReclaim(await this.nextReclaimDelay(reclaimer, claim));
+  }
+
+  /**
+   * Every `claim.intervalMs`, or sooner when a silent consumer's entries become claimable
+   * earlier (never more often than a fifth of the interval).
+   */
+  private async nextReclaimDelay(reclaimer: Reclaimer, claim: Required<ClaimOptions>): Promise<number> {
+    let soonest = Infinity;
+    for (const subscription of this.subscriptions.values()) {
+      soonest = Math.min(soonest, await reclaimer.nextClaimableInMs(subscription.keys.stream).catch(() => Infinity));
+    }
+    const margin = 20;
+    return Math.min(claim.intervalMs, Math.max(Math.ceil(claim.intervalMs / 5), soonest + margin));
+  }
+
+  private scheduleReclaim(delayMs: number): void {
+    clearTimeout(this.reclaimTimer);
+    if (this.stopping) return;
+    this.reclaimAt = Date.now() + delayMs;
+    this.reclaimTimer = setTimeout(() => {
+      this.reclaimAt = Infinity;
+      this.reclaimDue = true;
+      this.wakeReader();
+    }, delayMs);
+    this.reclaimTimer.unref();
+  }
+
+  private heldIds(streamKey: string): Set<string> {
+    const ids = new Set<string>();
+    for (const entry of this.held) if (entry.streamKey === streamKey) ids.add(entry.entryId);
+    return ids;
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -489,6 +541,19 @@ export class StreamConsumer extends EventEmitter {
     } catch (error) {
       this.slots.release();
       this.deadLetter(subscription, entryId, fields, deliveryCount, 'decode-error', error);
+      return;
+    }
+    const maxDeliveries = subscription.options.maxDeliveries;
+    if (deliveryCount > maxDeliveries) {
+      // Delivered again and again without ever failing cleanly: its handler crashes or
+      // hangs the worker (OOM, infinite loop). Running it once more would only repeat that.
+      this.slots.release();
+      const error = new RedstreamError(
+        'ERR_MAX_DELIVERIES',
+        `entry ${entryId} was delivered ${deliveryCount} times (maxDeliveries ${maxDeliveries}) without being acknowledged; its handler never finished (worker crashed or was killed each time)`,
+      );
+      this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
+      this.observer.handled?.(subscription.keys.name, 'dead-lettered', 0);
       return;
     }
     const entry = new InFlight(subscription, entryId, fields, deliveryCount, envelope);
@@ -542,6 +607,14 @@ export class StreamConsumer extends EventEmitter {
     subscription.running -= 1;
     this.held.delete(entry);
     this.slots.release();
+    if (this.stopping) {
+      // Not started yet: left pending for another consumer rather than run during shutdown.
+      for (const waiting of subscription.waiting.splice(0)) {
+        this.held.delete(waiting);
+        this.slots.release();
+      }
+      return;
+    }
     if (subscription.waiting.length > 0 && subscription.running < subscription.options.concurrency) {
       this.execute(subscription.waiting.shift()!);
     }
@@ -549,6 +622,12 @@ export class StreamConsumer extends EventEmitter {
 
   private succeeded(entry: InFlight): void {
     this.finish(entry);
+    if (entry.lost) {
+      // Acking is still right: the work is done. The other consumer's later XACK is a no-op.
+      this.options.logger.warn(
+        `entry ${entry.entryId} of "${entry.stream}" was claimed or acked by another consumer while its handler ran here; acked it, it may have been handled twice`,
+      );
+    }
     const key = entry.idempotencyKey;
     if (this.options.dedupe && key !== undefined) {
       this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys.completed(this.options.group, key));
@@ -579,7 +658,9 @@ export class StreamConsumer extends EventEmitter {
     this.observer.handled?.(entry.stream, 'retried', durationMs);
     if (this.stopping) return; // left pending: another consumer reclaims it
     const delay = backoffDelay(entry.deliveryCount, subscription.options.backoff);
-    this.retries.schedule({ streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription });
+    this.retries.schedule({
+      streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription, heldSince: entry.heldSince, lost: false,
+    });
   }
 
   private isUnrecoverable(error: unknown): boolean {

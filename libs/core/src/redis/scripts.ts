@@ -19,9 +19,14 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** Loads `lua/<name>.lua`; the path is the same from `src/redis` and `dist/redis`. */
+  /**
+   * Loads `lua/<name>.lua`; the path is the same from `src/redis` and `dist/redis`. A line
+   * `-- @include <helper>` is replaced by `lua/includes/<helper>.lua`, so helpers shared
+   * by several scripts are written once (Redis runs each script as one self-contained text).
+   */
   static load(name: string): LuaScript {
-    return new LuaScript(name, readFileSync(new URL(`../../lua/${name}.lua`, import.meta.url), 'utf8'));
+    const read = (path: string) => readFileSync(new URL(`../../lua/${path}.lua`, import.meta.url), 'utf8');
+    return new LuaScript(name, read(name).replace(/^-- @include ([\w-]+)\n/gm, (_line, helper: string) => read(`includes/${helper}`)));
   }
 
   async run<T = RedisReply>(connection: RedisConnection, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
@@ -43,6 +48,7 @@ export const Scripts = {
   ackCompleted: LuaScript.load('ack-completed-n'),
   refreshLeases: LuaScript.load('refresh-leases-1'),
   trimAcked: LuaScript.load('trim-acked-1'),
+  trimCapped: LuaScript.load('trim-capped-1'),
   claimOwn: LuaScript.load('claim-own-1'),
   removeConsumerIfIdle: LuaScript.load('remove-consumer-if-idle-1'),
   replayDeadLetter: LuaScript.load('replay-dead-letter-3'),

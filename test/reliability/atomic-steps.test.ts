@@ -1,0 +1,75 @@
+/**
+ * The Lua steps the reliability units rely on, each against a real redis-server: they act
+ * only on entries the caller still owns, so a retry, a lease refresh or a dead-letter
+ * never takes an entry away from the consumer that now holds it.
+ */
+import { Scripts, StreamConsumer, type ReceivedMessage } from '@redstream/core';
+import { collectingLogger } from '../support/quiet-logger.js';
+import { useRedis } from '../support/redis-fixture.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('atomic steps of the reliability units', () => {
+  const fx = useRedis();
+
+  /** A stream with one entry read by consumer `a`; returns its key and entry id. */
+  async function oneEntryHeldByA(stream: string): Promise<{ key: string; id: string }> {
+    const key = `rs:{${stream}}`;
+    const id = (await fx.client.sendCommand(['XADD', key, '*', 'data', '1', 'id', 'm', 'ts', '1'])) as string;
+    await fx.client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0']);
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', key, '>']);
+    return { key, id };
+  }
+  const pending = async (key: string) => (await fx.client.sendCommand(['XPENDING', key, 'g', '-', '+', '10'])) as [string, string, number, number][];
+
+  it('claim-own-1 takes an entry back for a retry only while this consumer owns it, counting a delivery', async () => {
+    const { key, id } = await oneEntryHeldByA('steps.claim-own');
+    expect(await Scripts.claimOwn.run(fx.producer.connection, [key], ['g', 'a', id])).toEqual([2, ['data', '1', 'id', 'm', 'ts', '1']]);
+    await fx.client.sendCommand(['XCLAIM', key, 'g', 'b', '0', id]);
+    expect(await Scripts.claimOwn.run(fx.producer.connection, [key], ['g', 'a', id])).toBeNull();
+    expect((await pending(key))[0]).toEqual([id, 'b', expect.any(Number), 3]);
+    await fx.client.sendCommand(['XDEL', key, id]);
+    expect(await Scripts.claimOwn.run(fx.producer.connection, [key], ['g', 'b', id])).toEqual([4, null]);
+  });
+
+  it('refresh-leases-1 resets idle time of owned entries without counting a delivery, and reports lost ones', async () => {
+    const { key, id } = await oneEntryHeldByA('steps.leases');
+    await fx.client.sendCommand(['XCLAIM', key, 'g', 'a', '0', id, 'IDLE', '60000', 'JUSTID']);
+    expect((await pending(key))[0][2]).toBeGreaterThanOrEqual(60_000);
+    expect(await Scripts.refreshLeases.run(fx.producer.connection, [key], ['g', 'a', id])).toEqual([]);
+    const [, owner, idle, deliveries] = (await pending(key))[0];
+    expect([owner, deliveries]).toEqual(['a', 1]);
+    expect(idle).toBeLessThan(1_000);
+    expect(await Scripts.refreshLeases.run(fx.producer.connection, [key], ['g', 'b', id])).toEqual([id]);
+    expect((await pending(key))[0][1]).toBe('a');
+  });
+
+  it('dead-letter-2 writes nothing when the entry is no longer pending (someone else finished it)', async () => {
+    const { key, id } = await oneEntryHeldByA('steps.dead-letter');
+    await fx.client.sendCommand(['XACK', key, 'g', id]);
+    expect(await Scripts.deadLetter.run(fx.producer.connection, [key, `${key}:dlq`], ['g', id, 0, 'data', '1', 'dlqReason', 'max-deliveries'])).toEqual([null, 0, 0]);
+    expect(await fx.client.exists(`${key}:dlq`)).toBe(0);
+  });
+
+  it('acks and counts pending entries that were deleted from the stream when reclaiming them', async () => {
+    const stream = 'steps.deleted';
+    const { key, id } = await oneEntryHeldByA(stream);
+    const kept = (await fx.client.sendCommand(['XADD', key, '*', 'data', '2', 'id', 'n', 'ts', '1'])) as string;
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', key, '>']);
+    await fx.client.sendCommand(['XDEL', key, id]);
+    let deleted = 0;
+    const handled: ReceivedMessage[] = [];
+    const logger = collectingLogger();
+    const consumer = new StreamConsumer({ url: fx.redis.url, group: 'g', consumer: 'heir', logger, claim: { minIdleMs: 100, intervalMs: 50 } })
+      .subscribe(stream, (m) => void handled.push(m))
+      .addObserver({ deletedOnClaim: (_s, n) => void (deleted += n) });
+    await consumer.start();
+    try {
+      await waitFor(async () => handled.length === 1 && (await pending(key)).length === 0, { what: 'reclaim' });
+      expect(handled.map((m) => [m.entryId, m.deliveryCount])).toEqual([[kept, 2]]);
+      expect(deleted).toBe(1);
+      expect(logger.lines).toContain(`warn acked 1 pending entries of "${stream}" that were deleted from the stream`);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});

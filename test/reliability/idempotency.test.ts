@@ -1,0 +1,62 @@
+/**
+ * DESIGN.md delivery semantics 4: producer dedupe (one Lua step: GET, XADD, SET PX) and
+ * consumer dedupe (completion mark + XACK in one Lua step, checked before the handler).
+ */
+import { StreamConsumer, StreamProducer, type HandledOutcome, type ReceivedMessage } from '@redstream/core';
+import { collectingLogger } from '../support/quiet-logger.js';
+import { useRedis } from '../support/redis-fixture.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('idempotency', () => {
+  const fx = useRedis();
+
+  it('adds one entry for one key published by 5 concurrent clients, and returns its id to all of them', async () => {
+    const producers = await Promise.all(Array.from({ length: 5 }, () => StreamProducer.connect({ url: fx.redis.url })));
+    try {
+      const results = await Promise.all(producers.map((p, i) => p.publish('idem.publish', { from: i }, { idempotencyKey: 'order-42' })));
+      expect(await fx.client.xLen('rs:{idem.publish}')).toBe(1);
+      expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
+      expect(results.filter((r) => r.added)).toHaveLength(1);
+      expect(await fx.client.get('rs:{idem.publish}:idem:order-42')).toBe(results[0].entryId);
+      expect(await fx.client.pTTL('rs:{idem.publish}:idem:order-42')).toBeGreaterThan(86_000_000);
+    } finally {
+      await Promise.all(producers.map((p) => p.close()));
+    }
+  });
+
+  it.each([
+    ['on', 'skipped', undefined, ['first'], ['success', 'skipped-duplicate']],
+    ['off', 'handled again', false as const, ['first', 'again'], ['success', 'success']],
+  ])('with consumer dedupe %s, a message re-published with the same key after the producer mark expired is %s', async (mode, _verb, dedupe, expectedHandled, outcomes) => {
+    const stream = `idem.consume.${mode}`;
+    // A producer whose own dedupe forgets keys after 50 ms, so the same key can be published twice.
+    const producer = await StreamProducer.connect({ url: fx.redis.url, dedupe: { ttlMs: 50 } });
+    const handled: ReceivedMessage[] = [];
+    const seen: HandledOutcome[] = [];
+    const consumer = new StreamConsumer({ url: fx.redis.url, group: 'g', logger: collectingLogger(), ...(dedupe === false ? { dedupe } : {}) })
+      .subscribe(stream, (message) => void handled.push(message))
+      .addObserver({ handled: (_s, outcome) => void seen.push(outcome) });
+    await consumer.start();
+    try {
+      const first = await producer.publish(stream, 'first', { idempotencyKey: 'pay-7' });
+      await waitFor(() => seen.length === 1, { what: 'the first delivery' });
+      const mark = `rs:{${stream}}:done:g:pay-7`;
+      if (dedupe !== false) {
+        await waitFor(async () => (await fx.client.get(mark)) === first.entryId, { what: 'the completion mark' });
+        expect(await fx.client.pTTL(mark)).toBeGreaterThan(86_000_000);
+      }
+      await waitFor(async () => (await fx.client.exists(`rs:{${stream}}:idem:pay-7`)) === 0, { what: 'the producer mark to expire' });
+      const again = await producer.publish(stream, 'again', { idempotencyKey: 'pay-7' });
+      expect(again.added).toBe(true);
+      await waitFor(() => seen.length === 2, { what: 'the second entry to be taken' });
+      await waitFor(async () => ((await fx.client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g'])) as [number])[0] === 0, { what: 'both acked' });
+      expect(handled.map((m) => m.data)).toEqual(expectedHandled);
+      expect(seen).toEqual(outcomes);
+      expect(handled[0].idempotencyKey).toBe('pay-7');
+      expect(handled[0].messageId).toBe('pay-7');
+    } finally {
+      await consumer.stop();
+      await producer.close();
+    }
+  });
+});
