@@ -131,11 +131,49 @@ describe('retries and dead letters', () => {
 
   it('dead-letters a handler that times out on its last delivery with reason timeout', async () => {
     const stream = 'dlq.timeout';
-    await fx.consumer(stream, () => new Promise(() => undefined), { backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } }, { maxDeliveries: 2, timeoutMs: 50 });
+    await fx.consumer(
+      stream,
+      () => new Promise(() => undefined),
+      { backoff: { delayMs: 10, maxDelayMs: 10, jitter: false }, shutdownTimeoutMs: 100 },
+      { maxDeliveries: 2, timeoutMs: 50 },
+    );
     await fx.producer.publish(stream, { hangs: true });
     await waitFor(async () => (await deadLetters(stream)).length === 1, { what: 'the timed-out entry dead-lettered' });
     expect((await deadLetters(stream))[0]).toMatchObject({ dlqReason: 'timeout', dlqDeliveries: '2' });
     expect((await deadLetters(stream))[0].dlqError).toMatch(/50 ms/);
+  });
+
+  it('keeps the slot of a timed-out handler until it really ends, so concurrency stays true', async () => {
+    const stream = 'dlq.timeout-slot';
+    let running = 0;
+    let peak = 0;
+    const releases: (() => void)[] = [];
+    const starts: number[] = [];
+    await fx.consumer(
+      stream,
+      (message) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        starts.push(message.deliveryCount);
+        return new Promise<void>((resolve) => releases.push(resolve)).finally(() => {
+          running -= 1;
+        });
+      },
+      { concurrency: 1, backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } },
+      { maxDeliveries: 3, timeoutMs: 50 },
+    );
+    await fx.producer.publish(stream, { slow: true });
+    await waitFor(() => starts.length === 1, { what: 'first delivery' });
+    // Well past the timeout and the backoff, the retry must still wait for the only slot.
+    await waitFor(async () => (await fx.client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g', '-', '+', '1']) as unknown[][])[0]?.[2] as number > 300, {
+      what: 'the entry idle for a while',
+    });
+    expect(starts).toEqual([1]);
+    releases.shift()!();
+    await waitFor(() => starts.length === 2, { what: 'the retry once the slot is free' });
+    expect(starts).toEqual([1, 2]);
+    expect(peak).toBe(1);
+    releases.splice(0).forEach((release) => release());
   });
 
   it('dead-letters an entry that crashed its workers more than maxDeliveries times without running it again', async () => {

@@ -591,21 +591,49 @@ export class StreamConsumer extends EventEmitter {
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      const timeoutMs = subscription.options.timeoutMs;
-      const settled = timeoutMs === undefined ? (result as Promise<unknown>) : withHandlerTimeout(result as Promise<unknown>, entry, timeoutMs);
-      settled.then(
-        () => this.succeeded(entry),
-        (error: unknown) => this.failed(entry, error),
-      );
+      if (subscription.options.timeoutMs === undefined) {
+        (result as Promise<unknown>).then(
+          () => this.succeeded(entry),
+          (error: unknown) => this.failed(entry, error),
+        );
+      } else {
+        this.settleWithTimeout(entry, result as Promise<unknown>, subscription.options.timeoutMs);
+      }
     } else {
       this.succeeded(entry);
     }
   }
 
+  /**
+   * Past `timeoutMs` the entry takes the failure path (retry or dead letter) at once, but
+   * the handler cannot be stopped: it keeps its slot until it really settles, so the
+   * concurrency limit stays true while it runs on.
+   */
+  private settleWithTimeout(entry: InFlight, result: Promise<unknown>, timeoutMs: number): void {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.held.delete(entry);
+      this.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs));
+    }, timeoutMs);
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      if (timedOut) this.releaseSlot(entry.subscription);
+      else outcome();
+    };
+    result.then(
+      () => settle(() => this.succeeded(entry)),
+      (error: unknown) => settle(() => this.failed(entry, error)),
+    );
+  }
+
   private finish(entry: InFlight): void {
-    const subscription = entry.subscription;
-    subscription.running -= 1;
     this.held.delete(entry);
+    this.releaseSlot(entry.subscription);
+  }
+
+  private releaseSlot(subscription: Subscription): void {
+    subscription.running -= 1;
     this.slots.release();
     if (this.stopping) {
       // Not started yet: left pending for another consumer rather than run during shutdown.
@@ -646,6 +674,11 @@ export class StreamConsumer extends EventEmitter {
 
   private failed(entry: InFlight, error: unknown): void {
     this.finish(entry);
+    this.afterFailure(entry, error);
+  }
+
+  /** Dead-letters the entry, or schedules its retry after the backoff. */
+  private afterFailure(entry: InFlight, error: unknown): void {
     const subscription = entry.subscription;
     const durationMs = this.timed ? performance.now() - entry.startedAt : 0;
     const unrecoverable = error instanceof UnrecoverableError || this.isUnrecoverable(error);
@@ -732,14 +765,6 @@ export class StreamConsumer extends EventEmitter {
   private pause(ms: number): Promise<void> {
     return Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), this.slots.nextChange()]);
   }
-}
-
-function withHandlerTimeout(result: Promise<unknown>, entry: InFlight, timeoutMs: number): Promise<unknown> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs)), timeoutMs);
-  });
-  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, fallback?: T): Promise<T | undefined> {
