@@ -86,4 +86,24 @@ describe('OpenTelemetry trace propagation', () => {
     await consumer.stop();
     await producer.close();
   });
+
+  it('stays off with tracing: false even though the API is installed', async () => {
+    const stream = 'trace.off';
+    const seen: ReceivedMessage[] = [];
+    const consumer = new StreamConsumer({ url: redis.url, group: 'g', logger: quietLogger, tracing: false }).subscribe(stream, (message) => {
+      seen.push(message);
+    });
+    await consumer.start();
+    const producer = await StreamProducer.connect({ url: redis.url, tracing: false });
+    exporter.reset();
+    await trace.getTracer('t').startActiveSpan('outer', async (span) => {
+      await producer.publish(stream, { n: 1 });
+      span.end();
+    });
+    await waitFor(() => seen.length === 1, { what: 'the handler' });
+    expect(seen[0].headers.traceparent).toBeUndefined();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['outer']);
+    await consumer.stop();
+    await producer.close();
+  });
 });

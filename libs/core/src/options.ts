@@ -47,6 +47,11 @@ export interface Logger {
 
 export interface CommonOptions {
   url?: string;
+  /**
+   * OpenTelemetry propagation when `@opentelemetry/api` is installed (default true):
+   * `false` keeps it off even then, e.g. when prom-client pulled the API in.
+   */
+  tracing?: boolean;
   client?: RedisClientOptions;
   prefix?: string;
   serializer?: Serializer;
@@ -82,6 +87,7 @@ export interface ResolvedCommonOptions {
   serializer: Serializer;
   logger: Logger;
   connectTimeoutMs: number;
+  tracing: boolean;
 }
 
 export interface ResolvedConsumerOptions extends ResolvedCommonOptions {
@@ -138,7 +144,7 @@ export const consoleLogger: Logger = {
 };
 
 const CONSUMER_KEYS = [
-  'url', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'group', 'consumer', 'startFrom',
+  'url', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'group', 'consumer', 'startFrom',
   'concurrency', 'blockMs', 'readCount', 'maxDeliveries', 'backoff', 'claim', 'dedupe', 'retention', 'deadLetter',
   'delayed', 'idleConsumers', 'ack', 'shutdownTimeoutMs', 'isUnrecoverable',
 ] as const;
@@ -179,7 +185,7 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
 
 export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
   const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
-  rejectUnknownKeys('', options, ['url', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'dedupe', 'requestTimeoutMs']);
+  rejectUnknownKeys('', options, ['url', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'dedupe', 'requestTimeoutMs']);
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
     ...resolveCommon(options),
@@ -220,6 +226,7 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
     serializer,
     logger: options.logger ?? consoleLogger,
     connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_MS),
+    tracing: requireBoolean('tracing', options.tracing ?? true),
   };
 }
 

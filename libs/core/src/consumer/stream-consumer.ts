@@ -221,7 +221,7 @@ export class StreamConsumer extends EventEmitter {
     this.setStatus('connected');
 
     // Outermost, so that user middlewares and the handler run inside the consumer span.
-    const tracing = await loadMessageTracing();
+    const tracing = o.tracing ? await loadMessageTracing() : undefined;
     if (tracing) this.middlewares.unshift(tracing.consume(o.group));
     for (const subscription of this.subscriptions.values()) {
       subscription.handle = this.compose(subscription.handler);

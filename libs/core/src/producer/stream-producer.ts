@@ -45,10 +45,12 @@ export class StreamProducer {
   ) {
     this.options = options;
     this.keys = new KeyBuilder(options.prefix);
-    this.tracingLoaded = loadMessageTracing().then((tracing) => {
-      this.tracing = tracing;
-      this.tracingLoaded = undefined;
-    });
+    if (options.tracing) {
+      this.tracingLoaded = loadMessageTracing().then((tracing) => {
+        this.tracing = tracing;
+        this.tracingLoaded = undefined;
+      });
+    }
   }
 
   static async connect(input: ProducerOptions = {}): Promise<StreamProducer> {
