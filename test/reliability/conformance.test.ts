@@ -5,7 +5,7 @@
  */
 import { StreamProducer, type ConsumerOptions, type PublishOptions } from '@redstream/core';
 import type { RedisClientType } from 'redis';
-import { RedisServer } from '../support/redis-server.js';
+import { RedisServer, type RedisServerOptions } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { parseRecords, WorkerProcess } from '../support/worker-process.js';
 
@@ -13,6 +13,7 @@ const N = 3_000;
 
 interface Configuration {
   name: string;
+  redis: RedisServerOptions;
   /** Extra consumer options for every worker. */
   consumer: Partial<ConsumerOptions>;
   /** How each message is published. */
@@ -20,8 +21,10 @@ interface Configuration {
 }
 
 const configurations: Configuration[] = [
-  { name: 'dedupe on (idempotency keys)', consumer: {}, publish: (n) => ({ idempotencyKey: `job-${n}` }) },
-  { name: 'dedupe off', consumer: { dedupe: false }, publish: () => ({}) },
+  { name: 'single Redis, dedupe on (idempotency keys)', redis: {}, consumer: {}, publish: (n) => ({ idempotencyKey: `job-${n}` }) },
+  { name: 'single Redis, dedupe off', redis: {}, consumer: { dedupe: false }, publish: () => ({}) },
+  // Redis Cluster rejects any command or Lua step whose keys span slots (CROSSSLOT).
+  { name: 'cluster mode, dedupe on', redis: { cluster: true }, consumer: {}, publish: (n) => ({ idempotencyKey: `job-${n}` }) },
 ];
 
 describe.each(configurations)('conformance: $name', (configuration) => {
@@ -32,7 +35,7 @@ describe.each(configurations)('conformance: $name', (configuration) => {
   const claim = { minIdleMs: 1_000, intervalMs: 250 };
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
+    redis = await RedisServer.start(configuration.redis);
     client = (await redis.client()) as RedisClientType;
     producer = await StreamProducer.connect({ url: redis.url });
   });

@@ -13,6 +13,11 @@ import { waitFor } from './wait-for.js';
 export interface RedisServerOptions {
   /** Append-only file with fsync on every write, so a restart loses nothing. */
   aof?: boolean;
+  /**
+   * Cluster mode with this one node owning all 16384 slots: every multi-key command and
+   * Lua step is checked for CROSSSLOT exactly as in a real Redis Cluster.
+   */
+  cluster?: boolean;
   extraArgs?: string[];
 }
 
@@ -43,10 +48,27 @@ export class RedisServer {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', '--logfile', 'redis.log'];
     if (this.options.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     else args.push('--appendonly', 'no');
+    if (this.options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf');
     args.push(...(this.options.extraArgs ?? []));
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.process = child;
     await waitFor(() => canConnect(this.port), { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
+    if (this.options.cluster) await this.assignAllSlots();
+  }
+
+  /** A fresh cluster node takes every slot; a restarted one still has them in nodes.conf. */
+  private async assignAllSlots(): Promise<void> {
+    const client = await this.client();
+    try {
+      const info = String(await client.sendCommand(['CLUSTER', 'INFO']));
+      if (!info.includes('cluster_slots_assigned:16384')) await client.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+      await waitFor(async () => String(await client.sendCommand(['CLUSTER', 'INFO'])).includes('cluster_state:ok'), {
+        timeoutMs: 10_000,
+        what: `cluster state ok on port ${this.port}`,
+      });
+    } finally {
+      await client.quit();
+    }
   }
 
   /** SIGKILL: no shutdown save, connections drop at once. */
