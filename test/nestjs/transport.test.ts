@@ -6,6 +6,7 @@ import { lastValueFrom } from 'rxjs';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { quietLogger } from '../support/quiet-logger.js';
+import { simulatedWork } from '../support/simulated-work.js';
 import { startWorker } from './worker-app.js';
 
 type RedisClient = Awaited<ReturnType<RedisServer['client']>>;
@@ -146,7 +147,7 @@ describe('NestJS transport against a real redis-server', () => {
     const finished: string[] = [];
     const { app, received } = await startWorker(stream, { url: redis.url, group: 'g', consumer: 'closer', concurrency: 50 }, {
       onEvent: async (_data, ctx) => {
-        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+        await simulatedWork(20 + Math.random() * 80);
         finished.push(ctx.getEntryId());
       },
     });

@@ -1,11 +1,12 @@
 /**
- * The usual setup of a reliability test file: its own redis-server, an assertion client, a
- * producer, and consumers that are stopped after each test. Call at describe level.
+ * The usual setup of a reliability test file: usePrivateRedis (its own redis-server and an
+ * assertion client) plus a producer, and consumers that are stopped after each test. Call at describe level.
  */
 import { StreamConsumer, StreamProducer, type ConsumerOptions, type HandlerOptions, type MessageHandler } from '@redstream/core';
 import type { RedisClientType } from 'redis';
 import { collectingLogger } from './quiet-logger.js';
-import { RedisServer, type RedisServerOptions } from './redis-server.js';
+import { usePrivateRedis } from './private-redis.js';
+import type { RedisServer, RedisServerOptions } from './redis-server.js';
 
 export interface RedisFixture {
   readonly redis: RedisServer;
@@ -18,33 +19,30 @@ export interface RedisFixture {
 }
 
 export function useRedis(options: RedisServerOptions = {}): RedisFixture {
+  const env = usePrivateRedis(options);
   const consumers: StreamConsumer[] = [];
-  const state = {} as { redis: RedisServer; client: RedisClientType; producer: StreamProducer };
+  let producer: StreamProducer;
   beforeAll(async () => {
-    state.redis = await RedisServer.start(options);
-    state.client = (await state.redis.client()) as RedisClientType;
-    state.producer = await StreamProducer.connect({ url: state.redis.url });
+    producer = await StreamProducer.connect({ url: env.redis.url });
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
   });
   afterAll(async () => {
-    await state.producer?.close();
-    await state.client?.quit();
-    await state.redis?.stop();
+    await producer?.close();
   });
   return {
     get redis() {
-      return state.redis;
+      return env.redis;
     },
     get client() {
-      return state.client;
+      return env.client as RedisClientType;
     },
     get producer() {
-      return state.producer;
+      return producer;
     },
     async consumer(stream, handler, consumerOptions = {}, handlerOptions = {}) {
-      const consumer = new StreamConsumer({ url: state.redis.url, group: 'g', logger: collectingLogger(), ...consumerOptions }).subscribe(
+      const consumer = new StreamConsumer({ url: env.redis.url, group: 'g', logger: collectingLogger(), ...consumerOptions }).subscribe(
         stream,
         handler,
         handlerOptions,
@@ -54,7 +52,7 @@ export function useRedis(options: RedisServerOptions = {}): RedisFixture {
       return consumer;
     },
     async pendingCount(stream, group = 'g') {
-      return ((await state.client.sendCommand(['XPENDING', `rs:{${stream}}`, group])) as [number])[0];
+      return ((await env.client.sendCommand(['XPENDING', `rs:{${stream}}`, group])) as [number])[0];
     },
   };
 }
