@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { InvalidOptionError, SerializationError } from '@redstream/core';
+import { fieldsToObject, InvalidOptionError, SerializationError, UnrecoverableError } from '@redstream/core';
 import { RpcException } from '@nestjs/microservices';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
@@ -122,6 +122,50 @@ describe('NestJS transport against a real redis-server', () => {
     expect(await admin.xLen(`rs:{${stream}}:dlq`)).toBe(0);
     await app.close();
     expect(await pendingCount(stream, 'g')).toBe(1);
+  });
+
+  describe('handler errors through Nest', () => {
+    const deadLetters = async (stream: string) =>
+      ((await admin.sendCommand(['XRANGE', `rs:{${stream}}:dlq`, '-', '+'])) as [string, string[]][]).map(([, f]) => fieldsToObject(f));
+    const fast = { delayMs: 5, maxDelayMs: 5, jitter: false };
+
+    it('with RedisStreamsExceptionFilter, UnrecoverableError skips retries and dead letters keep the real error', async () => {
+      const stream = 'nest.errors';
+      const { app, received } = await startWorker(stream, { url: redis.url, group: 'g', maxDeliveries: 3, backoff: fast }, {
+        onEvent: (data) => {
+          if ((data as { kind: string }).kind === 'bad') throw new UnrecoverableError('order 7 has no customer');
+          throw new TypeError('payments API returned 503');
+        },
+      });
+      await client.getProducer()!.publish(stream, { kind: 'bad' });
+      await client.getProducer()!.publish(stream, { kind: 'flaky' });
+      await waitFor(async () => (await deadLetters(stream)).length === 2, { what: 'both dead-lettered' });
+      const letters = await deadLetters(stream);
+      expect(letters[0]).toMatchObject({ dlqReason: 'unrecoverable', dlqDeliveries: '1', dlqError: 'order 7 has no customer' });
+      expect(letters[0].dlqStack).toMatch(/UnrecoverableError: order 7 has no customer/);
+      expect(letters[1]).toMatchObject({ dlqReason: 'max-deliveries', dlqDeliveries: '3', dlqError: 'payments API returned 503' });
+      expect(received.map((r) => (r.data as { kind: string }).kind)).toEqual(['bad', 'flaky', 'flaky', 'flaky']);
+      await app.close();
+    });
+
+    it("without it, Nest's default filter masks the error: still retried and dead-lettered, with Nest's message", async () => {
+      const stream = 'nest.masked';
+      const { app, received } = await startWorker(
+        stream,
+        { url: redis.url, group: 'g', maxDeliveries: 2, backoff: fast },
+        {
+          onEvent: () => {
+            throw new UnrecoverableError('lost in the filter');
+          },
+        },
+        { exceptionFilter: false },
+      );
+      await client.getProducer()!.publish(stream, { n: 1 });
+      await waitFor(async () => (await deadLetters(stream)).length === 1, { what: 'dead-lettered' });
+      expect((await deadLetters(stream))[0]).toMatchObject({ dlqReason: 'max-deliveries', dlqDeliveries: '2', dlqError: 'Internal server error' });
+      expect(received).toHaveLength(2);
+      await app.close();
+    });
   });
 
   it('never runs more handlers than concurrency', async () => {

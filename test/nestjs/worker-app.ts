@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { RedisStreamContext, RedisStreamsServer, type RedisStreamsServerOptions } from '@redstream/nestjs';
+import { RedisStreamContext, RedisStreamsExceptionFilter, RedisStreamsServer, type RedisStreamsServerOptions } from '@redstream/nestjs';
 import { quietLogger } from '../support/quiet-logger.js';
 
 export interface Received {
@@ -25,6 +25,7 @@ export async function startWorker(
   stream: string,
   options: RedisStreamsServerOptions,
   behaviour: Behaviour,
+  { exceptionFilter = true }: { exceptionFilter?: boolean } = {},
 ): Promise<{ app: INestMicroservice; server: RedisStreamsServer; received: Received[] }> {
   const received: Received[] = [];
 
@@ -54,6 +55,7 @@ export async function startWorker(
 
   const server = new RedisStreamsServer({ logger: quietLogger, ...options });
   const app = await NestFactory.createMicroservice(WorkerModule, { strategy: server, logger: false });
+  if (exceptionFilter) app.useGlobalFilters(new RedisStreamsExceptionFilter());
   await app.listen();
   return { app, server, received };
 }

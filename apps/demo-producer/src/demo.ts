@@ -62,18 +62,30 @@ async function main(): Promise<void> {
     await json('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count, workMs: 1 }) });
     sent += count;
   }
-  console.log(`enqueued ${JOBS} jobs with POST /jobs`);
+  await json('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, poison: true }) });
+  console.log(`enqueued ${JOBS} jobs and 1 poison job with POST /jobs`);
   const stats = await waitUntil('all jobs processed', async () => {
     const all = await json('/jobs/stats');
     const demo = all.find((s: { stream: string }) => s.stream === 'demo.jobs');
     const group = demo?.groups.find((g: { name: string }) => g.name === 'demo-workers');
-    return group && group.pending === 0 && group.lag === 0 ? { demo, group } : undefined;
+    return group && group.pending === 0 && group.lag === 0 && demo.deadLetters >= 1 ? { demo, group } : undefined;
   });
   const seconds = (Date.now() - started) / 1000;
+  const quote = await json('/jobs/quote');
+  const handled = await Promise.all(WORKER_PORTS.map((port) => handledByWorker(port)));
   console.log('\nsummary');
   console.log(`  jobs enqueued and processed : ${JOBS} in ${seconds.toFixed(2)} s (${Math.round(JOBS / seconds)} jobs/s incl. HTTP)`);
   console.log(`  stream ${stats.demo.key}: length ${stats.demo.length}, group ${stats.group.name}: pending ${stats.group.pending}, lag ${stats.group.lag}, consumers ${stats.group.consumers}`);
-  console.log(`  dead letters: ${stats.demo.deadLetters}`);
+  console.log(`  handled per worker (from /metrics): ${handled.map((n, i) => `worker-${i + 1} ${n}`).join(', ')}`);
+  console.log(`  dead letters: ${stats.demo.deadLetters} (the poison job; see them with: redstream dlq list demo.jobs)`);
+  console.log(`  request-response GET /jobs/quote: ${JSON.stringify(quote)}`);
+}
+
+/** Successful handlings a worker reports in `redstream_messages_handled_total`. */
+async function handledByWorker(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('redstream_messages_handled_total{') && l.includes('stream="demo.jobs"') && l.includes('outcome="success"'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 async function stopAll(): Promise<void> {

@@ -10,6 +10,8 @@ interface EnqueueRequest {
   count?: number;
   workMs?: number;
   idempotencyKey?: string;
+  /** Jobs the worker rejects with UnrecoverableError: they land in the dead-letter stream. */
+  poison?: boolean;
 }
 
 @Controller('jobs')
@@ -28,13 +30,19 @@ export class JobsController {
     }
     const ids = await Promise.all(
       Array.from({ length: count }, () => {
-        const job = { id: this.nextId++, workMs: body.workMs };
+        const job = { id: this.nextId++, workMs: body.workMs, poison: body.poison === true ? true : undefined };
         const record = new RedisStreamRecordBuilder(job);
         if (body.idempotencyKey !== undefined) record.setIdempotencyKey(`${body.idempotencyKey}`);
         return lastValueFrom(this.client.emit<string>(DEMO_STREAM, record.build()));
       }),
     );
     return { enqueued: count, ids };
+  }
+
+  /** Request-response through the workers' @MessagePattern('demo.quote'). */
+  @Get('quote')
+  quote(): Promise<{ sku: string; price: number }> {
+    return lastValueFrom(this.client.send('demo.quote', { sku: 'DEMO-1' }));
   }
 
   /** Length, pending, lag and dead letters of every stream redstream knows. */

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RedstreamMetrics } from '@redstream/core/metrics';
-import { RedisStreamsServer } from '@redstream/nestjs';
+import { RedisStreamsExceptionFilter, RedisStreamsServer } from '@redstream/nestjs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEMO_GROUP } from './demo-stream.js';
 import { exitWhenIdle } from './exit-when-idle.js';
@@ -24,7 +24,10 @@ async function bootstrap(): Promise<void> {
   collectDefaultMetrics({ register: metrics.registry });
   provideWorker(server.consumer, metrics);
   const app = await NestFactory.create(WorkerModule, { logger: ['log', 'warn', 'error'] });
-  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+  // Deferred, so the global filter below is in place before the listeners are created.
+  const microservice = app.connectMicroservice({ strategy: server }, { deferInitialization: true });
+  // Handler errors reach the transport unmasked: UnrecoverableError skips retries, dead letters keep the message.
+  microservice.useGlobalFilters(new RedisStreamsExceptionFilter());
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   const port = Number(process.env.PORT ?? 3001);

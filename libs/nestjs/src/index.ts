@@ -4,4 +4,5 @@ export * from './redis-streams.context.js';
 export * from './redis-streams-record.builder.js';
 export * from './redis-streams.module.js';
 export * from './redis-streams.options.js';
+export * from './redis-streams-exception.filter.js';
 export { UnrecoverableError } from '@redstream/core';

@@ -77,16 +77,50 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     return this.consumer as T;
   }
 
+  /**
+   * What a requester learns of a failed request: an RpcException's payload as Nest sends it;
+   * any other error (it arrives unmasked with RedisStreamsExceptionFilter) is logged here and
+   * answered with Nest's "Internal server error", as every Nest transport does.
+   */
+  private replyError(error: unknown): { message: string; [key: string]: unknown } {
+    if (!(error instanceof Error)) return serializeRpcError(error);
+    this.nestLogger.error(error.message, error.stack);
+    return { status: 'error', message: 'Internal server error' };
+  }
+
   /** Runs every handler registered for the pattern in turn; a failure of any fails the entry. */
   private eventHandler(handler: MessageHandler) {
     return async (message: ReceivedMessage): Promise<void> => {
       const context = new RedisStreamContext(message);
-      for (let current: MessageHandler | undefined = handler; current; current = current.next) {
-        const result = await current(message.data, context);
-        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      try {
+        for (let current: MessageHandler | undefined = handler; current; current = current.next) {
+          const result = await current(message.data, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        }
+      } catch (error) {
+        throw this.asError(error);
       }
     };
   }
+
+  /**
+   * Nest's default exception filter hands over `{ status, message }` instead of the thrown
+   * error; keep at least its message for retries and dead letters, and say once how to
+   * keep the real error (RedisStreamsExceptionFilter).
+   */
+  private asError(error: unknown): unknown {
+    if (error instanceof Error || typeof error !== 'object' || error === null) return error;
+    if (!this.maskedErrorHinted) {
+      this.maskedErrorHinted = true;
+      this.nestLogger.warn(
+        'a handler error reached the transport masked by Nest\'s exception filter; install ' +
+          '`app.useGlobalFilters(new RedisStreamsExceptionFilter())` so UnrecoverableError skips retries and dead letters keep the real error',
+      );
+    }
+    const { message } = error as { message?: unknown };
+    return Object.assign(new Error(typeof message === 'string' ? message : JSON.stringify(error)), { payload: error });
+  }
+  private maskedErrorHinted = false;
 
   /**
    * A request's result (or error) is sent to its reply stream before the entry is acked;
@@ -100,7 +134,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
         const result = await handler(message.data, context);
         reply = { data: isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result };
       } catch (error) {
-        reply = { error: serializeError(error) };
+        reply = { error: this.replyError(error) };
       }
       const { replyTo, correlationId } = message;
       if (replyTo === undefined || correlationId === undefined) return;
@@ -109,8 +143,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
   }
 }
 
-function serializeError(error: unknown): { message: string; [key: string]: unknown } {
-  if (error instanceof Error) return { message: error.message, name: error.name };
+function serializeRpcError(error: unknown): { message: string; [key: string]: unknown } {
   if (typeof error === 'object' && error !== null) return { message: String((error as { message?: unknown }).message ?? 'error'), ...error };
   return { message: String(error) };
 }
