@@ -11,9 +11,14 @@ const STREAM = 'errors.orders';
 describe('redstream errors and exit codes', () => {
   let redis: RedisServer;
   let locked: RedisServer;
+  let tls: RedisServer;
 
   beforeAll(async () => {
-    [redis, locked] = await Promise.all([RedisServer.start(), RedisServer.start({ extraArgs: ['--requirepass', 's3cret-pw'] })]);
+    [redis, locked, tls] = await Promise.all([
+      RedisServer.start(),
+      RedisServer.start({ extraArgs: ['--requirepass', 's3cret-pw'] }),
+      RedisServer.start({ tls: true }),
+    ]);
     const producer = await StreamProducer.connect({ url: redis.url });
     await producer.publish(STREAM, { n: 1 });
     await producer.connection.send(['XGROUP', 'CREATE', `rs:{${STREAM}}`, 'billing', '0']);
@@ -21,7 +26,7 @@ describe('redstream errors and exit codes', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([redis.stop(), locked.stop()]);
+    await Promise.all([redis.stop(), locked.stop(), tls.stop()]);
   });
 
   function expectOneLine(stderr: string, pattern: RegExp): void {
@@ -85,5 +90,29 @@ describe('redstream errors and exit codes', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`redis://:***@127.0.0.1:${locked.port}`);
     expect(result.stdout).not.toContain('s3cret-pw');
+  });
+
+  describe('TLS mismatch fails fast with a hint, in both directions', () => {
+    it('redis:// against a TLS port', async () => {
+      const started = Date.now();
+      const result = await runCli(['--url', `redis://127.0.0.1:${tls.port}`, 'streams']);
+      expect(result.code).toBe(1);
+      expectOneLine(result.stderr, /Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+: .*use a rediss:\/\/ URL/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('rediss:// against a plain port', async () => {
+      const started = Date.now();
+      const result = await runCli(['--url', `rediss://127.0.0.1:${redis.port}`, '--connect-timeout', '1s', 'streams']);
+      expect(result.code).toBe(1);
+      expectOneLine(result.stderr, /no TLS handshake \(if the server does not speak TLS on that port, use a redis:\/\/ URL\)/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('rediss:// to a server whose certificate is not trusted', async () => {
+      const result = await runCli(['--url', `rediss://127.0.0.1:${tls.port}`, 'streams']);
+      expect(result.code).toBe(1);
+      expectOneLine(result.stderr, /TLS certificate not trusted: self-signed certificate/);
+    });
   });
 });

@@ -2,9 +2,10 @@
  * A private redis-server per test file, on a free port, in a temporary directory, so tests
  * can kill, restart and pause it without touching anyone else's Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -18,6 +19,8 @@ export interface RedisServerOptions {
    * Lua step is checked for CROSSSLOT exactly as in a real Redis Cluster.
    */
   cluster?: boolean;
+  /** TLS only, on `port`, with a self-signed certificate made by openssl in the server's directory. */
+  tls?: boolean;
   extraArgs?: string[];
 }
 
@@ -45,15 +48,27 @@ export class RedisServer {
 
   /** Starts redis-server again on the same port and directory (after kill()). */
   async launch(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', '--logfile', 'redis.log'];
+    const ports = this.options.tls ? ['--port', '0', '--tls-port', String(this.port), ...this.tlsArgs()] : ['--port', String(this.port)];
+    const args = [...ports, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', '--logfile', 'redis.log'];
     if (this.options.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     else args.push('--appendonly', 'no');
     if (this.options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf');
     args.push(...(this.options.extraArgs ?? []));
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.process = child;
-    await waitFor(() => canConnect(this.port), { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
+    await waitFor(() => canConnect(this.port, this.options.tls === true), { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
     if (this.options.cluster) await this.assignAllSlots();
+  }
+
+  private tlsArgs(): string[] {
+    const cert = join(this.dir, 'cert.pem');
+    const key = join(this.dir, 'key.pem');
+    if (!existsSync(cert)) {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+        stdio: 'ignore',
+      });
+    }
+    return ['--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no'];
   }
 
   /** A fresh cluster node takes every slot; a restarted one still has them in nodes.conf. */
@@ -112,17 +127,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1', () => {
+    const onConnect = () => {
       socket.write('PING\r\n');
       socket.once('data', (data) => {
         socket.destroy();
         // A server started with --requirepass answers NOAUTH: it is up all the same.
         resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
-    });
+    };
+    const socket = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, onConnect) : new Socket();
+    socket.once('error', () => resolve(false));
+    if (!tls) socket.connect(port, '127.0.0.1', onConnect);
   });
 }

@@ -62,7 +62,7 @@ export class RedisConnection extends EventEmitter {
       await withDeadline(client.connect(), connectTimeout, () => `connecting to ${redactUrl(url)} timed out after ${connectTimeout} ms`);
     } catch (error) {
       await client.disconnect().catch(() => undefined);
-      throw new RedstreamError('ERR_CONNECTION', `Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(error)}`, {
+      throw new RedstreamError('ERR_CONNECTION', `Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(error, url)}`, {
         cause: error,
       });
     }
@@ -141,12 +141,25 @@ export function redactUrl(url: string): string {
   }
 }
 
-function describeConnectError(error: unknown): string {
+function describeConnectError(error: unknown, url: string): string {
   const err = error as NodeJS.ErrnoException;
+  const message = err?.message ?? String(error);
+  const tls = url.startsWith('rediss:');
   if (err?.code === 'ECONNREFUSED') return 'connection refused (is redis-server running on that host and port?)';
   if (err?.code === 'ENOTFOUND') return 'host not found';
-  if (/WRONGPASS|NOAUTH|invalid password/i.test(err?.message ?? '')) return 'authentication failed (check the password in the URL)';
-  return err?.message ?? String(error);
+  if (/WRONGPASS|NOAUTH|invalid password/i.test(message)) return 'authentication failed (check the password in the URL)';
+  // A plain client talking to a TLS port is reset by the server's TLS layer.
+  if (!tls && (err?.code === 'ECONNRESET' || /socket closed unexpectedly/i.test(message))) {
+    return `${message}: the server closed the connection (if it expects TLS, use a rediss:// URL)`;
+  }
+  // A TLS client talking to a plain port never completes the handshake.
+  if (tls && /timed out|wrong version number|packet length too long/i.test(message)) {
+    return `${message}: no TLS handshake (if the server does not speak TLS on that port, use a redis:// URL)`;
+  }
+  if (tls && /certificate|self.signed|CERT_|unable to verify/i.test(message)) {
+    return `TLS certificate not trusted: ${message} (give the CA in the client's socket options, or NODE_EXTRA_CA_CERTS)`;
+  }
+  return message;
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
