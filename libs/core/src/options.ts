@@ -4,7 +4,7 @@
  * InvalidOptionError that names the option, the value given and what is allowed.
  */
 import { hostname } from 'node:os';
-import type { RedisClientOptions } from 'redis';
+import type { RedisClientOptions, RedisClusterOptions } from 'redis';
 import { DEFAULT_URL, DEFAULTS } from './constants.js';
 import type { Serializer } from './envelope.js';
 import { jsonSerializer } from './envelope.js';
@@ -47,6 +47,8 @@ export interface Logger {
 
 export interface CommonOptions {
   url?: string;
+  /** Redis Cluster (node-redis cluster options: `rootNodes`, `defaults`); instead of `url`/`client`. */
+  cluster?: RedisClusterOptions;
   /**
    * OpenTelemetry propagation when `@opentelemetry/api` is installed (default true):
    * `false` keeps it off even then, e.g. when prom-client pulled the API in.
@@ -83,6 +85,7 @@ export interface ConsumerOptions extends CommonOptions {
 export interface ResolvedCommonOptions {
   url: string;
   client: RedisClientOptions | undefined;
+  cluster: RedisClusterOptions | undefined;
   prefix: string;
   serializer: Serializer;
   logger: Logger;
@@ -144,7 +147,7 @@ export const consoleLogger: Logger = {
 };
 
 const CONSUMER_KEYS = [
-  'url', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'group', 'consumer', 'startFrom',
+  'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'group', 'consumer', 'startFrom',
   'concurrency', 'blockMs', 'readCount', 'maxDeliveries', 'backoff', 'claim', 'dedupe', 'retention', 'deadLetter',
   'delayed', 'idleConsumers', 'ack', 'shutdownTimeoutMs', 'isUnrecoverable',
 ] as const;
@@ -185,7 +188,7 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
 
 export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
   const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
-  rejectUnknownKeys('', options, ['url', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'dedupe', 'requestTimeoutMs']);
+  rejectUnknownKeys('', options, ['url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'dedupe', 'requestTimeoutMs']);
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
     ...resolveCommon(options),
@@ -215,6 +218,15 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
     }
   }
   if (options.client !== undefined) requireObject('client', options.client);
+  if (options.cluster !== undefined) {
+    const cluster = requireObject('cluster', options.cluster);
+    if (!Array.isArray(cluster.rootNodes) || cluster.rootNodes.length === 0) {
+      throw new InvalidOptionError('cluster.rootNodes', cluster.rootNodes, 'a non-empty array of node options, e.g. [{ url: "redis://10.0.0.1:6379" }]');
+    }
+    if (options.url !== undefined || options.client !== undefined) {
+      throw new InvalidOptionError('cluster', '{...}', 'either `cluster` or `url`/`client`, not both');
+    }
+  }
   const serializer = options.serializer ?? jsonSerializer;
   if (typeof serializer?.serialize !== 'function' || typeof serializer?.deserialize !== 'function') {
     throw new InvalidOptionError('serializer', options.serializer, 'an object with serialize(value) and deserialize(raw) methods');
@@ -222,6 +234,7 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
   return {
     url: options.url ?? options.client?.url ?? DEFAULT_URL,
     client: options.client,
+    cluster: options.cluster,
     prefix: requireNonEmptyString('prefix', options.prefix ?? DEFAULTS.prefix, /^[^\s{}:]+$/, 'a non-empty string without spaces, braces or colons'),
     serializer,
     logger: options.logger ?? consoleLogger,

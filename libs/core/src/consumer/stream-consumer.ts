@@ -14,7 +14,8 @@ import { KeyBuilder } from '../keys.js';
 import type { ClaimOptions, ConsumerOptions, HandlerOptions, ResolvedConsumerOptions, ResolvedHandlerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
 import type { ConnectionStatus } from '../redis/connection.js';
-import { RedisConnection, isErrorReply, reconnectDelay } from '../redis/connection.js';
+import { RedisConnection, isErrorReply, reconnectDelay, type ConnectionOptions } from '../redis/connection.js';
+import { StreamReader } from './stream-reader.js';
 import { Scripts } from '../redis/scripts.js';
 import { validateStreamName } from '../producer/stream-producer.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -96,7 +97,6 @@ interface WaitingRetry extends HeldEntry {
   readonly subscription: Subscription;
 }
 
-type XReadReply = [string, [string, string[] | null][]][] | null;
 
 export class StreamConsumer extends EventEmitter {
   readonly options: ResolvedConsumerOptions;
@@ -113,8 +113,8 @@ export class StreamConsumer extends EventEmitter {
   private timed = false;
 
   private command!: RedisConnection;
-  private reader!: RedisConnection;
-  private readerId: string | undefined;
+  /** Blocking readers: one for all streams, or one per slot on a Redis Cluster. */
+  private readers: StreamReader[] = [];
   private slots: Slots;
   private acks!: AckBatcher;
   private deadLetters!: DeadLetterWriter;
@@ -133,8 +133,6 @@ export class StreamConsumer extends EventEmitter {
   private loop: Promise<void> | undefined;
   private started = false;
   private stopping = false;
-  private blocked = false;
-  private readArgs: string[] = [];
   private currentStatus: ConnectionStatus = 'disconnected';
   private errorStreak = 0;
 
@@ -204,20 +202,18 @@ export class StreamConsumer extends EventEmitter {
     if (this.subscriptions.size === 0) throw new RedstreamError('ERR_NO_HANDLERS', 'Subscribe at least one stream before start().');
     this.started = true;
     const o = this.options;
-    const connection = { url: o.url, client: o.client, connectTimeoutMs: o.connectTimeoutMs };
+    const connection = { url: o.url, client: o.client, cluster: o.cluster, connectTimeoutMs: o.connectTimeoutMs };
+    const keys = [...this.subscriptions.values()].map((s) => s.keys);
+    const streamKeys = keys.map((k) => k.stream);
     this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
     try {
-      this.reader = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}-reader`);
+      this.readers = await this.openReaders(connection, streamKeys);
     } catch (error) {
+      await Promise.all(this.readers.map((reader) => reader.close()));
       await this.command.disconnect();
       throw error;
     }
     this.watchConnection(this.command);
-    this.watchConnection(this.reader);
-    this.reader.on('status', (status: ConnectionStatus) => {
-      if (status !== 'connected') this.readerId = undefined;
-      this.setStatus(status);
-    });
     this.setStatus('connected');
 
     // Outermost, so that user middlewares and the handler run inside the consumer span.
@@ -226,9 +222,6 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) {
       subscription.handle = this.compose(subscription.handler);
     }
-    const keys = [...this.subscriptions.values()].map((s) => s.keys);
-    const streamKeys = keys.map((k) => k.stream);
-    this.readArgs = ['STREAMS', ...streamKeys, ...streamKeys.map(() => '>')];
     this.acks = new AckBatcher(
       this.command,
       o.group,
@@ -294,7 +287,7 @@ export class StreamConsumer extends EventEmitter {
     this.acks.close();
     this.leases?.stop();
     if (idle && this.retries.size === 0) await this.leaveGroup().catch((error) => this.reportError('leave group', error));
-    await this.reader.disconnect();
+    await Promise.all(this.readers.map((reader) => reader.close()));
     await this.command.close();
     this.setStatus('disconnected');
   }
@@ -317,7 +310,42 @@ export class StreamConsumer extends EventEmitter {
 
   // ---------------------------------------------------------------- read loop
 
+  /**
+   * A standalone Redis has one reader for every stream; a cluster has one per slot, each
+   * in its own loop. The first loop also serves retries, reclaims and own pending entries.
+   */
+  private async openReaders(connection: ConnectionOptions, streamKeys: string[]): Promise<StreamReader[]> {
+    const name = `redstream-${this.options.group}-${this.options.consumer}-reader`;
+    const onStatus = (status: ConnectionStatus) => this.setStatus(status);
+    const onError = (error: Error) => this.reportError(`connection ${name}`, error);
+    const command = this.command;
+    if (!command.isCluster) {
+      const reader = await RedisConnection.open(connection, name);
+      return [new StreamReader(streamKeys, { reader, control: command, ownsControl: false }, undefined, onStatus, onError)];
+    }
+    const bySlot = new Map<number, string[]>();
+    for (const key of streamKeys) {
+      const slot = RedisConnection.slotOf(key);
+      bySlot.set(slot, [...(bySlot.get(slot) ?? []), key]);
+    }
+    const readers: StreamReader[] = [];
+    for (const keys of bySlot.values()) {
+      const open = async () => {
+        const node = command.endpointOf(keys[0]);
+        const reader = await command.openNode(node, name);
+        return { reader, control: await command.openNode(node, `${name}-control`), ownsControl: true };
+      };
+      readers.push(new StreamReader(keys, await open(), open, onStatus, onError));
+    }
+    return readers;
+  }
+
   private async run(): Promise<void> {
+    const [first, ...others] = this.readers;
+    await Promise.all([this.runFirstLane(first), ...others.map((reader) => this.runLane(reader))]);
+  }
+
+  private async runFirstLane(reader: StreamReader): Promise<void> {
     let rereadOwn = true;
     while (!this.stopping) {
       try {
@@ -331,36 +359,64 @@ export class StreamConsumer extends EventEmitter {
           await this.slots.nextChange();
           continue;
         }
-        await this.readNew();
-        if (this.errorStreak > 0) {
-          this.options.logger.log(`consuming again after ${this.errorStreak} failed attempts`);
-          this.errorStreak = 0;
-        }
+        await this.readNew(reader, true);
+        this.readSucceeded();
       } catch (error) {
         if (this.stopping) break;
-        if (isErrorReply(error, 'NOGROUP')) {
-          await this.groups.recover(this.streamKeys()).catch((e) => this.reportError('group re-create', e));
-          continue;
-        }
-        this.errorStreak += 1;
-        this.reportError('read', error as Error);
-        await this.pause(reconnectDelay(this.errorStreak));
+        await this.recoverRead(reader, error);
       }
     }
   }
 
-  private async readNew(): Promise<void> {
-    if (this.readerId === undefined) this.readerId = String(await this.reader.send(['CLIENT', 'ID']));
-    const count = this.slots.take(Math.min(this.options.readCount, this.slots.available));
+  /** The loop of each further reader (cluster slots beyond the first): reads only. */
+  private async runLane(reader: StreamReader): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (this.slots.available === 0) {
+          await this.slots.nextChange();
+          continue;
+        }
+        await this.readNew(reader, false);
+        this.readSucceeded();
+      } catch (error) {
+        if (this.stopping) break;
+        await this.recoverRead(reader, error);
+      }
+    }
+  }
+
+  private readSucceeded(): void {
+    if (this.errorStreak === 0) return;
+    this.options.logger.log(`consuming again after ${this.errorStreak} failed attempts`);
+    this.errorStreak = 0;
+  }
+
+  private async recoverRead(reader: StreamReader, error: unknown): Promise<void> {
+    if (isErrorReply(error, 'NOGROUP')) {
+      await this.groups.recover(reader.streamKeys).catch((e) => this.reportError('group re-create', e));
+      return;
+    }
+    this.errorStreak += 1;
+    this.reportError('read', error as Error);
+    if (reader.mustRelocate(error)) {
+      await reader.relocate().catch((e) => this.reportError('reader relocation', e));
+    }
+    await this.pause(reconnectDelay(this.errorStreak));
+  }
+
+  private async readNew(reader: StreamReader, first: boolean): Promise<void> {
+    // Several readers share the slots; none may hold them all while it blocks.
+    const share = this.readers.length > 1 ? Math.max(1, Math.floor(this.options.concurrency / this.readers.length)) : this.options.readCount;
+    const count = this.slots.take(Math.min(this.options.readCount, share, this.slots.available));
     let received = 0;
     try {
-      this.blocked = true;
-      if (this.stopping || this.retries.hasDue || this.reclaimDue) return;
-      const reply = await this.reader.send<XReadReply>([
-        'XREADGROUP', 'GROUP', this.options.group, this.options.consumer,
-        'COUNT', String(count), 'BLOCK', String(this.blockTime()), ...this.readArgs,
-      ]);
-      this.blocked = false;
+      const reply = await reader.read(
+        this.options.group,
+        this.options.consumer,
+        count,
+        first ? this.blockTime() : this.options.blockMs,
+        () => !(this.stopping || (first && (this.retries.hasDue || this.reclaimDue))),
+      );
       if (reply === null) return;
       for (const [streamKey, entries] of reply) {
         const subscription = this.subscriptionByKey(streamKey);
@@ -370,7 +426,6 @@ export class StreamConsumer extends EventEmitter {
         }
       }
     } finally {
-      this.blocked = false;
       this.slots.release(count - received);
     }
   }
@@ -387,8 +442,7 @@ export class StreamConsumer extends EventEmitter {
 
   /** Interrupts a blocking read so the loop can serve retries, reclaims or shutdown now. */
   private wakeReader(): void {
-    if (!this.blocked || this.readerId === undefined || !this.command?.isReady) return;
-    this.command.send(['CLIENT', 'UNBLOCK', this.readerId]).catch(() => undefined);
+    for (const reader of this.readers) reader.unblock();
   }
 
   /**
@@ -734,10 +788,6 @@ export class StreamConsumer extends EventEmitter {
     const subscription = name === undefined ? undefined : this.subscriptions.get(name);
     if (!subscription) throw new RedstreamError('ERR_UNKNOWN_STREAM', `XREADGROUP returned entries of unexpected stream ${streamKey}`);
     return subscription;
-  }
-
-  private streamKeys(): string[] {
-    return [...this.subscriptions.values()].map((s) => s.keys.stream);
   }
 
   private watchConnection(connection: RedisConnection): void {

@@ -56,7 +56,7 @@ export class StreamProducer {
   static async connect(input: ProducerOptions = {}): Promise<StreamProducer> {
     const options = resolveProducerOptions(input);
     const connection = await RedisConnection.open(
-      { url: options.url, client: options.client, connectTimeoutMs: options.connectTimeoutMs },
+      { url: options.url, client: options.client, cluster: options.cluster, connectTimeoutMs: options.connectTimeoutMs },
       'redstream-producer',
     );
     return new StreamProducer(connection, options);

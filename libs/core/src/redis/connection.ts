@@ -4,7 +4,8 @@
  * client) can be supported by changing this file alone.
  */
 import { EventEmitter } from 'node:events';
-import { createClient, type RedisClientOptions } from 'redis';
+import calculateSlot from 'cluster-key-slot';
+import { createClient, createCluster, ErrorReply, type RedisClientOptions, type RedisClusterOptions } from 'redis';
 import { DEFAULT_URL, DEFAULTS } from '../constants.js';
 import { RedstreamError } from '../errors/index.js';
 
@@ -20,25 +21,42 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Reconnect forever with capped exponential backoff (workers), or fail on the first error (CLI). */
   reconnect?: boolean;
+  /**
+   * Redis Cluster: node-redis cluster options (`rootNodes`, `defaults` with credentials and
+   * TLS for every node). Commands are routed by their key; `url` and `client` are ignored.
+   */
+  cluster?: RedisClusterOptions;
 }
 
 type NodeRedisClient = ReturnType<typeof createClient>;
+type NodeRedisCluster = ReturnType<typeof createCluster>;
+
+/** Host and port of one Redis server (a cluster node). */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
 
 export class RedisConnection extends EventEmitter {
   private currentStatus: ConnectionStatus = 'disconnected';
   private closing = false;
 
   private constructor(
-    private readonly client: NodeRedisClient,
+    private readonly client: NodeRedisClient | undefined,
+    private readonly cluster: NodeRedisCluster | undefined,
     readonly name: string,
+    private readonly options: ConnectionOptions,
   ) {
     super();
-    client.on('ready', () => this.setStatus('connected'));
-    client.on('reconnecting', () => this.setStatus('reconnecting'));
-    client.on('end', () => this.setStatus('disconnected'));
+    const source = (client ?? cluster)!;
+    if (client) {
+      client.on('ready', () => this.setStatus('connected'));
+      client.on('reconnecting', () => this.setStatus('reconnecting'));
+      client.on('end', () => this.setStatus('disconnected'));
+    }
     // node-redis emits 'error' for every failed (re)connect attempt; without a listener
     // the process would crash. The status events carry what callers need.
-    client.on('error', (error: Error) => {
+    source.on('error', (error: Error) => {
       if (!this.closing) this.emit('connection-error', error);
     });
   }
@@ -46,6 +64,7 @@ export class RedisConnection extends EventEmitter {
   static async open(options: ConnectionOptions, name: string): Promise<RedisConnection> {
     const reconnect = options.reconnect ?? true;
     const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+    if (options.cluster) return RedisConnection.openCluster(options, name, connectTimeout, reconnect);
     const url = options.url ?? options.client?.url ?? DEFAULT_URL;
     const client = createClient({
       ...options.client,
@@ -57,16 +76,70 @@ export class RedisConnection extends EventEmitter {
         reconnectStrategy: reconnect ? reconnectDelay : false,
       },
     } as RedisClientOptions) as NodeRedisClient;
-    const connection = new RedisConnection(client, name);
+    const connection = new RedisConnection(client, undefined, name, options);
+    await connection.connectWithin(connectTimeout, url);
+    return connection;
+  }
+
+  private static async openCluster(options: ConnectionOptions, name: string, connectTimeout: number, reconnect: boolean): Promise<RedisConnection> {
+    const given = options.cluster!;
+    const cluster = createCluster({
+      ...given,
+      defaults: {
+        ...given.defaults,
+        name: given.defaults?.name ?? name,
+        socket: {
+          connectTimeout,
+          ...(given.defaults?.socket as object | undefined),
+          reconnectStrategy: reconnect ? reconnectDelay : false,
+        },
+      },
+    } as RedisClusterOptions) as NodeRedisCluster;
+    const connection = new RedisConnection(undefined, cluster, name, options);
+    await connection.connectWithin(connectTimeout, given.rootNodes.map((node) => node.url ?? '').join(','));
+    connection.setStatus('connected');
+    return connection;
+  }
+
+  private async connectWithin(connectTimeout: number, url: string): Promise<void> {
+    const target = (this.client ?? this.cluster)!;
     try {
-      await withDeadline(client.connect(), connectTimeout, () => `connecting to ${redactUrl(url)} timed out after ${connectTimeout} ms`);
+      await withDeadline<unknown>(target.connect(), connectTimeout, () => `connecting to ${redactUrl(url)} timed out after ${connectTimeout} ms`);
     } catch (error) {
-      await client.disconnect().catch(() => undefined);
+      await target.disconnect().catch(() => undefined);
       throw new RedstreamError('ERR_CONNECTION', `Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(error, url)}`, {
         cause: error,
       });
     }
-    return connection;
+  }
+
+  /** True for a Redis Cluster connection: blocking reads then need one connection per slot. */
+  get isCluster(): boolean {
+    return this.cluster !== undefined;
+  }
+
+  /** The cluster slot of a key (all keys of one stream share it). */
+  static slotOf(key: string): number {
+    return calculateSlot(key);
+  }
+
+  /** The primary serving a key's slot (cluster), from the client's current slot map. */
+  endpointOf(key: string): Endpoint {
+    if (!this.cluster) throw new RedstreamError('ERR_NOT_CLUSTER', 'endpointOf() needs a cluster connection.');
+    const master = this.cluster.getSlotMaster(calculateSlot(key));
+    return { host: master.host, port: master.port };
+  }
+
+  /**
+   * A plain connection to one node of this cluster, with the cluster's credentials and TLS
+   * settings (for a blocking read, which must stay on the node that owns its streams).
+   */
+  async openNode(endpoint: Endpoint, name: string): Promise<RedisConnection> {
+    const defaults = this.options.cluster?.defaults ?? {};
+    const socket = { ...(defaults.socket as object | undefined), host: endpoint.host, port: endpoint.port };
+    // No offline queue: a read sent to a node that is gone fails at once, so the reader can follow its slot.
+    const client = { ...defaults, url: undefined, socket, disableOfflineQueue: true } as RedisClientOptions;
+    return RedisConnection.open({ ...this.options, cluster: undefined, url: undefined, client }, name);
   }
 
   get status(): ConnectionStatus {
@@ -74,12 +147,14 @@ export class RedisConnection extends EventEmitter {
   }
 
   get isReady(): boolean {
-    return this.client.isReady;
+    return this.client ? this.client.isReady : this.cluster!.isOpen;
   }
 
   /** Sends one command. Commands sent in the same tick are written to the socket together. */
   send<T = RedisReply>(args: readonly (string | number)[]): Promise<T> {
-    return this.client.sendCommand(args.map(String)) as Promise<T>;
+    const command = args.map(String);
+    if (this.client) return this.client.sendCommand(command) as Promise<T>;
+    return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
   }
 
   /** Sends many commands as one MULTI/EXEC-free pipeline and returns each reply or error. */
@@ -89,8 +164,14 @@ export class RedisConnection extends EventEmitter {
 
   /** A second connection with the same options (for blocking reads, which monopolise a socket). */
   async duplicate(name: string): Promise<RedisConnection> {
-    const copy = new RedisConnection(this.client.duplicate() as NodeRedisClient, name);
-    await copy.client.connect();
+    if (this.cluster) {
+      const copy = new RedisConnection(undefined, this.cluster.duplicate() as NodeRedisCluster, name, this.options);
+      await copy.cluster!.connect();
+      copy.setStatus('connected');
+      return copy;
+    }
+    const copy = new RedisConnection(this.client!.duplicate() as NodeRedisClient, undefined, name, this.options);
+    await copy.client!.connect();
     return copy;
   }
 
@@ -98,29 +179,61 @@ export class RedisConnection extends EventEmitter {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    if (!this.client.isOpen) return;
+    const target = (this.client ?? this.cluster)!;
+    if (!target.isOpen) return;
     try {
-      await withDeadline(this.client.quit(), 2_000, () => 'QUIT timed out');
+      await withDeadline<unknown>(target.quit(), 2_000, () => 'QUIT timed out');
     } catch {
-      await this.client.disconnect().catch(() => undefined);
+      await target.disconnect().catch(() => undefined);
     }
+    if (this.cluster) this.setStatus('disconnected');
   }
 
   /** Immediate close; commands in flight are rejected. Used to unblock a blocking read. */
   async disconnect(): Promise<void> {
     this.closing = true;
-    if (this.client.isOpen) await this.client.disconnect().catch(() => undefined);
+    const target = (this.client ?? this.cluster)!;
+    if (target.isOpen) await target.disconnect().catch(() => undefined);
+    if (this.cluster) this.setStatus('disconnected');
   }
 
-  /** The node-redis client underneath, for users who need it (`unwrap()`). */
-  unwrap(): NodeRedisClient {
-    return this.client;
+  /** The node-redis client (or cluster) underneath, for users who need it (`unwrap()`). */
+  unwrap(): NodeRedisClient | NodeRedisCluster {
+    return (this.client ?? this.cluster)!;
   }
 
   private setStatus(status: ConnectionStatus): void {
     if (this.currentStatus === status) return;
     this.currentStatus = status;
     this.emit('status', status);
+  }
+}
+
+/**
+ * The key a command is routed by in a cluster: the first key argument, wherever the
+ * command keeps it. Commands without a key (CLIENT, PING, INFO) go to any node.
+ */
+export function commandKey(args: readonly string[]): string | undefined {
+  switch (args[0].toUpperCase()) {
+    case 'EVAL':
+    case 'EVALSHA':
+      return Number(args[2]) > 0 ? args[3] : undefined;
+    case 'XREAD':
+    case 'XREADGROUP': {
+      const streams = args.findIndex((arg) => arg.toUpperCase() === 'STREAMS');
+      return streams < 0 ? undefined : args[streams + 1];
+    }
+    case 'XINFO':
+    case 'XGROUP':
+      return args[2];
+    case 'CLIENT':
+    case 'PING':
+    case 'INFO':
+    case 'SCRIPT':
+    case 'CLUSTER':
+      return undefined;
+    default:
+      return args[1];
   }
 }
 
@@ -168,6 +281,11 @@ function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string)
     timer = setTimeout(() => reject(new Error(message())), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** True for an error Redis answered with; false for socket and connection failures. */
+export function isRedisErrorReply(error: unknown): boolean {
+  return error instanceof ErrorReply;
 }
 
 export function isErrorReply(error: unknown, prefix: string): boolean {

@@ -1,0 +1,102 @@
+/**
+ * One blocking XREADGROUP connection over streams that live on one server. A standalone
+ * Redis needs one for all streams; a Redis Cluster needs one per slot, connected to the
+ * node that owns it (a multi-key read across slots is refused with CROSSSLOT), which it
+ * follows when the slot moves (MOVED) or the node fails over.
+ *
+ * A read that blocks can be interrupted (CLIENT UNBLOCK, sent on a second connection to
+ * the same server) so retries, reclaims and shutdown never wait for `blockMs`.
+ */
+import type { ConnectionStatus, RedisConnection } from '../redis/connection.js';
+import { isErrorReply, isRedisErrorReply } from '../redis/connection.js';
+
+export type XReadReply = [string, [string, string[] | null][]][] | null;
+
+export interface ReaderConnections {
+  /** The blocking connection. */
+  reader: RedisConnection;
+  /** A non-blocking connection to the same server, for CLIENT UNBLOCK. */
+  control: RedisConnection;
+  /** Whether `control` belongs to this reader (and is closed with it). */
+  ownsControl: boolean;
+}
+
+export class StreamReader {
+  private readonly readArgs: string[];
+  private connections: ReaderConnections;
+  private readerId: string | undefined;
+  private blocked = false;
+
+  constructor(
+    readonly streamKeys: readonly string[],
+    connections: ReaderConnections,
+    /** Opens fresh connections to wherever the streams live now (cluster: after MOVED or failover). */
+    private readonly reopen: (() => Promise<ReaderConnections>) | undefined,
+    private readonly onStatus: (status: ConnectionStatus) => void,
+    private readonly onError: (error: Error) => void,
+  ) {
+    this.readArgs = ['STREAMS', ...streamKeys, ...streamKeys.map(() => '>')];
+    this.connections = connections;
+    this.watch(connections.reader);
+  }
+
+  get connection(): RedisConnection {
+    return this.connections.reader;
+  }
+
+  async read(group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean): Promise<XReadReply> {
+    const reader = this.connections.reader;
+    if (this.readerId === undefined) this.readerId = String(await reader.send(['CLIENT', 'ID']));
+    this.blocked = true;
+    try {
+      // Checked after `blocked` is set, so a wake-up between the two is not lost.
+      if (!shouldBlock()) return null;
+      return await reader.send<XReadReply>([
+        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), 'BLOCK', String(blockMs), ...this.readArgs,
+      ]);
+    } finally {
+      this.blocked = false;
+    }
+  }
+
+  /** Interrupts a blocking read now; a no-op when none is under way. */
+  unblock(): void {
+    const { control } = this.connections;
+    if (!this.blocked || this.readerId === undefined || !control.isReady) return;
+    control.send(['CLIENT', 'UNBLOCK', this.readerId]).catch(() => undefined);
+  }
+
+  /** True when the error means the streams are served elsewhere now and the reader must follow. */
+  mustRelocate(error: unknown): boolean {
+    if (this.reopen === undefined) return false;
+    // A node that went away fails fast (no offline queue on cluster readers); its slot may be served elsewhere now.
+    return !isRedisErrorReply(error) || isErrorReply(error, 'MOVED') || isErrorReply(error, 'ASK') || isErrorReply(error, 'CLUSTERDOWN');
+  }
+
+  async relocate(): Promise<void> {
+    if (!this.reopen) return;
+    const next = await this.reopen();
+    const previous = this.connections;
+    this.connections = next;
+    this.readerId = undefined;
+    this.watch(next.reader);
+    await closeConnections(previous);
+  }
+
+  async close(): Promise<void> {
+    await closeConnections(this.connections);
+  }
+
+  private watch(reader: RedisConnection): void {
+    reader.on('connection-error', (error: Error) => this.onError(error));
+    reader.on('status', (status: ConnectionStatus) => {
+      if (status !== 'connected') this.readerId = undefined;
+      if (reader === this.connections.reader) this.onStatus(status);
+    });
+  }
+}
+
+async function closeConnections(connections: ReaderConnections): Promise<void> {
+  await connections.reader.disconnect();
+  if (connections.ownsControl) await connections.control.close();
+}
