@@ -24,7 +24,7 @@ const configurations: Configuration[] = [
   { name: 'single Redis, dedupe on (idempotency keys)', redis: {}, consumer: {}, publish: (n) => ({ idempotencyKey: `job-${n}` }) },
   { name: 'single Redis, dedupe off', redis: {}, consumer: { dedupe: false }, publish: () => ({}) },
   // Redis Cluster rejects any command or Lua step whose keys span slots (CROSSSLOT).
-  { name: 'cluster mode, dedupe on', redis: { cluster: true }, consumer: {}, publish: (n) => ({ idempotencyKey: `job-${n}` }) },
+  { name: 'cluster mode, dedupe on', redis: { cluster: 'all-slots' }, consumer: {}, publish: (n) => ({ idempotencyKey: `job-${n}` }) },
 ];
 
 describe.each(configurations)('conformance: $name', (configuration) => {

@@ -15,10 +15,11 @@ export interface RedisServerOptions {
   /** Append-only file with fsync on every write, so a restart loses nothing. */
   aof?: boolean;
   /**
-   * Cluster mode with this one node owning all 16384 slots: every multi-key command and
-   * Lua step is checked for CROSSSLOT exactly as in a real Redis Cluster.
+   * Cluster mode. `'all-slots'`: this one node owns all 16384 slots, so every multi-key
+   * command and Lua step is checked for CROSSSLOT exactly as in a real Redis Cluster.
+   * `'member'`: a node without slots, to be joined into a cluster (see redis-cluster.ts).
    */
-  cluster?: boolean;
+  cluster?: 'all-slots' | 'member';
   /** TLS only, on `port`, with a self-signed certificate made by openssl in the server's directory. */
   tls?: boolean;
   extraArgs?: string[];
@@ -57,7 +58,7 @@ export class RedisServer {
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.process = child;
     await waitFor(() => canConnect(this.port, this.options.tls === true), { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
-    if (this.options.cluster) await this.assignAllSlots();
+    if (this.options.cluster === 'all-slots') await this.assignAllSlots();
   }
 
   private tlsArgs(): string[] {

@@ -4,15 +4,16 @@
 
   KEYS[1] delayed zset                     rs:{s}:delayed         (score = due time, ms)
   KEYS[2] delayed payload hash             rs:{s}:delayed:payloads (member -> cjson array of fields)
-  KEYS[3] idempotency key, or ""           rs:{s}:idem:<key>
+  KEYS[3] idempotency key (optional)       rs:{s}:idem:<key> — left out without a key, so
+                                           that every key stays in the stream's cluster slot
   ARGV[1] due time, ms since epoch
   ARGV[2] member (the message id)
   ARGV[3] cjson-encoded array of field, value, ...
-  ARGV[4] idempotency TTL, ms (used when KEYS[3] is not "")
+  ARGV[4] idempotency TTL, ms (used when KEYS[3] is given)
 
   Returns { member-or-first-id, added }.
 ]]
-if KEYS[3] ~= '' then
+if #KEYS >= 3 then
   local existing = redis.call('GET', KEYS[3])
   if existing then
     return { existing, 0 }

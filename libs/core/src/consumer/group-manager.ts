@@ -30,11 +30,12 @@ export class GroupManager {
     return created;
   }
 
-  /** Called after a NOGROUP reply: re-creates what is missing and says so. */
-  async recover(streamKeys: readonly string[]): Promise<void> {
+  /** Called after a NOGROUP reply: re-creates what is missing, says so, and returns where it did. */
+  async recover(streamKeys: readonly string[]): Promise<string[]> {
     const created = await this.ensure(streamKeys);
     if (created.length > 0) {
       this.logger.warn(`consumer group "${this.group}" was missing on ${created.join(', ')} (stream deleted or Redis restarted without persistence); re-created it`);
     }
+    return created;
   }
 }

@@ -393,8 +393,13 @@ export class StreamConsumer extends EventEmitter {
 
   private async recoverRead(reader: StreamReader, error: unknown): Promise<void> {
     if (isErrorReply(error, 'NOGROUP')) {
-      await this.groups.recover(reader.streamKeys).catch((e) => this.reportError('group re-create', e));
-      return;
+      const created = await this.groups.recover(reader.streamKeys).catch((e: Error) => {
+        this.reportError('group re-create', e);
+        return [];
+      });
+      // Re-created: read again at once. Not re-created (the group exists, yet the read
+      // says NOGROUP): back off like any other error rather than spin.
+      if (created.length > 0) return;
     }
     this.errorStreak += 1;
     this.reportError('read', error as Error);

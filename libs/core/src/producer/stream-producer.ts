@@ -84,7 +84,9 @@ export class StreamProducer {
       const messageId = fields[3];
       const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(
         this.connection,
-        [keys.delayed, keys.delayedPayloads, options.idempotencyKey === undefined ? '' : keys.idempotency(options.idempotencyKey)],
+        options.idempotencyKey === undefined
+          ? [keys.delayed, keys.delayedPayloads]
+          : [keys.delayed, keys.delayedPayloads, keys.idempotency(options.idempotencyKey)],
         [Date.now() + options.delayMs, messageId, JSON.stringify(fields), this.options.dedupeTtlMs],
       );
       return { entryId, added: added === 1 };

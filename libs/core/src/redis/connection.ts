@@ -137,9 +137,11 @@ export class RedisConnection extends EventEmitter {
   async openNode(endpoint: Endpoint, name: string): Promise<RedisConnection> {
     const defaults = this.options.cluster?.defaults ?? {};
     const socket = { ...(defaults.socket as object | undefined), host: endpoint.host, port: endpoint.port };
+    const tls = (defaults.socket as { tls?: boolean } | undefined)?.tls === true;
     // No offline queue: a read sent to a node that is gone fails at once, so the reader can follow its slot.
-    const client = { ...defaults, url: undefined, socket, disableOfflineQueue: true } as RedisClientOptions;
-    return RedisConnection.open({ ...this.options, cluster: undefined, url: undefined, client }, name);
+    const client = { ...defaults, socket, disableOfflineQueue: true } as RedisClientOptions;
+    const url = `${tls ? 'rediss' : 'redis'}://${endpoint.host}:${endpoint.port}`;
+    return RedisConnection.open({ ...this.options, cluster: undefined, url, client }, name);
   }
 
   get status(): ConnectionStatus {
