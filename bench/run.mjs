@@ -6,14 +6,14 @@
  * over all of them. Prints markdown tables and writes bench/results.json.
  *
  * Environment:
- *   BENCH_QUICK=1            about a minute: N=20,000, one run, short latency and memory runs
+ *   BENCH_QUICK=1            about a minute: N=20,000, one run, no AOF, short latency and memory runs
  *   BENCH_N                  messages per throughput figure (default 200,000)
  *   BENCH_RUNS               runs per figure (default 3)
  *   BENCH_CONCURRENCY        redstream worker `concurrency` (default 1024)
  *   BENCH_MEMORY_N           messages of the memory run (default 1,000,000)
  *   BENCH_MEMORY_RATE        offered rate of the memory run, msg/s (default 25,000)
  *   BENCH_LATENCY_SECONDS    length of each latency run at 2,000 msg/s (default 10)
- *   BENCH_AOF=0              skip the AOF everysec figures
+ *   BENCH_AOF=0|1            without / with the AOF everysec figures (default: with, except quick)
  *   BENCH_ONLY=a,b           only the figures whose id starts with one of these
  *   BENCH_PROFILE_DIR=dir    V8 CPU profiles of every producer and worker process
  *   BENCH_VERBOSE=1          worker CPU per message on stderr
@@ -40,13 +40,13 @@ const settings = {
   latencySeconds: int('BENCH_LATENCY_SECONDS', quick ? 3 : 10),
   memoryN: int('BENCH_MEMORY_N', quick ? 100_000 : 1_000_000),
   memoryRate: int('BENCH_MEMORY_RATE', 25_000),
-  aof: env.BENCH_AOF !== '0',
-  bullmqConcurrencyCandidates: quick ? [64, 256] : [16, 64, 256, 1024],
+  aof: env.BENCH_AOF === undefined ? !quick : env.BENCH_AOF !== '0',
+  bullmqConcurrencyCandidates: quick ? [256] : [16, 64, 256, 1024],
   bullmqConcurrency: 0,
 };
 const only = env.BENCH_ONLY?.split(',').filter(Boolean);
 const n = settings.n;
-const awaitedCount = Math.max(1000, Math.floor(n / 10));
+const awaitedCount = Math.min(10_000, Math.max(1000, Math.floor(n / 10)));
 
 const redstream = (server = {}) => ({ system: 'redstream', config: { server: { concurrency: settings.concurrency, ...server } } });
 const bullmq = () => ({ system: 'bullmq', config: { concurrency: settings.bullmqConcurrency } });

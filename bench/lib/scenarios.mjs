@@ -27,7 +27,8 @@ export async function publishRate(redis, id, mode, count, extra = {}) {
   const publisher = await startRole('publisher', { ...names(id), url: redis.url, port: redis.port, mode, count, run: id, ...extra });
   try {
     publisher.send({ type: 'go' });
-    const { rate } = await publisher.next('published');
+    const { rate, cpuUsPerMessage } = await publisher.next('published');
+    if (process.env.BENCH_VERBOSE) console.error(`  ${id}: producer CPU ${cpuUsPerMessage.toFixed(2)} µs/message`);
     return rate;
   } finally {
     await stopAll(publisher);
