@@ -120,6 +120,12 @@ async function tuneBullmq(redis) {
 async function main() {
   const servers = { none: await BenchRedis.start('none') };
   if (settings.aof) servers.aof = await BenchRedis.start('aof');
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the bench's redis-server processes`);
+      void Promise.all(Object.values(servers).map((s) => s.stop())).finally(() => process.exit(130));
+    });
+  }
   try {
     results.machine = machineDetails(await servers.none.version());
     log(`redstream bench: N=${n.toLocaleString('en-US')}, ${settings.runs} run(s), redstream concurrency ${settings.concurrency}, ${results.machine.cpuModel} x${results.machine.cores}, Node ${results.machine.node}, Redis ${results.machine.redis}`);

@@ -1,7 +1,7 @@
 /**
  * A producer process. `mode` picks the client and how it publishes:
  *   redstream-awaited   RedisStreamsClient.emit, one at a time, each awaited
- *   redstream-burst     RedisStreamsClient.emit, `burst` unawaited emits, then wait for them
+ *   redstream-burst     RedisStreamsClient.emit, `burst` fire-and-forget emits per burst
  *   redstream-keyed     as redstream-burst, each with an idempotency key (producer dedupe)
  *   core-burst          StreamProducer.publish bursts (fast prefill, not a measured figure)
  *   bullmq-add          Queue.add, one at a time, each awaited
@@ -10,6 +10,8 @@
  *                       (data, id, ts), `burst` commands per pipeline
  *   raw-data-only       the same with the `data` field alone
  *   nest-redis-burst    Nest's built-in Redis ClientProxy.emit (PUBLISH), bursts
+ * A burst is sent without awaiting each message and ends when the reply to its last one
+ * arrives (replies come back in order on the one connection), for every client alike.
  * With `rate` set, messages are offered at that fixed rate instead of as fast as possible.
  */
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
@@ -31,11 +33,11 @@ async function connect() {
     case 'redstream-keyed': {
       const client = new RedisStreamsClient({ url: config.url });
       await client.connect();
-      const publishOne =
+      const emit =
         mode === 'redstream-keyed'
-          ? (i) => lastValueFrom(client.emit(config.stream, new RedisStreamRecordBuilder(payload(i, now())).setIdempotencyKey(`k-${config.run}-${i}`).build()))
-          : (i) => lastValueFrom(client.emit(config.stream, payload(i, now())));
-      return { publishOne, close: () => client.close() };
+          ? (i) => client.emit(config.stream, new RedisStreamRecordBuilder(payload(i, now())).setIdempotencyKey(`k-${config.run}-${i}`).build())
+          : (i) => client.emit(config.stream, payload(i, now()));
+      return { fireOne: emit, publishOne: (i) => lastValueFrom(emit(i)), close: () => client.close() };
     }
     case 'core-burst': {
       const producer = await StreamProducer.connect({ url: config.url });
@@ -67,12 +69,13 @@ async function connect() {
         mode === 'raw-pipelined'
           ? (i) => client.sendCommand(['XADD', config.streamKey, '*', 'data', JSON.stringify(payload(i, now())), 'id', randomUUID(), 'ts', String(Date.now())])
           : (i) => client.sendCommand(['XADD', config.streamKey, '*', 'data', JSON.stringify(payload(i, now()))]);
-      return { publishOne, close: () => client.quit() };
+      return { fireOne: (i) => publishOne(i).catch(reportFailure), publishOne, close: () => client.quit() };
     }
     case 'nest-redis-burst': {
       const client = ClientProxyFactory.create({ transport: Transport.REDIS, options: { host: '127.0.0.1', port: config.port } });
       await client.connect();
-      return { publishOne: (i) => lastValueFrom(client.emit(config.stream, payload(i, now()))), close: () => client.close() };
+      const emit = (i) => client.emit(config.stream, payload(i, now()));
+      return { fireOne: emit, publishOne: (i) => lastValueFrom(emit(i)), close: () => client.close() };
     }
     default:
       throw new Error(`unknown publisher mode ${mode}`);
@@ -81,9 +84,17 @@ async function connect() {
 
 function publishRange(client, from, to) {
   if (client.publishMany && mode === 'bullmq-addBulk') return client.publishMany(from, to);
-  const sends = new Array(to - from);
-  for (let i = from; i < to; i++) sends[i - from] = client.publishOne(i);
-  return Promise.all(sends);
+  if (!client.fireOne) {
+    const sends = new Array(to - from);
+    for (let i = from; i < to; i++) sends[i - from] = client.publishOne(i);
+    return Promise.all(sends);
+  }
+  for (let i = from; i < to - 1; i++) client.fireOne(i);
+  return client.publishOne(to - 1);
+}
+
+function reportFailure(error) {
+  console.error(`publish failed: ${error.message}`);
 }
 
 async function asFastAsPossible(client) {
