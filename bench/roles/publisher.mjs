@@ -14,6 +14,7 @@
  * arrives (replies come back in order on the one connection), for every client alike.
  * With `rate` set, messages are offered at that fixed rate instead of as fast as possible.
  */
+import { Logger } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { StreamProducer } from '@redstream/core';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
@@ -72,6 +73,7 @@ async function connect() {
       return { fireOne: (i) => publishOne(i).catch(reportFailure), publishOne, close: () => client.quit() };
     }
     case 'nest-redis-burst': {
+      Logger.overrideLogger(['error', 'warn']);
       const client = ClientProxyFactory.create({ transport: Transport.REDIS, options: { host: '127.0.0.1', port: config.port } });
       await client.connect();
       const emit = (i) => client.emit(config.stream, payload(i, now()));
