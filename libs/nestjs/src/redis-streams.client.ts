@@ -7,6 +7,7 @@ import {
   resolveProducerOptions,
   type ConnectionStatus,
 } from '@redstream/core';
+import { Observable } from 'rxjs';
 import { RedisStreamRecord } from './redis-streams-record.builder.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsClientOptions } from './redis-streams.options.js';
 
@@ -75,8 +76,29 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
     return this.producer;
   }
 
+  /**
+   * Publishes at once, like Nest's `emit` (no subscriber needed), and returns an Observable
+   * of the entry id. Built on the publish promise instead of Nest's defer/mergeMap/connectable
+   * chain, which made an unawaited burst cost about twice the CPU per message.
+   */
+  override emit<TResult = string, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit(pattern, data);
+    const published = this.dispatchEvent<TResult>(this.createPacket(pattern, data));
+    // Fire-and-forget callers never subscribe: a failure must not become an unhandled rejection.
+    published.catch(() => undefined);
+    return new Observable<TResult>((subscriber) => {
+      published.then(
+        (entryId) => {
+          subscriber.next(entryId);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+    });
+  }
+
   protected async dispatchEvent<T = string>(packet: ReadPacket): Promise<T> {
-    const producer = await this.connect();
+    const producer = this.producer ?? (await this.connect());
     const stream = streamForPattern(this.normalizePattern(packet.pattern), this.streams);
     const { data, options } = unpack(packet.data);
     const { entryId } = await producer.publish(stream, data, options);

@@ -1,0 +1,141 @@
+/**
+ * One measurement each: start the worker and/or producer processes of a scenario on the
+ * private Redis, run them, return the figure. Every scenario uses its own stream/queue name.
+ */
+import { KeyBuilder } from '@redstream/core';
+import { RoleProcess } from './role-process.mjs';
+
+const keys = new KeyBuilder('rs');
+
+async function startRole(name, config) {
+  const role = new RoleProcess(name, config);
+  await role.next('ready', 60_000);
+  return role;
+}
+
+async function stopAll(...roles) {
+  await Promise.all(roles.filter(Boolean).map((role) => role.stop()));
+}
+
+function names(id) {
+  const stream = id;
+  return { stream, streamKey: keys.forStream(stream).stream, queue: id.replaceAll('.', '-') };
+}
+
+/** Publishes `count` messages and returns the rate (msg/s) the producer achieved. */
+export async function publishRate(redis, id, mode, count, extra = {}) {
+  const publisher = await startRole('publisher', { ...names(id), url: redis.url, port: redis.port, mode, count, run: id, ...extra });
+  try {
+    publisher.send({ type: 'go' });
+    const { rate, cpuUsPerMessage } = await publisher.next('published');
+    if (process.env.BENCH_VERBOSE) console.error(`  ${id}: producer CPU ${cpuUsPerMessage.toFixed(2)} µs/message`);
+    return rate;
+  } finally {
+    await stopAll(publisher);
+  }
+}
+
+/** Fills a stream (StreamProducer) or a BullMQ queue (addBulk) before a worker starts. */
+async function prefill(redis, id, system, count, keyed) {
+  const mode = system === 'bullmq' ? 'bullmq-addBulk' : 'core-burst';
+  await publishRate(redis, id, mode, count, { keyed });
+}
+
+const workerRoles = { redstream: 'worker-redstream', bullmq: 'worker-bullmq', raw: 'worker-raw', 'nest-redis': 'worker-nest-redis' };
+
+function workerConfig(redis, id, n, worker) {
+  return { ...names(id), url: redis.url, port: redis.port, n, ...worker.config };
+}
+
+/** A worker drains `n` messages already in the stream/queue; returns msg/s. */
+export async function drainThroughput(redis, id, n, worker, { keyed = false } = {}) {
+  const role = await startRole(workerRoles[worker.system], workerConfig(redis, id, n, worker));
+  try {
+    await prefill(redis, id, worker.system, n, keyed);
+    role.send({ type: 'go' });
+    const started = await role.next('started');
+    const done = await role.next('done');
+    if (process.env.BENCH_VERBOSE) console.error(`  ${id}: worker CPU ${done.cpuUsPerMessage.toFixed(2)} µs/message, busy ${((done.cpuUsPerMessage * n) / 10 / (done.lastAt - started.at)).toFixed(0)}% of one core`);
+    return (n * 1000) / (done.lastAt - started.at);
+  } finally {
+    await stopAll(role);
+  }
+}
+
+/**
+ * A worker consumes while a producer publishes `n` messages as fast as it can (bursts);
+ * returns msg/s from the first publish to the last handled message.
+ */
+export async function liveThroughput(redis, id, n, worker, publisherMode, { rate, progress } = {}) {
+  const role = await startRole(workerRoles[worker.system], workerConfig(redis, id, n, worker));
+  let publisher;
+  try {
+    role.send({ type: 'go' });
+    await role.next('started');
+    publisher = await startRole('publisher', { ...names(id), url: redis.url, port: redis.port, mode: publisherMode, count: n, rate, run: id });
+    publisher.send({ type: 'go' });
+    const published = await publisher.next('published', 1_800_000);
+    const done = await waitDone(role, progress);
+    return { rate: (n * 1000) / (done.lastAt - published.startedAt), latency: done.latency, publishedRate: published.rate };
+  } finally {
+    await stopAll(role, publisher);
+  }
+}
+
+/** Waits for "done", handing each progress report to `progress` as it comes. */
+async function waitDone(role, progress) {
+  if (!progress) return role.next('done', 1_800_000);
+  const done = role.next('done', 1_800_000);
+  let finished = false;
+  void done.then(() => (finished = true), () => (finished = true));
+  while (!finished) {
+    for (const report of role.take('progress')) await progress(report);
+    await Promise.race([done.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100))]);
+  }
+  for (const report of role.take('progress')) await progress(report);
+  return done;
+}
+
+/** Publish-to-handler latency at a fixed offered rate; returns { p50, p99, max } in ms. */
+export async function latencyAtRate(redis, id, worker, publisherMode, rate, seconds) {
+  const n = rate * seconds;
+  const { latency } = await liveThroughput(redis, id, n, { ...worker, config: { ...worker.config, latency: true } }, publisherMode, { rate });
+  return latency;
+}
+
+const MiB = 2 ** 20;
+
+/**
+ * Memory over a long run: a worker with default retention handles `n` messages offered at
+ * `rate`/s; Redis used_memory and the worker's RSS are sampled every `n / 20` messages,
+ * at the end, and once more after one retention interval (`settleMs`) has passed.
+ */
+export async function memoryOverRun(redis, id, n, worker, publisherMode, { rate, settleMs }) {
+  const progressEvery = Math.max(1, Math.floor(n / 20));
+  const role = await startRole(workerRoles[worker.system], { ...workerConfig(redis, id, n, worker), progressEvery });
+  let publisher;
+  const samples = [];
+  try {
+    role.send({ type: 'go' });
+    await role.next('started');
+    publisher = await startRole('publisher', { ...names(id), url: redis.url, port: redis.port, mode: publisherMode, count: n, rate, run: id });
+    publisher.send({ type: 'go' });
+    await waitDone(role, async (report) => {
+      samples.push({ handled: report.count, redisUsedMiB: (await redis.usedMemory()) / MiB, workerRssMiB: report.rss / MiB, workerHeapMiB: report.heapUsed / MiB });
+    });
+    const streamKey = names(id).streamKey;
+    const atEnd = { redisUsedMiB: (await redis.usedMemory()) / MiB, streamLength: await redis.admin.xLen(streamKey) };
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    role.send({ type: 'memory' });
+    const { rss, heapUsed } = await role.next('memory');
+    const settled = {
+      redisUsedMiB: (await redis.usedMemory()) / MiB,
+      streamLength: await redis.admin.xLen(streamKey),
+      workerRssMiB: rss / MiB,
+      workerHeapMiB: heapUsed / MiB,
+    };
+    return { samples, atEnd, settled };
+  } finally {
+    await stopAll(role, publisher);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * A producer process. `mode` picks the client and how it publishes:
+ *   redstream-awaited   RedisStreamsClient.emit, one at a time, each awaited
+ *   redstream-burst     RedisStreamsClient.emit, `burst` fire-and-forget emits per burst
+ *   redstream-keyed     as redstream-burst, each with an idempotency key (producer dedupe)
+ *   core-burst          StreamProducer.publish bursts (fast prefill, not a measured figure)
+ *   bullmq-add          Queue.add, one at a time, each awaited
+ *   bullmq-addBulk      Queue.addBulk of `burst` jobs
+ *   raw-pipelined       node-redis v4 XADD of the same three fields redstream writes
+ *                       (data, id, ts), `burst` commands per pipeline
+ *   raw-data-only       the same with the `data` field alone
+ *   nest-redis-burst    Nest's built-in Redis ClientProxy.emit (PUBLISH), bursts
+ * A burst is sent without awaiting each message and ends when the reply to its last one
+ * arrives (replies come back in order on the one connection), for every client alike.
+ * With `rate` set, messages are offered at that fixed rate instead of as fast as possible.
+ */
+import { Logger } from '@nestjs/common';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { StreamProducer } from '@redstream/core';
+import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
+import { lastValueFrom } from 'rxjs';
+import { now } from '../lib/clock.mjs';
+import { config, onStop, payload, send, when } from '../lib/role.mjs';
+
+const { mode, count, burst = 1000, rate } = config;
+
+async function connect() {
+  switch (mode) {
+    case 'redstream-awaited':
+    case 'redstream-burst':
+    case 'redstream-keyed': {
+      const client = new RedisStreamsClient({ url: config.url });
+      await client.connect();
+      const emit =
+        mode === 'redstream-keyed'
+          ? (i) => client.emit(config.stream, new RedisStreamRecordBuilder(payload(i, now())).setIdempotencyKey(`k-${config.run}-${i}`).build())
+          : (i) => client.emit(config.stream, payload(i, now()));
+      return { fireOne: emit, publishOne: (i) => lastValueFrom(emit(i)), close: () => client.close() };
+    }
+    case 'core-burst': {
+      const producer = await StreamProducer.connect({ url: config.url });
+      const publishOne = config.keyed
+        ? (i) => producer.publish(config.stream, payload(i, now()), { idempotencyKey: `k-${config.run}-${i}` })
+        : (i) => producer.publish(config.stream, payload(i, now()));
+      return { publishOne, close: () => producer.close() };
+    }
+    case 'bullmq-add':
+    case 'bullmq-addBulk': {
+      const queue = new Queue(config.queue, { connection: { host: '127.0.0.1', port: config.port } });
+      await queue.waitUntilReady();
+      const opts = { removeOnComplete: true, removeOnFail: true };
+      return {
+        publishOne: (i) => queue.add('bench', payload(i, now()), opts),
+        publishMany: (from, to) => {
+          const jobs = [];
+          for (let i = from; i < to; i++) jobs.push({ name: 'bench', data: payload(i, now()), opts });
+          return queue.addBulk(jobs);
+        },
+        close: () => queue.close(),
+      };
+    }
+    case 'raw-pipelined':
+    case 'raw-data-only': {
+      const client = createClient({ url: config.url });
+      await client.connect();
+      const publishOne =
+        mode === 'raw-pipelined'
+          ? (i) => client.sendCommand(['XADD', config.streamKey, '*', 'data', JSON.stringify(payload(i, now())), 'id', randomUUID(), 'ts', String(Date.now())])
+          : (i) => client.sendCommand(['XADD', config.streamKey, '*', 'data', JSON.stringify(payload(i, now()))]);
+      return { fireOne: (i) => publishOne(i).catch(reportFailure), publishOne, close: () => client.quit() };
+    }
+    case 'nest-redis-burst': {
+      Logger.overrideLogger(['error', 'warn']);
+      const client = ClientProxyFactory.create({ transport: Transport.REDIS, options: { host: '127.0.0.1', port: config.port } });
+      await client.connect();
+      const emit = (i) => client.emit(config.stream, payload(i, now()));
+      return { fireOne: emit, publishOne: (i) => lastValueFrom(emit(i)), close: () => client.close() };
+    }
+    default:
+      throw new Error(`unknown publisher mode ${mode}`);
+  }
+}
+
+function publishRange(client, from, to) {
+  if (client.publishMany && mode === 'bullmq-addBulk') return client.publishMany(from, to);
+  if (!client.fireOne) {
+    const sends = new Array(to - from);
+    for (let i = from; i < to; i++) sends[i - from] = client.publishOne(i);
+    return Promise.all(sends);
+  }
+  for (let i = from; i < to - 1; i++) client.fireOne(i);
+  return client.publishOne(to - 1);
+}
+
+function reportFailure(error) {
+  console.error(`publish failed: ${error.message}`);
+}
+
+async function asFastAsPossible(client) {
+  if (mode.endsWith('-awaited') || mode === 'bullmq-add') {
+    for (let i = 0; i < count; i++) await client.publishOne(i);
+    return;
+  }
+  for (let from = 0; from < count; from += burst) await publishRange(client, from, Math.min(count, from + burst));
+}
+
+/** Offers `rate` messages per second: every millisecond, publishes what is due by then. */
+async function atFixedRate(client) {
+  const startedAt = now();
+  const pending = [];
+  let sent = 0;
+  while (sent < count) {
+    const due = Math.min(count, Math.floor(((now() - startedAt) * rate) / 1000));
+    for (; sent < due; sent++) pending.push(client.publishOne(sent));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+}
+
+const client = await connect();
+onStop(() => client.close());
+send({ type: 'ready' });
+await when('go');
+const startedAt = now();
+const cpuAtStart = process.cpuUsage();
+await (rate ? atFixedRate(client) : asFastAsPossible(client));
+const endedAt = now();
+const cpu = process.cpuUsage(cpuAtStart);
+send({ type: 'published', count, startedAt, endedAt, rate: (count * 1000) / (endedAt - startedAt), cpuUsPerMessage: (cpu.user + cpu.system) / count });

@@ -1,0 +1,273 @@
+/**
+ * `npm run bench`: redstream side by side with BullMQ, NestJS's built-in Redis transport and
+ * a raw node-redis v4 loop, on private redis-server processes (no persistence, then AOF
+ * everysec). Producers and workers are separate child processes; every figure is the median
+ * of BENCH_RUNS runs, the scenarios interleaved run by run so that machine noise spreads
+ * over all of them. Prints markdown tables and writes bench/results.json.
+ *
+ * Environment:
+ *   BENCH_QUICK=1            about a minute: N=20,000, one run, no AOF, short latency and memory runs
+ *   BENCH_N                  messages per throughput figure (default 200,000)
+ *   BENCH_RUNS               runs per figure (default 3)
+ *   BENCH_CONCURRENCY        redstream worker `concurrency` (default 1024)
+ *   BENCH_MEMORY_N           messages of the memory run (default 1,000,000)
+ *   BENCH_MEMORY_RATE        offered rate of the memory run, msg/s (default 25,000)
+ *   BENCH_LATENCY_SECONDS    length of each latency run at 2,000 msg/s (default 10)
+ *   BENCH_AOF=0|1            without / with the AOF everysec figures (default: with, except quick)
+ *   BENCH_ONLY=a,b           only the figures whose id starts with one of these
+ *   BENCH_PROFILE_DIR=dir    V8 CPU profiles of every producer and worker process
+ *   BENCH_VERBOSE=1          worker CPU per message on stderr
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { machineDetails } from './lib/machine.mjs';
+import { BenchRedis } from './lib/redis-server.mjs';
+import { drainThroughput, latencyAtRate, liveThroughput, memoryOverRun, publishRate } from './lib/scenarios.mjs';
+import { median, spread } from './lib/stats.mjs';
+
+const env = process.env;
+const quick = env.BENCH_QUICK === '1';
+const int = (name, fallback) => (env[name] ? Number(env[name].replaceAll('_', '')) : fallback);
+const settings = {
+  quick,
+  n: int('BENCH_N', quick ? 20_000 : 200_000),
+  runs: int('BENCH_RUNS', quick ? 1 : 3),
+  concurrency: int('BENCH_CONCURRENCY', 1024),
+  defaultConcurrency: 64,
+  burst: 1000,
+  latencyRate: 2000,
+  latencySeconds: int('BENCH_LATENCY_SECONDS', quick ? 3 : 10),
+  memoryN: int('BENCH_MEMORY_N', quick ? 100_000 : 1_000_000),
+  memoryRate: int('BENCH_MEMORY_RATE', 25_000),
+  aof: env.BENCH_AOF === undefined ? !quick : env.BENCH_AOF !== '0',
+  bullmqConcurrencyCandidates: quick ? [256] : [16, 64, 256, 1024],
+  bullmqConcurrency: 0,
+};
+const only = env.BENCH_ONLY?.split(',').filter(Boolean);
+const n = settings.n;
+const awaitedCount = Math.min(10_000, Math.max(1000, Math.floor(n / 10)));
+
+const redstream = (server = {}) => ({ system: 'redstream', config: { server: { concurrency: settings.concurrency, ...server } } });
+const bullmq = () => ({ system: 'bullmq', config: { concurrency: settings.bullmqConcurrency } });
+const raw = { system: 'raw', config: {} };
+const nestRedis = { system: 'nest-redis', config: {} };
+const C = () => settings.concurrency.toLocaleString('en-US');
+
+/** Every figure: id, section, label, unit, how to measure it once, and on which servers. */
+const figures = [
+  { id: 'publish.redstream.awaited', section: 'publish', label: () => 'redstream `client.emit`, each awaited', unit: 'msg/s', aof: false,
+    measure: (redis, id) => publishRate(redis, id, 'redstream-awaited', awaitedCount) },
+  { id: 'publish.redstream.burst', section: 'publish', label: () => 'redstream `client.emit`, unawaited bursts of 1,000', unit: 'msg/s', aof: true,
+    measure: (redis, id) => publishRate(redis, id, 'redstream-burst', n) },
+  { id: 'publish.redstream.keyed', section: 'publish', label: () => 'redstream `emit` with idempotency key (producer dedupe), bursts', unit: 'msg/s', aof: false,
+    measure: (redis, id) => publishRate(redis, id, 'redstream-keyed', n) },
+  { id: 'publish.bullmq.add', section: 'publish', label: () => 'BullMQ `queue.add`, each awaited', unit: 'msg/s', aof: false,
+    measure: (redis, id) => publishRate(redis, id, 'bullmq-add', awaitedCount) },
+  { id: 'publish.bullmq.addBulk', section: 'publish', label: () => 'BullMQ `queue.addBulk` of 1,000', unit: 'msg/s', aof: true,
+    measure: (redis, id) => publishRate(redis, id, 'bullmq-addBulk', n) },
+  { id: 'publish.raw.pipelined', section: 'publish', label: () => 'raw node-redis XADD pipelined, bursts of 1,000 (same fields: data, id, ts)', unit: 'msg/s', aof: true,
+    measure: (redis, id) => publishRate(redis, id, 'raw-pipelined', n) },
+  { id: 'publish.raw.dataOnly', section: 'publish', label: () => 'raw node-redis XADD pipelined, `data` field only', unit: 'msg/s', aof: false,
+    measure: (redis, id) => publishRate(redis, id, 'raw-data-only', n) },
+
+  { id: 'drain.redstream', section: 'drain', label: () => `redstream, NestJS \`@EventPattern\` worker, concurrency ${C()}`, unit: 'msg/s', aof: true,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream()) },
+  { id: 'drain.redstream.c64', section: 'drain', label: () => 'redstream, same, default concurrency 64', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ concurrency: settings.defaultConcurrency })) },
+  { id: 'drain.bullmq', section: 'drain', label: () => `BullMQ worker, concurrency ${settings.bullmqConcurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`, unit: 'msg/s', aof: true,
+    measure: (redis, id) => drainThroughput(redis, id, n, bullmq()) },
+  { id: 'drain.raw', section: 'drain', label: () => 'raw node-redis XREADGROUP COUNT 500 + JSON.parse + XACK loop', unit: 'msg/s', aof: true,
+    measure: (redis, id) => drainThroughput(redis, id, n, raw) },
+
+  { id: 'live.redstream', section: 'live', label: () => `redstream worker (concurrency ${C()}) + \`emit\` bursts producer`, unit: 'msg/s', aof: true,
+    measure: async (redis, id) => (await liveThroughput(redis, id, n, redstream(), 'redstream-burst')).rate },
+  { id: 'live.bullmq', section: 'live', label: () => `BullMQ worker (concurrency ${settings.bullmqConcurrency}) + \`addBulk\` producer`, unit: 'msg/s', aof: true,
+    measure: async (redis, id) => (await liveThroughput(redis, id, n, bullmq(), 'bullmq-addBulk')).rate },
+  { id: 'live.nestRedis', section: 'live', label: () => 'NestJS built-in Redis transport (pub/sub, not durable) + `emit` bursts', unit: 'msg/s', aof: false,
+    measure: async (redis, id) => (await liveThroughput(redis, id, n, nestRedis, 'nest-redis-burst')).rate },
+  { id: 'live.raw', section: 'live', label: () => 'raw loop + raw pipelined XADD producer', unit: 'msg/s', aof: true,
+    measure: async (redis, id) => (await liveThroughput(redis, id, n, raw, 'raw-pipelined')).rate },
+
+  { id: 'latency.redstream', section: 'latency', label: () => `redstream (\`emit\` → \`@EventPattern\`), concurrency ${C()}`, unit: 'ms', aof: false,
+    measure: (redis, id) => latencyAtRate(redis, id, redstream(), 'redstream-burst', settings.latencyRate, settings.latencySeconds) },
+  { id: 'latency.bullmq', section: 'latency', label: () => `BullMQ (\`add\` → worker), concurrency ${settings.bullmqConcurrency}`, unit: 'ms', aof: false,
+    measure: (redis, id) => latencyAtRate(redis, id, bullmq(), 'bullmq-add', settings.latencyRate, settings.latencySeconds) },
+
+  { id: 'feature.dedupe.on', section: 'feature', label: () => 'drain of entries with idempotency keys, consumer dedupe on (default)', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream(), { keyed: true }) },
+  { id: 'feature.dedupe.off', section: 'feature', label: () => 'same entries, `dedupe: false`', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ dedupe: false }), { keyed: true }) },
+  { id: 'feature.retention.off', section: 'feature', label: () => 'drain, `retention: false` (on: the drain figure above)', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
+].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
+
+const results = { settings, machine: undefined, figures: {}, bullmqTuning: {}, memory: undefined, targets: [] };
+
+async function tuneBullmq(redis) {
+  const tuneN = Math.min(n, 50_000);
+  let best = { concurrency: settings.bullmqConcurrencyCandidates[0], rate: 0 };
+  for (const concurrency of settings.bullmqConcurrencyCandidates) {
+    const rate = await drainThroughput(redis, `tune.bullmq.c${concurrency}`, tuneN, { system: 'bullmq', config: { concurrency } });
+    await redis.flush();
+    results.bullmqTuning[concurrency] = Math.round(rate);
+    log(`  BullMQ concurrency ${concurrency}: ${fmt(rate)} msg/s (${tuneN.toLocaleString('en-US')} jobs)`);
+    if (rate > best.rate) best = { concurrency, rate };
+  }
+  settings.bullmqConcurrency = best.concurrency;
+}
+
+async function main() {
+  const servers = { none: await BenchRedis.start('none') };
+  if (settings.aof) servers.aof = await BenchRedis.start('aof');
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the bench's redis-server processes`);
+      void Promise.all(Object.values(servers).map((s) => s.stop())).finally(() => process.exit(130));
+    });
+  }
+  try {
+    results.machine = machineDetails(await servers.none.version());
+    log(`redstream bench: N=${n.toLocaleString('en-US')}, ${settings.runs} run(s), redstream concurrency ${settings.concurrency}, ${results.machine.cpuModel} x${results.machine.cores}, Node ${results.machine.node}, Redis ${results.machine.redis}`);
+    if (figures.some((f) => f.id.includes('bullmq'))) {
+      log('tuning BullMQ worker concurrency (no persistence):');
+      await tuneBullmq(servers.none);
+    }
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const [persistence, redis] of Object.entries(servers)) {
+        for (const figure of figures) {
+          if (persistence === 'aof' && !figure.aof) continue;
+          const id = `${figure.id}.${persistence}.r${run}`;
+          const started = Date.now();
+          let value;
+          try {
+            value = await figure.measure(redis, id);
+          } catch (error) {
+            log(`run ${run} ${persistence} ${figure.id} failed: ${error.message}`);
+            value = figure.unit === 'ms' ? { p50: NaN, p99: NaN, max: NaN } : NaN;
+          }
+          await redis.flush();
+          const entry = (results.figures[`${figure.id}@${persistence}`] ??= { id: figure.id, persistence, section: figure.section, label: figure.label(), unit: figure.unit, runs: [] });
+          entry.runs.push(value);
+          log(`run ${run}/${settings.runs} ${persistence.padEnd(4)} ${figure.id.padEnd(26)} ${describe(value, figure.unit)}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        }
+      }
+    }
+    for (const entry of Object.values(results.figures)) summarize(entry);
+    if (!only || only.some((prefix) => 'memory'.startsWith(prefix))) {
+      log(`memory: ${settings.memoryN.toLocaleString('en-US')} messages at ${settings.memoryRate.toLocaleString('en-US')}/s through a redstream worker with default retention`);
+      results.memory = await memoryOverRun(servers.none, 'memory.redstream', settings.memoryN, redstream(), 'redstream-burst', {
+        rate: settings.memoryRate,
+        settleMs: 11_000,
+      });
+    }
+    results.machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+    results.targets = targets();
+    const report = render();
+    console.log(report);
+    const out = env.BENCH_RESULTS ?? fileURLToPath(new URL('./results.json', import.meta.url));
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    log(`wrote ${out}`);
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+  }
+}
+
+function summarize(entry) {
+  if (entry.unit === 'ms') {
+    entry.median = {};
+    for (const key of ['p50', 'p99', 'max']) entry.median[key] = round(median(entry.runs.map((r) => r[key])), 2);
+    entry.spread = round(spread(entry.runs.map((r) => r.p99)), 2);
+    entry.runs = entry.runs.map((r) => ({ count: r.count, p50: round(r.p50, 3), p99: round(r.p99, 3), max: round(r.max, 3) }));
+  } else {
+    entry.median = Math.round(median(entry.runs));
+    entry.spread = round(spread(entry.runs), 2);
+    entry.runs = entry.runs.map((r) => Math.round(r));
+  }
+}
+
+const value = (id, persistence = 'none') => results.figures[`${id}@${persistence}`]?.median;
+
+function targets() {
+  const list = [];
+  const ratio = (target, a, b, goal, persistence = 'none', strict = false) => {
+    const x = value(a, persistence);
+    const y = value(b, persistence);
+    if (x === undefined || y === undefined) return;
+    const measured = round(x / y, 2);
+    list.push({ target, persistence, measured, goal, met: strict ? measured > goal : measured >= goal });
+  };
+  for (const persistence of settings.aof ? ['none', 'aof'] : ['none']) {
+    ratio('e2e draining vs BullMQ (x)', 'drain.redstream', 'drain.bullmq', 8, persistence);
+    ratio('e2e draining vs raw loop', 'drain.redstream', 'drain.raw', 0.5, persistence);
+    ratio('e2e with live producer vs BullMQ (x)', 'live.redstream', 'live.bullmq', 7, persistence);
+    ratio('unawaited publish bursts vs raw pipelined XADD (same fields)', 'publish.redstream.burst', 'publish.raw.pipelined', 0.6, persistence);
+  }
+  ratio('e2e with live producer vs NestJS Redis transport (x)', 'live.redstream', 'live.nestRedis', 1, 'none', true);
+  ratio('unawaited publish bursts vs raw XADD of `data` alone (for information)', 'publish.redstream.burst', 'publish.raw.dataOnly', 0.6);
+  const latency = value('latency.redstream');
+  if (latency) list.push({ target: 'p99 latency at 2,000 msg/s (ms)', persistence: 'none', measured: latency.p99, goal: '< 5', met: latency.p99 < 5 });
+  const memory = results.memory;
+  if (memory) {
+    const finalRedis = memory.settled.redisUsedMiB;
+    list.push({ target: `Redis used_memory after ${settings.memoryN.toLocaleString('en-US')} messages (MiB)`, persistence: 'none', measured: round(finalRedis, 1), goal: '< 50', met: finalRedis < 50 });
+    const early = memory.samples[Math.min(3, memory.samples.length - 1)]?.workerRssMiB;
+    const growth = round(memory.settled.workerRssMiB / early, 2);
+    list.push({ target: `worker RSS growth from ${memory.samples[Math.min(3, memory.samples.length - 1)]?.handled.toLocaleString('en-US')} to ${settings.memoryN.toLocaleString('en-US')} messages (x)`, persistence: 'none', measured: growth, goal: '≤ 1.10 (flat)', met: growth <= 1.1 });
+  }
+  return list;
+}
+
+function render() {
+  const m = results.machine;
+  const lines = [];
+  lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores (shared by producers, workers and redis-server), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Redis ${m.redis}; ${m.date}.`);
+  lines.push(`Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}.`);
+  lines.push(`Settings: N = ${n.toLocaleString('en-US')} small JSON messages per figure, median of ${settings.runs} interleaved run(s); "spread" = (max − min) / median of the runs.`);
+  lines.push('');
+  const sections = [
+    ['publish', 'Publish rate (msg/s)'],
+    ['drain', `End-to-end, draining ${n.toLocaleString('en-US')} pre-filled no-op messages (msg/s)`],
+    ['live', `End-to-end with a producer publishing ${n.toLocaleString('en-US')} at the same time (msg/s, first publish → last handled)`],
+    ['feature', 'Cost of features (redstream drain, msg/s)'],
+  ];
+  for (const [section, title] of sections) {
+    const entries = Object.values(results.figures).filter((e) => e.section === section && e.persistence === 'none');
+    if (entries.length === 0) continue;
+    lines.push(`| ${title} | no persistence | spread | AOF everysec |`, '|---|---:|---:|---:|');
+    for (const e of entries) {
+      const aof = results.figures[`${e.id}@aof`];
+      lines.push(`| ${e.label} | ${fmt(e.median)} | ${pct(e.spread)} | ${aof ? fmt(aof.median) : '–'} |`);
+    }
+    lines.push('');
+  }
+  const latency = Object.values(results.figures).filter((e) => e.section === 'latency');
+  if (latency.length > 0) {
+    lines.push(`| Publish → handler latency at ${settings.latencyRate.toLocaleString('en-US')} msg/s for ${settings.latencySeconds} s (ms) | p50 | p99 | max |`, '|---|---:|---:|---:|');
+    for (const e of latency) lines.push(`| ${e.label} | ${e.median.p50.toFixed(2)} | ${e.median.p99.toFixed(2)} | ${e.median.max.toFixed(1)} |`);
+    lines.push('');
+  }
+  if (results.memory) {
+    const { samples, atEnd, settled } = results.memory;
+    lines.push(`| Memory: ${settings.memoryN.toLocaleString('en-US')} messages at ${settings.memoryRate.toLocaleString('en-US')}/s, default retention | Redis used_memory (MiB) | worker RSS (MiB) | stream length |`, '|---|---:|---:|---:|');
+    for (const s of samples.filter((_, i) => i % 4 === 3 || i === 0)) lines.push(`| after ${s.handled.toLocaleString('en-US')} | ${s.redisUsedMiB.toFixed(1)} | ${s.workerRssMiB.toFixed(0)} | |`);
+    lines.push(`| at the end | ${atEnd.redisUsedMiB.toFixed(1)} | | ${atEnd.streamLength.toLocaleString('en-US')} |`);
+    lines.push(`| one retention interval later | ${settled.redisUsedMiB.toFixed(1)} | ${settled.workerRssMiB.toFixed(0)} | ${settled.streamLength.toLocaleString('en-US')} |`);
+    lines.push('');
+  }
+  lines.push('| Target | persistence | measured | goal | met |', '|---|---|---:|---:|:---:|');
+  for (const t of results.targets) lines.push(`| ${t.target} | ${t.persistence} | ${t.measured} | ${t.goal} | ${t.met ? 'yes' : 'NO'} |`);
+  return lines.join('\n');
+}
+
+function describe(v, unit) {
+  return unit === 'ms' ? `p50 ${v.p50.toFixed(2)} ms, p99 ${v.p99.toFixed(2)} ms, max ${v.max.toFixed(1)} ms` : `${fmt(v)} msg/s`;
+}
+const fmt = (v) => Math.round(v).toLocaleString('en-US');
+const pct = (v) => `${Math.round(v * 100)}%`;
+const round = (v, digits) => Number(v.toFixed(digits));
+function log(message) {
+  console.error(message);
+}
+
+await main();
