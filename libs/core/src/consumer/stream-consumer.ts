@@ -405,22 +405,26 @@ export class StreamConsumer extends EventEmitter {
           if (this.stopping) return;
           continue;
         }
-        const rows = await this.command.send<[string, string, number, number][]>([
-          'XPENDING', subscription.keys.stream, this.options.group, 'IDLE', '0', after, '+', String(count), this.options.consumer,
-        ]);
-        if (rows.length === 0) {
-          this.slots.release(count);
-          break;
+        let accepted = 0;
+        let rows: [string, string, number, number][];
+        try {
+          rows = await this.command.send<[string, string, number, number][]>([
+            'XPENDING', subscription.keys.stream, this.options.group, 'IDLE', '0', after, '+', String(count), this.options.consumer,
+          ]);
+          if (rows.length === 0) break;
+          after = `(${rows[rows.length - 1][0]}`;
+          // MIN-IDLE-TIME: an entry another consumer reclaimed in between has a fresh idle time and is left alone.
+          const minIdle = Math.min(...rows.map((row) => row[2]));
+          const claimed = await this.command.send<[string, string[] | null][]>([
+            'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, String(minIdle), ...rows.map((row) => row[0]),
+          ]);
+          const counts = new Map(rows.map((row) => [row[0], row[3]]));
+          accepted = claimed.length;
+          for (const [entryId, fields] of claimed) this.accept(subscription, entryId, fields, (counts.get(entryId) ?? 0) + 1);
+        } finally {
+          // A failed XPENDING or XCLAIM must not keep the slots it took: the consumer would stall.
+          this.slots.release(count - accepted);
         }
-        after = `(${rows[rows.length - 1][0]}`;
-        // MIN-IDLE-TIME: an entry another consumer reclaimed in between has a fresh idle time and is left alone.
-        const minIdle = Math.min(...rows.map((row) => row[2]));
-        const claimed = await this.command.send<[string, string[] | null][]>([
-          'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, String(minIdle), ...rows.map((row) => row[0]),
-        ]);
-        const counts = new Map(rows.map((row) => [row[0], row[3]]));
-        this.slots.release(count - claimed.length);
-        for (const [entryId, fields] of claimed) this.accept(subscription, entryId, fields, (counts.get(entryId) ?? 0) + 1);
         if (rows.length < count) break;
       }
     }
