@@ -2,7 +2,10 @@
  * Failure paths of the consumer that must neither stall it nor hang it: a command that
  * fails while entries hold handler slots, and a shutdown while Redis is unreachable.
  */
+import { StreamConsumer } from '@redstream/core';
+import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
+import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('consumer failure paths', () => {
@@ -23,5 +26,27 @@ describe('consumer failure paths', () => {
     }
     const { entryId } = await fx.producer.publish(stream, 'after the failures');
     await waitFor(() => handled.includes(entryId), { timeoutMs: 15_000, what: 'the entry published after the failures to be handled' });
+  });
+
+  it('stop() finishes while Redis is down instead of waiting for it to come back', async () => {
+    const redis = await RedisServer.start();
+    const stream = 'failure.stop-while-down';
+    const consumer = new StreamConsumer({
+      url: redis.url, group: 'g', consumer: 'orphan', logger: collectingLogger(), shutdownTimeoutMs: 500, delayed: { intervalMs: 10 },
+    }).subscribe(stream, () => undefined);
+    const connectionErrors: string[] = [];
+    consumer.on('consumer-error', (_error: Error, source: string) => connectionErrors.push(source));
+    let stopped = false;
+    try {
+      await consumer.start();
+      await redis.kill();
+      // Several reconnect attempts: background jobs have meanwhile queued commands that wait for Redis.
+      await waitFor(() => connectionErrors.filter((source) => source.startsWith('connection')).length >= 4, { what: 'reconnect attempts' });
+      void consumer.stop().then(() => (stopped = true));
+      await waitFor(() => stopped, { timeoutMs: 15_000, what: 'stop() to finish with Redis down' });
+      expect(consumer.status).toBe('disconnected');
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -285,7 +285,8 @@ export class StreamConsumer extends EventEmitter {
     this.slots.interrupt();
     this.wakeReader();
     const deadline = Date.now() + o.shutdownTimeoutMs;
-    await Promise.all(this.tasks.map((task) => task.stop()));
+    // Bounded: with Redis down a job's command waits in the client's offline queue.
+    await withTimeout(Promise.all(this.tasks.map((task) => task.stop())), remaining(deadline));
     await withTimeout(this.loop ?? Promise.resolve(), remaining(deadline));
     const idle = await withTimeout(this.slots.whenIdle().then(() => true), remaining(deadline), false);
     if (!idle) o.logger.warn(`shutdown timeout (${o.shutdownTimeoutMs} ms): ${this.slots.inUse} entries left pending for other consumers to reclaim`);
@@ -293,7 +294,9 @@ export class StreamConsumer extends EventEmitter {
     await withTimeout(this.acks.drain(), Math.max(2_000, remaining(deadline)));
     this.acks.close();
     this.leases?.stop();
-    if (idle && this.retries.size === 0) await this.leaveGroup().catch((error) => this.reportError('leave group', error));
+    if (idle && this.retries.size === 0) {
+      await withTimeout(this.leaveGroup().catch((error) => this.reportError('leave group', error)), Math.max(1_000, remaining(deadline)));
+    }
     await this.reader.disconnect();
     await this.command.close();
     this.setStatus('disconnected');
