@@ -49,4 +49,24 @@ describe('consumer failure paths', () => {
       await redis.stop();
     }
   });
+
+  it('a start() that fails after connecting (stream key of another type) closes its connections', async () => {
+    const stream = 'failure.wrongtype';
+    await fx.client.set(`rs:{${stream}}`, 'not a stream');
+    const handled: unknown[] = [];
+    const consumer = new StreamConsumer({ url: fx.redis.url, group: 'g', consumer: 'wrongtype', logger: collectingLogger() }).subscribe(stream, (m) => void handled.push(m.data));
+    await expect(consumer.start()).rejects.toThrow(/WRONGTYPE/);
+    const clients = async () => ((await fx.client.sendCommand(['CLIENT', 'LIST'])) as string).split('\n').filter((line) => line.includes(' name=redstream-g-wrongtype'));
+    await waitFor(async () => (await clients()).length === 0, { what: 'the failed consumer to close its connections' });
+    expect(consumer.status).toBe('disconnected');
+    // Once the cause is fixed, start() can be called again and really starts.
+    await fx.client.del(`rs:{${stream}}`);
+    try {
+      await consumer.start();
+      await fx.producer.publish(stream, 'after the retry');
+      await waitFor(() => handled.length === 1, { what: 'the restarted consumer to handle an entry' });
+    } finally {
+      await consumer.stop();
+    }
+  });
 });

@@ -205,11 +205,17 @@ export class StreamConsumer extends EventEmitter {
     this.started = true;
     const o = this.options;
     const connection = { url: o.url, client: o.client, connectTimeoutMs: o.connectTimeoutMs };
-    this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
+    try {
+      this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
+    } catch (error) {
+      this.started = false;
+      throw error;
+    }
     try {
       this.reader = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}-reader`);
     } catch (error) {
       await this.command.disconnect();
+      this.started = false;
       throw error;
     }
     this.watchConnection(this.command);
@@ -219,6 +225,20 @@ export class StreamConsumer extends EventEmitter {
       this.setStatus(status);
     });
     this.setStatus('connected');
+    const keys = [...this.subscriptions.values()].map((s) => s.keys);
+    const streamKeys = keys.map((k) => k.stream);
+    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
+    try {
+      await this.groups.ensure(streamKeys);
+      await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
+    } catch (error) {
+      // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
+      await this.reader.disconnect();
+      await this.command.disconnect();
+      this.setStatus('disconnected');
+      this.started = false;
+      throw error;
+    }
 
     // Outermost, so that user middlewares and the handler run inside the consumer span.
     const tracing = o.tracing ? await loadMessageTracing() : undefined;
@@ -226,8 +246,6 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) {
       subscription.handle = this.compose(subscription.handler);
     }
-    const keys = [...this.subscriptions.values()].map((s) => s.keys);
-    const streamKeys = keys.map((k) => k.stream);
     this.readArgs = ['STREAMS', ...streamKeys, ...streamKeys.map(() => '>')];
     this.acks = new AckBatcher(
       this.command,
@@ -236,9 +254,6 @@ export class StreamConsumer extends EventEmitter {
       (error) => this.reportError('ack', error),
     );
     this.deadLetters = new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen);
-    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
-    await this.groups.ensure(streamKeys);
-    await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
 
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim.minIdleMs);
