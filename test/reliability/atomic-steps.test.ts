@@ -50,6 +50,33 @@ describe('atomic steps of the reliability units', () => {
     expect(await fx.client.exists(`${key}:dlq`)).toBe(0);
   });
 
+  it('trim-acked-1 keeps a pending entry whose id differs from the last-delivered id only beyond 2^53 in the sequence', async () => {
+    const key = 'rs:{steps.big-seq}';
+    // Lua numbers are doubles: 5-9007199254740992 and 5-9007199254740993 parse to the same number.
+    for (const id of ['5-1', '5-9007199254740992', '5-9007199254740993']) await fx.client.sendCommand(['XADD', key, id, 'data', id]);
+    await fx.client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0']);
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', key, '>']);
+    await fx.client.sendCommand(['XACK', key, 'g', '5-1', '5-9007199254740993']);
+    expect(await Scripts.trimAcked.run(fx.producer.connection, [key], ['=', 'dry-run'])).toEqual([0, '5-9007199254740992']);
+    expect(await Scripts.trimAcked.run(fx.producer.connection, [key], ['='])).toEqual([1, '5-9007199254740992']);
+    expect((await pending(key)).map(([id]) => id)).toEqual(['5-9007199254740992']);
+    expect(await fx.client.xLen(key)).toBe(2);
+  });
+
+  it('ack-completed-n acks a batch larger than Lua can unpack at once (ack.batchSize allows 100,000)', async () => {
+    const key = 'rs:{steps.big-ack}';
+    const ids: string[] = [];
+    for (let i = 1; i <= 9_000; i += 1) ids.push(`1-${i}`);
+    for (let i = 0; i < ids.length; i += 1_000) {
+      await Promise.all(ids.slice(i, i + 1_000).map((id) => fx.client.sendCommand(['XADD', key, id, 'data', '1'])));
+    }
+    await fx.client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0']);
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'a', 'COUNT', '10000', 'STREAMS', key, '>']);
+    const marks = ids.map((id) => `${key}:done:g:${id}`);
+    expect(await Scripts.ackCompleted.run(fx.producer.connection, [key, ...marks], ['g', 60_000, ...ids])).toBe(9_000);
+    expect(await fx.pendingCount('steps.big-ack')).toBe(0);
+  });
+
   it('acks and counts pending entries that were deleted from the stream when reclaiming them', async () => {
     const stream = 'steps.deleted';
     const { key, id } = await oneEntryHeldByA(stream);

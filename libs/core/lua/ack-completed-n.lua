@@ -14,4 +14,9 @@
 for i = 2, #KEYS do
   redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', ARGV[2])
 end
-return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3))
+-- In chunks: Lua's unpack fails above ~8,000 values, and ack.batchSize may be larger.
+local acked = 0
+for first = 3, #ARGV, 1000 do
+  acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, first, math.min(first + 999, #ARGV)))
+end
+return acked

@@ -205,16 +205,34 @@ export class StreamConsumer extends EventEmitter {
     const connection = { url: o.url, client: o.client, cluster: o.cluster, connectTimeoutMs: o.connectTimeoutMs };
     const keys = [...this.subscriptions.values()].map((s) => s.keys);
     const streamKeys = keys.map((k) => k.stream);
-    this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
+    try {
+      this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
+    } catch (error) {
+      this.started = false;
+      throw error;
+    }
     try {
       this.readers = await this.openReaders(connection, streamKeys);
     } catch (error) {
       await Promise.all(this.readers.map((reader) => reader.close()));
       await this.command.disconnect();
+      this.started = false;
       throw error;
     }
     this.watchConnection(this.command);
     this.setStatus('connected');
+    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
+    try {
+      await this.groups.ensure(streamKeys);
+      await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
+    } catch (error) {
+      // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
+      await Promise.all(this.readers.map((reader) => reader.close()));
+      await this.command.disconnect();
+      this.setStatus('disconnected');
+      this.started = false;
+      throw error;
+    }
 
     // Outermost, so that user middlewares and the handler run inside the consumer span.
     const tracing = o.tracing ? await loadMessageTracing() : undefined;
@@ -229,9 +247,6 @@ export class StreamConsumer extends EventEmitter {
       (error) => this.reportError('ack', error),
     );
     this.deadLetters = new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen);
-    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
-    await this.groups.ensure(streamKeys);
-    await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
 
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim.minIdleMs);
@@ -278,7 +293,8 @@ export class StreamConsumer extends EventEmitter {
     this.slots.interrupt();
     this.wakeReader();
     const deadline = Date.now() + o.shutdownTimeoutMs;
-    await Promise.all(this.tasks.map((task) => task.stop()));
+    // Bounded: with Redis down a job's command waits in the client's offline queue.
+    await withTimeout(Promise.all(this.tasks.map((task) => task.stop())), remaining(deadline));
     await withTimeout(this.loop ?? Promise.resolve(), remaining(deadline));
     const idle = await withTimeout(this.slots.whenIdle().then(() => true), remaining(deadline), false);
     if (!idle) o.logger.warn(`shutdown timeout (${o.shutdownTimeoutMs} ms): ${this.slots.inUse} entries left pending for other consumers to reclaim`);
@@ -286,7 +302,9 @@ export class StreamConsumer extends EventEmitter {
     await withTimeout(this.acks.drain(), Math.max(2_000, remaining(deadline)));
     this.acks.close();
     this.leases?.stop();
-    if (idle && this.retries.size === 0) await this.leaveGroup().catch((error) => this.reportError('leave group', error));
+    if (idle && this.retries.size === 0) {
+      await withTimeout(this.leaveGroup().catch((error) => this.reportError('leave group', error)), Math.max(1_000, remaining(deadline)));
+    }
     await Promise.all(this.readers.map((reader) => reader.close()));
     await this.command.close();
     this.setStatus('disconnected');
@@ -464,22 +482,26 @@ export class StreamConsumer extends EventEmitter {
           if (this.stopping) return;
           continue;
         }
-        const rows = await this.command.send<[string, string, number, number][]>([
-          'XPENDING', subscription.keys.stream, this.options.group, 'IDLE', '0', after, '+', String(count), this.options.consumer,
-        ]);
-        if (rows.length === 0) {
-          this.slots.release(count);
-          break;
+        let accepted = 0;
+        let rows: [string, string, number, number][];
+        try {
+          rows = await this.command.send<[string, string, number, number][]>([
+            'XPENDING', subscription.keys.stream, this.options.group, 'IDLE', '0', after, '+', String(count), this.options.consumer,
+          ]);
+          if (rows.length === 0) break;
+          after = `(${rows[rows.length - 1][0]}`;
+          // MIN-IDLE-TIME: an entry another consumer reclaimed in between has a fresh idle time and is left alone.
+          const minIdle = Math.min(...rows.map((row) => row[2]));
+          const claimed = await this.command.send<[string, string[] | null][]>([
+            'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, String(minIdle), ...rows.map((row) => row[0]),
+          ]);
+          const counts = new Map(rows.map((row) => [row[0], row[3]]));
+          accepted = claimed.length;
+          for (const [entryId, fields] of claimed) this.accept(subscription, entryId, fields, (counts.get(entryId) ?? 0) + 1);
+        } finally {
+          // A failed XPENDING or XCLAIM must not keep the slots it took: the consumer would stall.
+          this.slots.release(count - accepted);
         }
-        after = `(${rows[rows.length - 1][0]}`;
-        // MIN-IDLE-TIME: an entry another consumer reclaimed in between has a fresh idle time and is left alone.
-        const minIdle = Math.min(...rows.map((row) => row[2]));
-        const claimed = await this.command.send<[string, string[] | null][]>([
-          'XCLAIM', subscription.keys.stream, this.options.group, this.options.consumer, String(minIdle), ...rows.map((row) => row[0]),
-        ]);
-        const counts = new Map(rows.map((row) => [row[0], row[3]]));
-        this.slots.release(count - claimed.length);
-        for (const [entryId, fields] of claimed) this.accept(subscription, entryId, fields, (counts.get(entryId) ?? 0) + 1);
         if (rows.length < count) break;
       }
     }
