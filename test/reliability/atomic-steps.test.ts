@@ -46,8 +46,17 @@ describe('atomic steps of the reliability units', () => {
   it('dead-letter-2 writes nothing when the entry is no longer pending (someone else finished it)', async () => {
     const { key, id } = await oneEntryHeldByA('steps.dead-letter');
     await fx.client.sendCommand(['XACK', key, 'g', id]);
-    expect(await Scripts.deadLetter.run(fx.producer.connection, [key, `${key}:dlq`], ['g', id, 0, 'data', '1', 'dlqReason', 'max-deliveries'])).toEqual([null, 0, 0]);
+    expect(await Scripts.deadLetter.run(fx.producer.connection, [key, `${key}:dlq`], ['g', id, 'a', 0, 'data', '1', 'dlqReason', 'max-deliveries'])).toEqual([null, 0, 0]);
     expect(await fx.client.exists(`${key}:dlq`)).toBe(0);
+  });
+
+  it('dead-letter-2 leaves an entry another consumer took over (it may be running there)', async () => {
+    const { key, id } = await oneEntryHeldByA('steps.dead-letter-owner');
+    expect(await Scripts.deadLetter.run(fx.producer.connection, [key, `${key}:dlq`], ['g', id, 'b', 0, 'data', '1', 'dlqReason', 'timeout'])).toEqual([null, 0, 0]);
+    expect(await fx.client.exists(`${key}:dlq`)).toBe(0);
+    expect((await pending(key))[0][1]).toBe('a');
+    const [dlqId, dropped, acked] = (await Scripts.deadLetter.run(fx.producer.connection, [key, `${key}:dlq`], ['g', id, 'a', 0, 'data', '1'])) as [string, number, number];
+    expect([typeof dlqId, dropped, acked]).toEqual(['string', 0, 1]);
   });
 
   it('trim-acked-1 keeps a pending entry whose id differs from the last-delivered id only beyond 2^53 in the sequence', async () => {

@@ -7,22 +7,24 @@
   KEYS[2] dead-letter stream key           rs:{s}:dlq
   ARGV[1] group
   ARGV[2] entry id
-  ARGV[3] dead-letter stream max length (approximate trim), 0 for no cap
-  ARGV[4..] field, value, ... (original fields followed by the dlq* fields)
+  ARGV[3] this consumer: only an entry it still owns is moved (not one another consumer
+          took over and may be running)
+  ARGV[4] dead-letter stream max length (approximate trim), 0 for no cap
+  ARGV[5..] field, value, ... (original fields followed by the dlq* fields)
 
   Returns { dlqEntryId, droppedByCap, acked } — acked is 0 when the entry was no longer
-  pending in the group (someone else finished it), in which case nothing is written.
+  pending on this consumer (acked, or claimed by another one), in which case nothing is written.
 ]]
-local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1, ARGV[3])
 if #pending == 0 then
   return { false, 0, 0 }
 end
 local before = redis.call('XLEN', KEYS[2])
 local dlqId
-if tonumber(ARGV[3]) > 0 then
-  dlqId = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
+if tonumber(ARGV[4]) > 0 then
+  dlqId = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, 5))
 else
-  dlqId = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
+  dlqId = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
 end
 local after = redis.call('XLEN', KEYS[2])
 local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])

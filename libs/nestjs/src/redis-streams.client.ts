@@ -139,6 +139,10 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
       this.replies = listener;
       return listener;
     })();
+    // A failed start is not cached: the next request tries again.
+    this.repliesStarting.catch(() => {
+      this.repliesStarting = undefined;
+    });
     return this.repliesStarting;
   }
 }

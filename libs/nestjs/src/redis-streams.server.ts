@@ -56,10 +56,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     }
     this.consumer.on('status', (status: ConnectionStatus) => this._status$.next(status));
     this.consumer.start().then(
-      () => {
-        this.replies = new ReplyWriter(this.consumer.connection, new KeyBuilder(this.consumer.options.prefix), this.consumer.options.serializer);
-        callback();
-      },
+      () => callback(),
       (error) => callback(error),
     );
   }
@@ -138,7 +135,9 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       }
       const { replyTo, correlationId } = message;
       if (replyTo === undefined || correlationId === undefined) return;
-      await this.replies!.send(replyTo, { correlationId, ...reply });
+      // Created on first use: requests can arrive before start() has resolved.
+      this.replies ??= new ReplyWriter(this.consumer.connection, new KeyBuilder(this.consumer.options.prefix), this.consumer.options.serializer);
+      await this.replies.send(replyTo, { correlationId, ...reply });
     };
   }
 }

@@ -51,7 +51,7 @@ export class DeadLetterWriter {
     const [, dropped, acked] = await Scripts.deadLetter.run<[string | null, number, number]>(
       this.connection,
       [input.streamKey, input.deadLetterKey],
-      [this.group, input.entryId, this.maxLen, ...fields],
+      [this.group, input.entryId, this.consumer, this.maxLen, ...fields],
     );
     return { moved: acked === 1, dropped };
   }

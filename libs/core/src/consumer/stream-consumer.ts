@@ -289,7 +289,8 @@ export class StreamConsumer extends EventEmitter {
   private async shutdown(): Promise<void> {
     const o = this.options;
     clearTimeout(this.reclaimTimer);
-    this.retries.clear();
+    // Waiting retries stay pending on this consumer for others to reclaim; it must not leave the group then.
+    const retriesLeft = this.retries.clear().length;
     this.slots.interrupt();
     this.wakeReader();
     const deadline = Date.now() + o.shutdownTimeoutMs;
@@ -302,7 +303,7 @@ export class StreamConsumer extends EventEmitter {
     await withTimeout(this.acks.drain(), Math.max(2_000, remaining(deadline)));
     this.acks.close();
     this.leases?.stop();
-    if (idle && this.retries.size === 0) {
+    if (idle && retriesLeft === 0) {
       await withTimeout(this.leaveGroup().catch((error) => this.reportError('leave group', error)), Math.max(1_000, remaining(deadline)));
     }
     await Promise.all(this.readers.map((reader) => reader.close()));
