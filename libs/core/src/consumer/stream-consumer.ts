@@ -361,41 +361,25 @@ export class StreamConsumer extends EventEmitter {
 
   private async run(): Promise<void> {
     const [first, ...others] = this.readers;
-    await Promise.all([this.runFirstLane(first), ...others.map((reader) => this.runLane(reader))]);
+    await Promise.all([this.runLane(first, true), ...others.map((reader) => this.runLane(reader, false))]);
   }
 
-  private async runFirstLane(reader: StreamReader): Promise<void> {
-    let rereadOwn = true;
+  /** One reader's loop; the first also serves own pending entries, retries and reclaims. */
+  private async runLane(reader: StreamReader, first: boolean): Promise<void> {
+    let rereadOwn = first;
     while (!this.stopping) {
       try {
         if (rereadOwn) {
           await this.rereadOwnPending();
           rereadOwn = false;
         }
-        if (this.retries.hasDue) await this.serviceRetries();
-        if (this.reclaimDue) await this.serviceReclaim();
+        if (first && this.retries.hasDue) await this.serviceRetries();
+        if (first && this.reclaimDue) await this.serviceReclaim();
         if (this.slots.available === 0) {
           await this.slots.nextChange();
           continue;
         }
-        await this.readNew(reader, true);
-        this.readSucceeded();
-      } catch (error) {
-        if (this.stopping) break;
-        await this.recoverRead(reader, error);
-      }
-    }
-  }
-
-  /** The loop of each further reader (cluster slots beyond the first): reads only. */
-  private async runLane(reader: StreamReader): Promise<void> {
-    while (!this.stopping) {
-      try {
-        if (this.slots.available === 0) {
-          await this.slots.nextChange();
-          continue;
-        }
-        await this.readNew(reader, false);
+        await this.readNew(reader, first);
         this.readSucceeded();
       } catch (error) {
         if (this.stopping) break;
