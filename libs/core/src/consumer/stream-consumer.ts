@@ -236,7 +236,7 @@ export class StreamConsumer extends EventEmitter {
 
     // Outermost, so that user middlewares and the handler run inside the consumer span.
     const tracing = o.tracing ? await loadMessageTracing() : undefined;
-    if (tracing) this.middlewares.unshift(tracing.consume(o.group));
+    if (tracing?.enabled) this.middlewares.unshift(tracing.consume(o.group));
     for (const subscription of this.subscriptions.values()) {
       subscription.handle = this.compose(subscription.handler);
     }

@@ -70,7 +70,7 @@ export class StreamProducer {
   publish(stream: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
-    if (tracing === undefined) return this.write(stream, data, options);
+    if (tracing === undefined || !tracing.enabled) return this.write(stream, data, options);
     return tracing.send(stream, this.keys.stream(stream), options.headers, (headers) => this.write(stream, data, { ...options, headers }));
   }
 

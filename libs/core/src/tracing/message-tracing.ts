@@ -4,7 +4,8 @@
  * consumer continues that trace in a CONSUMER span around the handler.
  *
  * `@opentelemetry/api` is an optional peer dependency. It is imported once, guarded; when
- * it is absent nothing is wrapped, so the hot path pays one comparison. Propagation uses
+ * it is absent, or present without a registered SDK, nothing is wrapped. The consumer
+ * decides at start (register the SDK before starting workers); the producer per publish. Propagation uses
  * the globally registered propagator (the OpenTelemetry Node SDK registers W3C trace
  * context by default); spans come from the global tracer provider.
  */
@@ -31,10 +32,21 @@ export function loadMessageTracing(): Promise<MessageTracing | undefined> {
 
 export class MessageTracing {
   private readonly tracer: OpenTelemetryApi.Tracer;
+  /** What the global provider delegates to while no SDK is registered. */
+  private readonly noopProvider: OpenTelemetryApi.TracerProvider;
 
   constructor(private readonly api: Api) {
     // A tracer from the global proxy provider follows an SDK registered later on.
     this.tracer = api.trace.getTracer(TRACER_NAME);
+    this.noopProvider = new api.ProxyTracerProvider().getDelegate();
+  }
+
+  /**
+   * True once an SDK has registered a tracer provider. The API alone (prom-client depends
+   * on it) records nothing, so then no span is made and no wrapper costs anything.
+   */
+  get enabled(): boolean {
+    return (this.api.trace.getTracerProvider() as OpenTelemetryApi.ProxyTracerProvider).getDelegate() !== this.noopProvider;
   }
 
   /**
