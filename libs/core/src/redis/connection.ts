@@ -66,16 +66,7 @@ export class RedisConnection extends EventEmitter {
     const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     if (options.cluster) return RedisConnection.openCluster(options, name, connectTimeout, reconnect);
     const url = options.url ?? options.client?.url ?? DEFAULT_URL;
-    const client = createClient({
-      ...options.client,
-      url,
-      name: options.client?.name ?? name,
-      socket: {
-        connectTimeout,
-        ...(options.client?.socket as object | undefined),
-        reconnectStrategy: reconnect ? reconnectDelay : false,
-      },
-    } as RedisClientOptions) as NodeRedisClient;
+    const client = createClient({ ...nodeOptions(options.client, name, connectTimeout, reconnect), url } as RedisClientOptions) as NodeRedisClient;
     const connection = new RedisConnection(client, undefined, name, options);
     await connection.connectWithin(connectTimeout, url);
     return connection;
@@ -85,15 +76,7 @@ export class RedisConnection extends EventEmitter {
     const given = options.cluster!;
     const cluster = createCluster({
       ...given,
-      defaults: {
-        ...given.defaults,
-        name: given.defaults?.name ?? name,
-        socket: {
-          connectTimeout,
-          ...(given.defaults?.socket as object | undefined),
-          reconnectStrategy: reconnect ? reconnectDelay : false,
-        },
-      },
+      defaults: nodeOptions(given.defaults, name, connectTimeout, reconnect),
     } as RedisClusterOptions) as NodeRedisCluster;
     const connection = new RedisConnection(undefined, cluster, name, options);
     await connection.connectWithin(connectTimeout, given.rootNodes.map((node) => node.url ?? '').join(','));
@@ -209,6 +192,19 @@ export class RedisConnection extends EventEmitter {
     this.currentStatus = status;
     this.emit('status', status);
   }
+}
+
+/** The user's options for one connection (or every cluster node) with redstream's name, timeout and reconnect policy. */
+function nodeOptions(given: Partial<RedisClientOptions> | undefined, name: string, connectTimeout: number, reconnect: boolean) {
+  return {
+    ...given,
+    name: given?.name ?? name,
+    socket: {
+      connectTimeout,
+      ...(given?.socket as object | undefined),
+      reconnectStrategy: reconnect ? reconnectDelay : false,
+    },
+  };
 }
 
 /**
