@@ -23,6 +23,7 @@ import { backoffDelay } from './backoff.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { DelayedPromoter } from './delayed-promoter.js';
 import { GroupManager } from './group-manager.js';
+import { HeldEntries, type HeldLink } from './held-entries.js';
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import type { HeldEntry } from './lease-keeper.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -50,10 +51,13 @@ interface Subscription {
   readonly waiting: InFlight[];
 }
 
-class InFlight implements HeldEntry, ReceivedMessage {
+class InFlight implements HeldEntry, HeldLink, ReceivedMessage {
   lost = false;
   startedAt = 0;
   readonly heldSince = Date.now();
+  heldPrev: HeldLink | undefined = undefined;
+  heldNext: HeldLink | undefined = undefined;
+  isHeld = false;
 
   constructor(
     readonly subscription: Subscription,
@@ -122,7 +126,7 @@ export class StreamConsumer extends EventEmitter {
   private reclaimer: Reclaimer | undefined;
   private leases: LeaseKeeper | undefined;
   private readonly retries: RetryScheduler<WaitingRetry>;
-  private readonly held = new Set<InFlight>();
+  private readonly held = new HeldEntries<InFlight>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly tasks: PeriodicTask[] = [];
   private reclaimTimer: NodeJS.Timeout | undefined;
