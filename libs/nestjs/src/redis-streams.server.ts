@@ -87,6 +87,14 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
 
   /** Runs every handler registered for the pattern in turn; a failure of any fails the entry. */
   private eventHandler(handler: MessageHandler) {
+    if (handler.next === undefined) {
+      // The common case, kept lean (one promise reaction per message on top of Nest's own).
+      const failed = (error: unknown) => {
+        throw this.asError(error);
+      };
+      return (message: ReceivedMessage): Promise<void> =>
+        Promise.resolve(handler(message.data, new RedisStreamContext(message))).then(settleEventResult, failed);
+    }
     return async (message: ReceivedMessage): Promise<void> => {
       const context = new RedisStreamContext(message);
       try {
@@ -140,6 +148,11 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       await this.replies.send(replyTo, { correlationId, ...reply });
     };
   }
+}
+
+/** An event handler may return an Observable (interceptors, rxjs handlers): wait for it to complete. */
+function settleEventResult(result: unknown): Promise<void> | undefined {
+  return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }).then(() => undefined) : undefined;
 }
 
 function serializeRpcError(error: unknown): { message: string; [key: string]: unknown } {
