@@ -16,6 +16,7 @@
  *   BENCH_AOF=0|1            without / with the AOF everysec figures (default: with, except quick)
  *   BENCH_ONLY=a,b           only the figures whose id starts with one of these
  *   BENCH_PROFILE_DIR=dir    V8 CPU profiles of every producer and worker process
+ *   BENCH_NODE_ARGS='...'    extra node flags for every producer and worker (e.g. --trace-gc)
  *   BENCH_VERBOSE=1          worker CPU per message on stderr
  */
 import { writeFileSync } from 'node:fs';
@@ -75,6 +76,8 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream()) },
   { id: 'drain.redstream.c64', section: 'drain', label: () => 'redstream, same, default concurrency 64', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ concurrency: settings.defaultConcurrency })) },
+  { id: 'drain.core', section: 'drain', label: () => `@redstream/core StreamConsumer alone (no NestJS), async no-op handler, concurrency ${C()}`, unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, { system: 'core', config: { server: { concurrency: settings.concurrency } } }) },
   { id: 'drain.bullmq', section: 'drain', label: () => `BullMQ worker, concurrency ${settings.bullmqConcurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`, unit: 'msg/s', aof: true,
     measure: (redis, id) => drainThroughput(redis, id, n, bullmq()) },
   { id: 'drain.raw', section: 'drain', label: () => 'raw node-redis XREADGROUP COUNT 500 + JSON.parse + XACK loop', unit: 'msg/s', aof: true,

@@ -16,8 +16,8 @@ export class RoleProcess {
     this.child = fork(`${rolesDir}${name}.mjs`, [], {
       env: { ...process.env, BENCH_ROLE_CONFIG: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of every role process there.
-      execArgv: process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [],
+      // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of every role process there; BENCH_NODE_ARGS adds node flags.
+      execArgv: [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     });
     this.child.on('message', (message) => {
       const waiter = this.waiters.find((w) => w.type === message.type);
