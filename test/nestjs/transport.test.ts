@@ -228,6 +228,15 @@ describe('NestJS transport against a real redis-server', () => {
       await expect(lastValueFrom(client.emit('orders.created', { n: 10n }))).rejects.toThrow(/Cannot serialize the payload for stream "orders.created"/);
     });
 
+    it('rejects (never throws synchronously) a publish with a bad stream name or payload', async () => {
+      const producer = client.getProducer()!;
+      let bad: Promise<unknown> | undefined;
+      expect(() => (bad = producer.publish('has space', { ok: true }))).not.toThrow();
+      await expect(bad).rejects.toThrow(InvalidOptionError);
+      expect(() => (bad = producer.publish('orders.created', { n: 10n }))).not.toThrow();
+      await expect(bad).rejects.toThrow(SerializationError);
+    });
+
     it('does not deliver an entry without `data` and keeps consuming', async () => {
       const stream = 'foreign';
       const { app, received } = await startWorker(stream, { url: redis.url, group: 'g' }, {});

@@ -4,7 +4,6 @@
  * client, so an unawaited burst costs one round trip, not one per message.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutgoingMessage } from '../envelope.js';
 import { encodeEnvelope } from '../envelope.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
@@ -74,33 +73,42 @@ export class StreamProducer {
     return tracing.send(stream, this.keys.stream(stream), options.headers, (headers) => this.write(stream, data, { ...options, headers }));
   }
 
-  private async write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
-    validateStreamName(stream);
-    const message: OutgoingMessage = { data, ...options };
-    const fields = encodeEnvelope(stream, message, this.options.serializer);
+  private write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+    let fields: string[];
+    try {
+      validateStreamName(stream);
+      fields = encodeEnvelope(stream, { data, ...options }, this.options.serializer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.register(stream);
+    if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(stream, fields, options);
+    if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey);
+    // The hot path: one XADD, without an async frame of its own.
+    return this.connection.send<string>(['XADD', this.keys.stream(stream), '*', ...fields]).then(appended);
+  }
+
+  private async writeDelayed(stream: string, fields: string[], options: PublishOptions): Promise<PublishResult> {
     const keys = this.keys.forStream(stream);
-    if (options.delayMs !== undefined && options.delayMs > 0) {
-      const messageId = fields[3];
-      const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(
-        this.connection,
-        options.idempotencyKey === undefined
-          ? [keys.delayed, keys.delayedPayloads]
-          : [keys.delayed, keys.delayedPayloads, keys.idempotency(options.idempotencyKey)],
-        [Date.now() + options.delayMs, messageId, JSON.stringify(fields), this.options.dedupeTtlMs],
-      );
-      return { entryId, added: added === 1 };
-    }
-    if (options.idempotencyKey !== undefined) {
-      const [entryId, added] = await Scripts.publishIdempotent.run<[string, number]>(
-        this.connection,
-        [keys.stream, keys.idempotency(options.idempotencyKey)],
-        [this.options.dedupeTtlMs, ...fields],
-      );
-      return { entryId, added: added === 1 };
-    }
-    const entryId = await this.connection.send<string>(['XADD', keys.stream, '*', ...fields]);
-    return { entryId, added: true };
+    const messageId = fields[3];
+    const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(
+      this.connection,
+      options.idempotencyKey === undefined
+        ? [keys.delayed, keys.delayedPayloads]
+        : [keys.delayed, keys.delayedPayloads, keys.idempotency(options.idempotencyKey)],
+      [Date.now() + options.delayMs!, messageId, JSON.stringify(fields), this.options.dedupeTtlMs],
+    );
+    return { entryId, added: added === 1 };
+  }
+
+  private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string): Promise<PublishResult> {
+    const keys = this.keys.forStream(stream);
+    const [entryId, added] = await Scripts.publishIdempotent.run<[string, number]>(
+      this.connection,
+      [keys.stream, keys.idempotency(idempotencyKey)],
+      [this.options.dedupeTtlMs, ...fields],
+    );
+    return { entryId, added: added === 1 };
   }
 
   /** Publishes many messages in one pipeline; resolves with their results in order. */
@@ -122,6 +130,10 @@ export class StreamProducer {
     this.registered.add(stream);
     this.connection.send(['SADD', this.keys.registry, stream]).catch(() => this.registered.delete(stream));
   }
+}
+
+function appended(entryId: string): PublishResult {
+  return { entryId, added: true };
 }
 
 export function validateStreamName(stream: string): void {

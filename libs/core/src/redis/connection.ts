@@ -137,7 +137,8 @@ export class RedisConnection extends EventEmitter {
 
   /** Sends one command. Commands sent in the same tick are written to the socket together. */
   send<T = RedisReply>(args: readonly (string | number)[]): Promise<T> {
-    const command = args.map(String);
+    // Copied only when a number must become a string: most commands are all strings already.
+    const command = args.every(isString) ? (args as string[]) : args.map(String);
     if (this.client) return this.client.sendCommand(command) as Promise<T>;
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
   }
@@ -288,4 +289,8 @@ export function isRedisErrorReply(error: unknown): boolean {
 
 export function isErrorReply(error: unknown, prefix: string): boolean {
   return error instanceof Error && error.message.startsWith(prefix);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }
