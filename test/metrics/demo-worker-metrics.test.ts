@@ -86,9 +86,11 @@ describe('demo worker /metrics', () => {
     const after = await waitFor(
       async () => {
         const samples = await scrape();
-        return handled(samples, 'success') === jobs && handled(samples, 'dead-lettered') === 1 ? samples : undefined;
+        // The outcome is counted when the dead letter is decided; its write to the DLQ stream lands a moment later.
+        const deadLettered = handled(samples, 'dead-lettered') === 1 && samples.get(`redstream_dead_letter_length{stream="${DEMO_STREAM}"}`) === 1;
+        return handled(samples, 'success') === jobs && deadLettered ? samples : undefined;
       },
-      { what: `${jobs} successes and 1 dead letter in /metrics`, timeoutMs: 30_000 },
+      { what: `${jobs} successes and 1 dead letter (counted and written) in /metrics`, timeoutMs: 30_000 },
     );
     expect(handled(after, 'success')).toBeGreaterThan(handled(during, 'success'));
     expect(after.get(`redstream_handler_duration_seconds_count{${labels},outcome="success"}`)).toBe(jobs);
