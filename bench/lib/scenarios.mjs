@@ -49,7 +49,7 @@ function workerConfig(redis, id, n, worker) {
 
 /** A worker drains `n` messages already in the stream/queue; returns msg/s. */
 export async function drainThroughput(redis, id, n, worker, { keyed = false } = {}) {
-  const role = await startRole(workerRoles[worker.system] ?? `worker-${worker.system}`, workerConfig(redis, id, n, worker));
+  const role = await startRole(workerRoles[worker.system], workerConfig(redis, id, n, worker));
   try {
     await prefill(redis, id, worker.system, n, keyed);
     role.send({ type: 'go' });
@@ -67,7 +67,7 @@ export async function drainThroughput(redis, id, n, worker, { keyed = false } = 
  * returns msg/s from the first publish to the last handled message.
  */
 export async function liveThroughput(redis, id, n, worker, publisherMode, { rate, progress } = {}) {
-  const role = await startRole(workerRoles[worker.system] ?? `worker-${worker.system}`, workerConfig(redis, id, n, worker));
+  const role = await startRole(workerRoles[worker.system], workerConfig(redis, id, n, worker));
   let publisher;
   try {
     role.send({ type: 'go' });
@@ -112,7 +112,7 @@ const MiB = 2 ** 20;
  */
 export async function memoryOverRun(redis, id, n, worker, publisherMode, { rate, settleMs }) {
   const progressEvery = Math.max(1, Math.floor(n / 20));
-  const role = await startRole(workerRoles[worker.system] ?? `worker-${worker.system}`, { ...workerConfig(redis, id, n, worker), progressEvery });
+  const role = await startRole(workerRoles[worker.system], { ...workerConfig(redis, id, n, worker), progressEvery });
   let publisher;
   const samples = [];
   try {

@@ -99,8 +99,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       const context = new RedisStreamContext(message);
       try {
         for (let current: MessageHandler | undefined = handler; current; current = current.next) {
-          const result = await current(message.data, context);
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          await settleEventResult(await current(message.data, context));
         }
       } catch (error) {
         throw this.asError(error);
