@@ -15,7 +15,7 @@ import type { ClaimOptions, ConsumerOptions, HandlerOptions, ResolvedConsumerOpt
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
 import type { ConnectionStatus } from '../redis/connection.js';
 import { RedisConnection, isErrorReply, reconnectDelay, type ConnectionOptions } from '../redis/connection.js';
-import { StreamReader } from './stream-reader.js';
+import { StreamReader, type XReadReply } from './stream-reader.js';
 import { Scripts } from '../redis/scripts.js';
 import { validateStreamName } from '../producer/stream-producer.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -368,28 +368,42 @@ export class StreamConsumer extends EventEmitter {
     await Promise.all([this.runLane(first, true), ...others.map((reader) => this.runLane(reader, false))]);
   }
 
-  /** One reader's loop; the first also serves own pending entries, retries and reclaims. */
+  /**
+   * One reader's loop; the first also serves own pending entries, retries and reclaims.
+   * The entries of one read go to their handlers only once the next read is on its way
+   * (readNew), so Redis serves that read while the handlers run instead of after them.
+   */
   private async runLane(reader: StreamReader, first: boolean): Promise<void> {
     let rereadOwn = first;
+    let readAhead: XReadReply = null;
     while (!this.stopping) {
       try {
         if (rereadOwn) {
           await this.rereadOwnPending();
           rereadOwn = false;
         }
-        if (first && this.retries.hasDue) await this.serviceRetries();
-        if (first && this.reclaimDue) await this.serviceReclaim();
+        if (first && (this.retries.hasDue || this.reclaimDue)) {
+          readAhead = this.dispatchRead(readAhead);
+          if (this.retries.hasDue) await this.serviceRetries();
+          if (this.reclaimDue) await this.serviceReclaim();
+        }
         if (this.slots.available === 0) {
-          await this.slots.nextChange();
+          // Handlers that finish at once free their slots while being handed over.
+          readAhead = this.dispatchRead(readAhead);
+          if (this.slots.available === 0) await this.slots.nextChange();
           continue;
         }
-        await this.readNew(reader, first);
+        const previous = readAhead;
+        readAhead = null;
+        readAhead = await this.readNew(reader, first, previous);
         this.readSucceeded();
       } catch (error) {
         if (this.stopping) break;
         await this.recoverRead(reader, error);
       }
     }
+    // Read before the stop: handled like entries that were already running.
+    this.dispatchRead(readAhead);
   }
 
   private readSucceeded(): void {
@@ -416,30 +430,39 @@ export class StreamConsumer extends EventEmitter {
     await this.pause(reconnectDelay(this.errorStreak));
   }
 
-  private async readNew(reader: StreamReader, first: boolean): Promise<void> {
+  /** Sends the next read, hands `previous` to the handlers meanwhile; returns what the read brought. */
+  private async readNew(reader: StreamReader, first: boolean, previous: XReadReply): Promise<XReadReply> {
     // Several readers share the slots; none may hold them all while it blocks.
     const share = this.readers.length > 1 ? Math.max(1, Math.floor(this.options.concurrency / this.readers.length)) : this.options.readCount;
     const count = this.slots.take(Math.min(this.options.readCount, share, this.slots.available));
     let received = 0;
     try {
-      const reply = await reader.read(
+      const read = reader.read(
         this.options.group,
         this.options.consumer,
         count,
         first ? this.blockTime() : this.options.blockMs,
         () => !(this.stopping || (first && (this.retries.hasDue || this.reclaimDue))),
       );
-      if (reply === null) return;
-      for (const [streamKey, entries] of reply) {
-        const subscription = this.subscriptionByKey(streamKey);
-        for (const [entryId, fields] of entries) {
-          received += 1;
-          this.accept(subscription, entryId, fields, 1);
-        }
-      }
+      // node-redis writes commands to the socket in a setImmediate: handing the previous
+      // entries over after it lets Redis serve this read while their handlers run.
+      if (previous !== null) setImmediate(() => this.dispatchRead(previous));
+      const reply = await read;
+      if (reply !== null) for (const [, entries] of reply) received += entries.length;
+      return reply;
     } finally {
       this.slots.release(count - received);
     }
+  }
+
+  /** Hands every entry of a read (which already hold their slots) to its handler; returns null. */
+  private dispatchRead(reply: XReadReply): null {
+    if (reply === null) return null;
+    for (const [streamKey, entries] of reply) {
+      const subscription = this.subscriptionByKey(streamKey);
+      for (const [entryId, fields] of entries) this.accept(subscription, entryId, fields, 1);
+    }
+    return null;
   }
 
   /**
