@@ -18,7 +18,9 @@ describe('consumer options', () => {
       shutdownTimeoutMs: 25_000,
     });
     expect(o.consumer).toMatch(/-\d+$/);
-    expect(o.readCount).toBeLessThanOrEqual(o.concurrency);
+    expect(o.readCount).toBe(32);
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 4096 }).readCount).toBe(500);
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 1 }).readCount).toBe(1);
   });
 
   it.each([

@@ -165,7 +165,7 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
     startFrom: requireOneOf('startFrom', options.startFrom ?? DEFAULTS.startFrom, ['0', '$'] as const),
     concurrency,
     blockMs: requireInteger('blockMs', options.blockMs ?? DEFAULTS.blockMs, 1, MAX_MS),
-    readCount: requireInteger('readCount', options.readCount ?? Math.min(DEFAULTS.readCount, concurrency), 1, 100_000),
+    readCount: requireInteger('readCount', options.readCount ?? defaultReadCount(concurrency), 1, 100_000),
     maxDeliveries: requireInteger('maxDeliveries', options.maxDeliveries ?? DEFAULTS.maxDeliveries, 1, 1_000_000),
     backoff: resolveBackoff('backoff', options.backoff),
     claim,
@@ -311,4 +311,12 @@ function resolveAck(value: ConsumerOptions['ack']): ResolvedConsumerOptions['ack
     batchSize: requireInteger('ack.batchSize', given.batchSize ?? DEFAULTS.ack.batchSize, 1, 100_000),
     flushMs: requireInteger('ack.flushMs', given.flushMs ?? DEFAULTS.ack.flushMs, 0, 10_000),
   };
+}
+
+/**
+ * Half the concurrency (at most 500): a second read can then be on its way while the
+ * first read's entries are handled (the consumer reads ahead).
+ */
+function defaultReadCount(concurrency: number): number {
+  return Math.min(DEFAULTS.readCount, Math.ceil(concurrency / 2));
 }
