@@ -60,8 +60,9 @@ describe('core engine against a real redis-server', () => {
       'ahead',
       (m) => void seen.push(m.entryId),
     );
-    await consumer.start();
+    // Published first, so every read is full and the consumer reads ahead.
     const published = (await producer.publishMany('ahead', Array.from({ length: 1_000 }, (_, i) => ({ data: i })))).map((r) => r.entryId);
+    await consumer.start();
     await waitFor(() => seen.length >= 1_000, { timeoutMs: 20_000, what: '1000 handled' });
     expect(seen).toEqual(published);
     const client = await redis.client();

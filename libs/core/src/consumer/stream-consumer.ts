@@ -370,8 +370,9 @@ export class StreamConsumer extends EventEmitter {
 
   /**
    * One reader's loop; the first also serves own pending entries, retries and reclaims.
-   * The entries of one read go to their handlers only once the next read is on its way
-   * (readNew), so Redis serves that read while the handlers run instead of after them.
+   * While the consumer is behind, the entries of one read go to their handlers only once
+   * the next read is on its way (readNew), so Redis serves that read while the handlers
+   * run instead of after them.
    */
   private async runLane(reader: StreamReader, first: boolean): Promise<void> {
     let rereadOwn = first;
@@ -430,7 +431,7 @@ export class StreamConsumer extends EventEmitter {
     await this.pause(reconnectDelay(this.errorStreak));
   }
 
-  /** Sends the next read, hands `previous` to the handlers meanwhile; returns what the read brought. */
+  /** Sends the next read and hands `previous` to the handlers meanwhile; returns a full read to hand over later. */
   private async readNew(reader: StreamReader, first: boolean, previous: XReadReply): Promise<XReadReply> {
     // Several readers share the slots; none may hold them all while it blocks.
     const share = this.readers.length > 1 ? Math.max(1, Math.floor(this.options.concurrency / this.readers.length)) : this.options.readCount;
@@ -449,7 +450,9 @@ export class StreamConsumer extends EventEmitter {
       if (previous !== null) setImmediate(() => this.dispatchRead(previous));
       const reply = await read;
       if (reply !== null) for (const [, entries] of reply) received += entries.length;
-      return reply;
+      // A full read means more is waiting: keep it until the next read is sent. A short
+      // one means the consumer has caught up: no reason to make it wait.
+      return received < count ? this.dispatchRead(reply) : reply;
     } finally {
       this.slots.release(count - received);
     }
