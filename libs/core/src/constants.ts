@@ -5,8 +5,12 @@ export const DEFAULTS = {
   startFrom: '0' as '0' | '$',
   concurrency: 64,
   blockMs: 2_000,
-  /** Upper bound for COUNT of one XREADGROUP; reads also never exceed the free handler slots. */
-  readCount: 500,
+  /**
+   * Upper bound for COUNT of one XREADGROUP; reads also never exceed the free handler slots.
+   * Not larger: with 500-entry reads a NestJS worker spent, in some drains, twice the CPU per
+   * message in young-generation GCs that promoted most of each read (bench, 2026-11-26).
+   */
+  readCount: 256,
   maxDeliveries: 5,
   backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true },
   claim: { minIdleMs: 15_000, intervalMs: 5_000, count: 100 },

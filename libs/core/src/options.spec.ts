@@ -19,7 +19,7 @@ describe('consumer options', () => {
     });
     expect(o.consumer).toMatch(/-\d+$/);
     expect(o.readCount).toBe(32);
-    expect(resolveConsumerOptions({ group: 'g', concurrency: 4096 }).readCount).toBe(500);
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 4096 }).readCount).toBe(DEFAULTS.readCount);
     expect(resolveConsumerOptions({ group: 'g', concurrency: 1 }).readCount).toBe(1);
   });
 

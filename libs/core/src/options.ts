@@ -314,7 +314,7 @@ function resolveAck(value: ConsumerOptions['ack']): ResolvedConsumerOptions['ack
 }
 
 /**
- * Half the concurrency (at most 500): a second read can then be on its way while the
+ * Half the concurrency (at most 256): a second read can then be on its way while the
  * first read's entries are handled (the consumer reads ahead).
  */
 function defaultReadCount(concurrency: number): number {
