@@ -59,4 +59,26 @@ describe('idempotency', () => {
       await producer.close();
     }
   });
+
+  it('checks the completion marks of a read with one MGET per stream, not one lookup per entry, and skips the completed', async () => {
+    const stream = 'idem.batch';
+    await fx.producer.publishMany(stream, Array.from({ length: 100 }, (_, n) => ({ data: n, options: { idempotencyKey: `k-${n}` } })));
+    // Half of the keys were completed by this group before (another entry, same key).
+    for (let n = 0; n < 100; n += 2) await fx.client.set(`rs:{${stream}}:done:g:k-${n}`, '1-1');
+    await fx.client.sendCommand(['CONFIG', 'RESETSTAT']);
+    const handled: number[] = [];
+    const outcomes: HandledOutcome[] = [];
+    const consumer = await fx.consumer(stream, (m) => void handled.push(m.data as number), { readCount: 100, concurrency: 200 });
+    consumer.addObserver({ handled: (_s, outcome) => void outcomes.push(outcome) });
+    await waitFor(() => outcomes.length === 100, { what: '100 entries taken' });
+    expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i + 1));
+    expect(outcomes.filter((o) => o === 'skipped-duplicate')).toHaveLength(50);
+    await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'all acked' });
+    const stats = await fx.client.info('commandstats');
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // One MGET for the read (two if the entries arrived in two reads); EXISTS only from start-up checks.
+    expect(calls('mget')).toBeGreaterThanOrEqual(1);
+    expect(calls('mget')).toBeLessThanOrEqual(2);
+    expect(calls('exists')).toBeLessThan(5);
+  });
 });

@@ -19,6 +19,7 @@ import { StreamReader, type XReadReply } from './stream-reader.js';
 import { Scripts } from '../redis/scripts.js';
 import { validateStreamName } from '../producer/stream-producer.js';
 import { AckBatcher } from './ack-batcher.js';
+import { CompletionCheck } from './completion-check.js';
 import { backoffDelay } from './backoff.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { DelayedPromoter } from './delayed-promoter.js';
@@ -121,6 +122,7 @@ export class StreamConsumer extends EventEmitter {
   private readers: StreamReader[] = [];
   private slots: Slots;
   private acks!: AckBatcher;
+  private completion!: CompletionCheck;
   private deadLetters!: DeadLetterWriter;
   private groups!: GroupManager;
   private reclaimer: Reclaimer | undefined;
@@ -250,6 +252,7 @@ export class StreamConsumer extends EventEmitter {
       { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 },
       (error) => this.reportError('ack', error),
     );
+    this.completion = new CompletionCheck(this.command);
     this.deadLetters = new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen);
 
     if (o.claim) {
@@ -657,8 +660,8 @@ export class StreamConsumer extends EventEmitter {
     const dedupe = this.options.dedupe;
     if (dedupe && envelope.idempotencyKey !== undefined) {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
-      this.command.send<number>(['EXISTS', mark]).then(
-        (exists) => (exists === 1 ? this.skipDuplicate(entry) : this.schedule(entry)),
+      this.completion.isCompleted(subscription.keys.stream, mark).then(
+        (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
         () => this.schedule(entry),
       );
       return;
