@@ -96,10 +96,15 @@ async function waitDone(role, progress) {
   return done;
 }
 
-/** Publish-to-handler latency at a fixed offered rate; returns { p50, p99, max } in ms. */
-export async function latencyAtRate(redis, id, worker, publisherMode, rate, seconds) {
-  const n = rate * seconds;
-  const { latency } = await liveThroughput(redis, id, n, { ...worker, config: { ...worker.config, latency: true } }, publisherMode, { rate });
+/**
+ * Publish-to-handler latency at a fixed offered rate, over `seconds` after `warmupSeconds`
+ * at the same rate (a freshly started worker compiles its hot path during the first second
+ * or so); returns { p50, p99, max, withWarmup: { p50, p99, max } } in ms.
+ */
+export async function latencyAtRate(redis, id, worker, publisherMode, rate, seconds, warmupSeconds) {
+  const warmup = rate * warmupSeconds;
+  const n = warmup + rate * seconds;
+  const { latency } = await liveThroughput(redis, id, n, { ...worker, config: { ...worker.config, latency: true, warmup } }, publisherMode, { rate });
   return latency;
 }
 
