@@ -398,6 +398,7 @@ export class StreamConsumer extends EventEmitter {
           continue;
         }
         const previous = readAhead;
+        // Cleared first: a read that fails has handed `previous` over all the same.
         readAhead = null;
         readAhead = await this.readNew(reader, first, previous);
         this.readSucceeded();
