@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { fieldsToObject, InvalidOptionError, SerializationError, UnrecoverableError } from '@redstream/core';
 import { RpcException } from '@nestjs/microservices';
-import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
+import { RedisStreamRecordBuilder, RedisStreamsClient, type RedisStreamContext } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -102,6 +103,55 @@ describe('NestJS transport against a real redis-server', () => {
     await expect(lastValueFrom(client.send('quotes-err.quote', { sku: 'rpc' }))).rejects.toMatchObject({ message: 'no price for that sku' });
     // Like every Nest transport, an error that is not an RpcException reaches the caller masked.
     await expect(lastValueFrom(client.send('quotes-err.quote', { sku: 'bug' }))).rejects.toMatchObject({ message: 'Internal server error' });
+    await app.close();
+  });
+
+  it('runs Nest processing hooks around each event and request: the handler sees what the start hook set up, the end hook follows it, also when it fails', async () => {
+    const stream = 'hooked';
+    const span = new AsyncLocalStorage<string>();
+    const events: string[] = [];
+    let failOnce = true;
+    const { app } = await startWorker(
+      stream,
+      { url: redis.url, group: 'g', backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } },
+      {
+        onEvent: (data) => {
+          events.push(`handle ${String(data)} in ${span.getStore()}`);
+          if (data === 'bad' && failOnce) {
+            failOnce = false;
+            throw new Error('fails once');
+          }
+        },
+        onQuote: (q) => {
+          events.push(`quote in ${span.getStore()}`);
+          return { sku: q.sku, price: 1 };
+        },
+      },
+      {
+        beforeListen: (server) => {
+          server.setOnProcessingStartHook((transportId, context, done) => {
+            const ctx = context as RedisStreamContext;
+            events.push(`start ${ctx.getDeliveryCount()}`);
+            // Not returning done()'s promise: the entry's outcome must not depend on it.
+            void span.run(`span-${ctx.getEntryId()}`, done).catch(() => undefined);
+          });
+          server.setOnProcessingEndHook((_transportId, context) => events.push(`end ${(context as RedisStreamContext).getDeliveryCount()}`));
+        },
+      },
+    );
+    const ok = await lastValueFrom(client.emit(stream, 'ok'));
+    await waitFor(() => events.length === 3, { what: 'the first event' });
+    expect(events.splice(0)).toEqual(['start 1', `handle ok in span-${ok}`, 'end 1']);
+    const bad = await lastValueFrom(client.emit(stream, 'bad'));
+    await waitFor(() => events.length === 6, { what: 'the failed event and its retry' });
+    expect(events.splice(0)).toEqual(['start 1', `handle bad in span-${bad}`, 'end 1', 'start 2', `handle bad in span-${bad}`, 'end 2']);
+    await waitFor(async () => (await pendingCount(stream, 'g')) === 0, { what: 'both acked' });
+    await expect(lastValueFrom(client.send(`${stream}.quote`, { sku: 'A' }))).resolves.toEqual({ sku: 'A', price: 1 });
+    // The end hook runs once the reply is written, which can be just after the requester has it.
+    await waitFor(() => events.length === 3, { what: 'the end of the request' });
+    expect(events[0]).toBe('start 1');
+    expect(events[1]).toMatch(/^quote in span-\d+-\d+$/);
+    expect(events[2]).toBe('end 1');
     await app.close();
   });
 

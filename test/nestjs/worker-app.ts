@@ -25,7 +25,7 @@ export async function startWorker(
   stream: string,
   options: RedisStreamsServerOptions,
   behaviour: Behaviour,
-  { exceptionFilter = true }: { exceptionFilter?: boolean } = {},
+  { exceptionFilter = true, beforeListen }: { exceptionFilter?: boolean; beforeListen?: (server: RedisStreamsServer) => void } = {},
 ): Promise<{ app: INestMicroservice; server: RedisStreamsServer; received: Received[] }> {
   const received: Received[] = [];
 
@@ -56,6 +56,7 @@ export async function startWorker(
   const server = new RedisStreamsServer({ logger: quietLogger, ...options });
   const app = await NestFactory.createMicroservice(WorkerModule, { strategy: server, logger: false });
   if (exceptionFilter) app.useGlobalFilters(new RedisStreamsExceptionFilter());
+  beforeListen?.(server);
   await app.listen();
   return { app, server, received };
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server, Transport } from '@nestjs/microservices';
 import {
   KeyBuilder,
   ReplyWriter,
@@ -48,7 +48,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       for (const [pattern, handler] of this.getHandlers()) {
         const stream = streamForPattern(pattern, this.streams);
         const run = handler.isEventHandler ? this.eventHandler(handler) : this.requestHandler(handler);
-        this.consumer.subscribe(stream, run, handler.extras as HandlerOptions | undefined);
+        this.consumer.subscribe(stream, this.withProcessingHooks(run), handler.extras as HandlerOptions | undefined);
       }
     } catch (error) {
       callback(error);
@@ -85,6 +85,44 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     return { status: 'error', message: 'Internal server error' };
   }
 
+  override setOnProcessingStartHook(hook: (transportId: Transport | symbol, context: unknown, done: () => Promise<unknown>) => void): void {
+    this.processingHooksSet = true;
+    super.setOnProcessingStartHook(hook);
+  }
+
+  override setOnProcessingEndHook(hook: (transportId: Transport | symbol, context: unknown) => void): void {
+    this.processingHooksSet = true;
+    super.setOnProcessingEndHook(hook);
+  }
+  private processingHooksSet = false;
+
+  /**
+   * Nest's processing hooks (setOnProcessingStartHook / setOnProcessingEndHook, used by
+   * instrumentation to open and close a span or a context around each message) run
+   * around every entry, as with Nest's own transports; without hooks nothing is added.
+   */
+  private withProcessingHooks(run: (message: ReceivedMessage, context: RedisStreamContext) => Promise<void>) {
+    return (message: ReceivedMessage): Promise<void> => {
+      const context = new RedisStreamContext(message);
+      if (!this.processingHooksSet) return run(message, context);
+      // The entry's outcome is the handler's, whatever the start hook does with the
+      // promise `done` returns; a start hook that throws fails the entry (it is retried).
+      return new Promise<void>((resolve, reject) => {
+        try {
+          const started: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
+            const outcome = run(message, context);
+            outcome.then(resolve, reject);
+            await outcome;
+            runEndHook();
+          });
+          Promise.resolve(started).catch(reject);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    };
+  }
+
   /** Runs every handler registered for the pattern in turn; a failure of any fails the entry. */
   private eventHandler(handler: MessageHandler) {
     if (handler.next === undefined) {
@@ -92,11 +130,10 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       const failed = (error: unknown) => {
         throw this.asError(error);
       };
-      return (message: ReceivedMessage): Promise<void> =>
-        Promise.resolve(handler(message.data, new RedisStreamContext(message))).then(settleEventResult, failed);
+      return (message: ReceivedMessage, context: RedisStreamContext): Promise<void> =>
+        Promise.resolve(handler(message.data, context)).then(settleEventResult, failed);
     }
-    return async (message: ReceivedMessage): Promise<void> => {
-      const context = new RedisStreamContext(message);
+    return async (message: ReceivedMessage, context: RedisStreamContext): Promise<void> => {
       try {
         for (let current: MessageHandler | undefined = handler; current; current = current.next) {
           await settleEventResult(await current(message.data, context));
@@ -131,8 +168,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
    * a handler error is the requester's answer, not a reason to retry.
    */
   private requestHandler(handler: MessageHandler) {
-    return async (message: ReceivedMessage): Promise<void> => {
-      const context = new RedisStreamContext(message);
+    return async (message: ReceivedMessage, context: RedisStreamContext): Promise<void> => {
       let reply: { data?: unknown; error?: { message: string } };
       try {
         const result = await handler(message.data, context);
