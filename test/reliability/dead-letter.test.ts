@@ -254,4 +254,32 @@ describe('retries and dead letters', () => {
       expect(typeof (await lag(stream))).toBe('number');
     });
   });
+
+  it('counts a dead letter once it is in the dead-letter stream: a write that failed is not counted, the one that lands later is', async () => {
+    const stream = 'dlq.counted';
+    const dlqKey = `rs:{${stream}}:dlq`;
+    // Another program left a string under the dead-letter key: the XADD fails with WRONGTYPE.
+    await fx.client.set(dlqKey, 'not a stream');
+    const outcomes: string[] = [];
+    const errors: string[] = [];
+    const consumer = await fx.consumer(
+      stream,
+      () => {
+        throw new UnrecoverableError('poison');
+      },
+      { claim: { minIdleMs: 300, intervalMs: 100 } },
+    );
+    consumer.addObserver({ handled: (_stream, outcome) => void outcomes.push(outcome) });
+    consumer.on('consumer-error', (error: Error, source: string) => void errors.push(`${source}: ${error.message}`));
+    await fx.producer.publish(stream, { n: 1 });
+    await waitFor(() => errors.some((e) => e.startsWith('dead-letter') && e.includes('WRONGTYPE')), { what: 'the failed dead-letter write' });
+    expect(outcomes).toEqual([]);
+    expect(await fx.pendingCount(stream)).toBe(1);
+    await fx.client.del(dlqKey);
+    // Still pending: reclaimed once idle past minIdleMs, run again and dead-lettered for good.
+    await waitFor(async () => (await deadLetters(stream)).length === 1, { timeoutMs: 10_000, what: 'the dead letter' });
+    await waitFor(() => outcomes.length === 1, { what: 'the outcome' });
+    expect(outcomes).toEqual(['dead-lettered']);
+    expect(await fx.pendingCount(stream)).toBe(0);
+  });
 });

@@ -653,7 +653,6 @@ export class StreamConsumer extends EventEmitter {
         `entry ${entryId} was delivered ${deliveryCount} times (maxDeliveries ${maxDeliveries}) without being acknowledged; its handler never finished (worker crashed or was killed each time)`,
       );
       this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
-      this.observer.handled?.(subscription.keys.name, 'dead-lettered', 0);
       return;
     }
     const entry = new InFlight(subscription, entryId, fields, deliveryCount, envelope);
@@ -784,8 +783,7 @@ export class StreamConsumer extends EventEmitter {
     const unrecoverable = error instanceof UnrecoverableError || this.isUnrecoverable(error);
     if (unrecoverable || entry.deliveryCount >= subscription.options.maxDeliveries) {
       const reason: DeadLetterReason = unrecoverable ? 'unrecoverable' : error instanceof HandlerTimeoutError ? 'timeout' : 'max-deliveries';
-      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error);
-      this.observer.handled?.(entry.stream, 'dead-lettered', durationMs);
+      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
       return;
     }
     this.observer.handled?.(entry.stream, 'retried', durationMs);
@@ -811,14 +809,17 @@ export class StreamConsumer extends EventEmitter {
     deliveries: number,
     reason: DeadLetterReason,
     error: unknown,
+    durationMs = 0,
   ): void {
     if (reason === 'decode-error') {
       this.options.logger.warn(`dead-lettering undecodable entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
-      this.observer.handled?.(subscription.keys.name, 'dead-lettered', 0);
     }
     const write = this.deadLetters
       .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
-      .then(({ dropped }) => {
+      .then(({ moved, dropped }) => {
+        // Counted once it is in the dead-letter stream: a write that failed (the entry is
+        // dead-lettered again later) or found the entry taken over is not an outcome here.
+        if (moved) this.observer.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
         if (dropped > 0) this.observer.deadLetterDropped?.(subscription.keys.name, dropped);
       })
       // Not written: the entry stays pending and is reclaimed and dead-lettered again later.
