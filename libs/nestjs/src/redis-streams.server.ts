@@ -105,15 +105,15 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     return (message: ReceivedMessage): Promise<void> => {
       const context = new RedisStreamContext(message);
       if (!this.processingHooksSet) return run(message, context);
-      // The entry's outcome is the handler's, whatever the start hook does with the
-      // promise `done` returns; a start hook that throws fails the entry (it is retried).
+      // The entry's outcome is the handler's, passed on here and never through the promise
+      // `done` returns: a start hook that ignores that promise must not leave an unhandled
+      // rejection. A start hook that throws fails the entry (it is retried).
       return new Promise<void>((resolve, reject) => {
         try {
-          const started: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
+          const started: unknown = this.runWithProcessingHooks(context, (runEndHook) => {
             const outcome = run(message, context);
             outcome.then(resolve, reject);
-            await outcome;
-            runEndHook();
+            return outcome.then(runEndHook, runEndHook);
           });
           Promise.resolve(started).catch(reject);
         } catch (error) {
