@@ -103,7 +103,7 @@ export class RedisConnection extends EventEmitter {
     };
     target.on('error', noteError);
     try {
-      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => `gave up after ${connectTimeout} ms`);
+      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => `connecting timed out after ${connectTimeout} ms`);
     } catch (error) {
       await target.disconnect().catch(() => undefined);
       const reason = lastError ?? error;
