@@ -4,7 +4,8 @@
  * of each fixture app (test/fixtures/nest-apps, outside the workspace) with its Nest version from
  * the registry, the app's TypeScript worker and producer are compiled with its own tsc and
  * settings, and run against a private redis-server: emit → handle → ack, a request-response
- * round trip, a dead letter, and a graceful close after which the process exits by itself.
+ * round trip, a dead letter, and a graceful close after which the process exits by itself; then
+ * the installed `redstream` bin reads the streams the app left.
  *
  * Installs go through npm's cache (`--prefer-offline`), so after the first run they do not
  * download again.
@@ -102,6 +103,17 @@ describe.each([
       deadLetters: 1,
     });
   }, 90_000);
+
+  it('the installed `redstream` bin reads what the app left in Redis', () => {
+    const out = run(join(app, 'node_modules', '.bin', 'redstream'), ['--url', redis.url, '--json', 'streams', 'orders.created', 'orders.rejected'], app);
+    const streams = JSON.parse(out) as { stream: string; deadLetters: number; groups: { name: string; pending: number }[] }[];
+    // Lengths are left out: acked entries may already be trimmed by retention.
+    expect(streams.map(({ stream, deadLetters }) => ({ stream, deadLetters }))).toEqual([
+      { stream: 'orders.created', deadLetters: 0 },
+      { stream: 'orders.rejected', deadLetters: 1 },
+    ]);
+    for (const stream of streams) expect(stream.groups).toEqual([expect.objectContaining({ name: 'fixture', pending: 0 })]);
+  }, 30_000);
 
   if (nest === '12') {
     it('needs strictFunctionTypes off for a typed @Ctx() on @EventPattern (Nest 12 types the handler as (data, ...args: unknown[]) => any)', () => {
