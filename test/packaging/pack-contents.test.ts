@@ -103,6 +103,29 @@ describe.each(PACKAGES)('%s tarball', (dir) => {
   });
 });
 
+describe('sideEffects: false', () => {
+  // What a bundler may assume of a package marked sideEffects: false: importing it changes no
+  // global and starts nothing (no timer, socket or file handle), so an unused import can go.
+  it.each([
+    ['@redstream/core', ['libs/core/dist/index.js', 'libs/core/dist/metrics/index.js']],
+    ['@redstream/nestjs', ['libs/nestjs/dist/index.js']],
+  ])('importing %s adds no global and leaves nothing running', (_name, entries) => {
+    const script = `
+      import 'reflect-metadata';
+      import * as common from '@nestjs/common';
+      import * as microservices from '@nestjs/microservices';
+      import * as prom from 'prom-client';
+      void common, microservices, prom;
+      const globals = new Set(Reflect.ownKeys(globalThis));
+      const resources = process.getActiveResourcesInfo().length;
+      for (const entry of ${JSON.stringify(entries.map((entry) => join(root, entry)))}) await import(entry);
+      const added = Reflect.ownKeys(globalThis).filter((key) => !globals.has(key)).map(String);
+      console.log(JSON.stringify({ added, resources: process.getActiveResourcesInfo().length - resources }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ added: [], resources: 0 });
+  });
+});
+
 describe('changesets', () => {
   it('releases the three packages together with one version, never the private demo apps', async () => {
     const plan = await getReleasePlan(root);
