@@ -29,7 +29,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { bullmq6Anchor } from './anchors/bullmq6.mjs';
+import { bullmq6Anchor, bullmq6Version } from './anchors/bullmq6.mjs';
 import { jetstreamAnchor } from './anchors/jetstream.mjs';
 import { nestRmqAnchor } from './anchors/nest-rmq.mjs';
 import { ensureAnchorsInstalled } from './lib/anchors.mjs';
@@ -253,8 +253,10 @@ function targets() {
     ratio('e2e draining vs raw loop', 'drain.redstream', 'drain.raw', 0.5, persistence);
     ratio(`e2e with live producer vs ${bullmq5} (x)`, 'live.redstream', 'live.bullmq', 7, persistence);
     ratio('unawaited publish bursts vs raw pipelined XADD (same fields)', 'publish.redstream.burst', 'publish.raw.pipelined', 0.6, persistence);
-    ratio('e2e draining vs BullMQ 6 (x)', 'drain.redstream', 'drain.bullmq6', 8, persistence);
-    ratio('e2e with live producer vs BullMQ 6 (x)', 'live.redstream', 'live.bullmq6', 7, persistence);
+    if (value('drain.bullmq6', persistence) !== undefined || value('live.bullmq6', persistence) !== undefined) {
+      ratio(`e2e draining vs BullMQ ${bullmq6Version()} (x)`, 'drain.redstream', 'drain.bullmq6', 8, persistence);
+      ratio(`e2e with live producer vs BullMQ ${bullmq6Version()} (x)`, 'live.redstream', 'live.bullmq6', 7, persistence);
+    }
     // RabbitMQ and JetStream keep their own disk whatever the Redis setting: measured once,
     // compared with redstream without persistence and with AOF everysec. No goal was set.
     ratio('e2e draining vs NestJS RMQ transport, durable (x)', 'drain.redstream', 'drain.nestRmq', undefined, persistence, false, 'none');

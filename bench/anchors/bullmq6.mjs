@@ -11,7 +11,8 @@ import { drainThroughput, liveThroughput } from '../lib/scenarios.mjs';
 
 const require = createRequire(import.meta.url);
 const bullmqModule = () => pathToFileURL(require.resolve('bullmq')).href;
-const version = () => require('bullmq/package.json').version;
+/** The anchors package's BullMQ version, once it is installed. */
+export const bullmq6Version = () => require('bullmq/package.json').version;
 
 export function bullmq6Anchor(settings) {
   const tuned = { concurrency: settings.bullmqConcurrencyCandidates[0], rates: {} };
@@ -21,7 +22,7 @@ export function bullmq6Anchor(settings) {
     tuned,
     unavailable: async () => undefined,
     async tune(redis, tuneN, log) {
-      log(`tuning BullMQ ${version()} worker concurrency (no persistence, ${tuneN.toLocaleString('en-US')} jobs):`);
+      log(`tuning BullMQ ${bullmq6Version()} worker concurrency (no persistence, ${tuneN.toLocaleString('en-US')} jobs):`);
       const { best, rates } = await bestOf(
         settings.bullmqConcurrencyCandidates,
         async (concurrency) => {
@@ -36,10 +37,10 @@ export function bullmq6Anchor(settings) {
     },
     figures: [
       { id: 'drain.bullmq6', anchor: 'bullmq6', section: 'drain', unit: 'msg/s', aof: true,
-        label: () => `BullMQ ${version()} worker, concurrency ${tuned.concurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`,
+        label: () => `BullMQ ${bullmq6Version()} worker, concurrency ${tuned.concurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`,
         measure: (redis, id) => drainThroughput(redis, id, settings.n, worker()) },
       { id: 'live.bullmq6', anchor: 'bullmq6', section: 'live', unit: 'msg/s', aof: true,
-        label: () => `BullMQ ${version()} worker (concurrency ${tuned.concurrency}) + \`addBulk\` producer`,
+        label: () => `BullMQ ${bullmq6Version()} worker (concurrency ${tuned.concurrency}) + \`addBulk\` producer`,
         measure: async (redis, id) => (await liveThroughput(redis, id, settings.n, worker(), 'bullmq-addBulk')).rate },
     ],
   };
