@@ -286,6 +286,12 @@ function render() {
   lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores (shared by producers, workers and redis-server), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Redis ${m.redis}; ${m.date}.`);
   lines.push(`Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}.`);
   lines.push(`Settings: N = ${n.toLocaleString('en-US')} small JSON messages per figure, median of ${settings.runs} interleaved run(s); "spread" = (max − min) / median of the runs.`);
+  const tuning = (what, rates) => `${what} ${Object.keys(rates).join('/')}: ${Object.values(rates).map(fmt).join(' / ')} msg/s`;
+  const tunings = [];
+  if (Object.keys(results.bullmqTuning).length > 0) tunings.push(tuning(`${bullmq5} concurrency`, results.bullmqTuning));
+  const knobs = { bullmq6: () => `BullMQ ${bullmq6Version()} concurrency`, nestRmq: () => 'Nest RMQ prefetchCount', jetstream: () => 'JetStream max_messages' };
+  for (const [id, tuned] of Object.entries(results.anchors)) tunings.push(tuning(knobs[id](), tuned.rates));
+  if (tunings.length > 0) lines.push(`Tuning (a drain of ${Math.min(n, 50_000).toLocaleString('en-US')}, no persistence, at the start): ${tunings.join('; ')}.`);
   lines.push('');
   const sections = [
     ['publish', 'Publish rate (msg/s)'],
