@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { KEDA_DEFAULTS, KEDA_MODES, KedaUsageError, resolveKedaOptions, type KedaMode } from '../keda/keda-options.js';
 import { renderKedaManifests } from '../keda/render-manifests.js';
 import { toYaml } from '../keda/render-yaml.js';
+import { STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 
 const USAGE_EXIT = 2;
 
@@ -30,7 +31,7 @@ export function registerKedaCommand(program: Command): void {
   const command: Command = program
     .command('keda')
     .description('render KEDA manifests (TriggerAuthentication, ScaledObject) that autoscale a worker deployment on its group')
-    .argument('<stream>', 'logical stream name, e.g. orders.created')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .requiredOption('-g, --group <group>', 'consumer group the deployment consumes with')
     .requiredOption('-d, --deployment <name>', 'worker Deployment to scale')
     .option('--target <n>', 'entries per replica (lagCount and pendingEntriesCount); keep it below the worker concurrency', integer, KEDA_DEFAULTS.target)
