@@ -10,12 +10,15 @@ import type { Serializer } from './envelope.js';
 import { jsonSerializer } from './envelope.js';
 import { InvalidOptionError } from './errors/index.js';
 import {
+  NAME_HINT,
+  NAME_PATTERN,
   rejectUnknownKeys,
   requireBoolean,
   requireInteger,
   requireNonEmptyString,
   requireObject,
   requireOneOf,
+  validatePrefix,
 } from './validation.js';
 
 export interface BackoffOptions {
@@ -136,8 +139,6 @@ export interface HandlerOptions {
   timeoutMs?: number;
 }
 
-const NAME = /^[^\s{}]+$/;
-const NAME_HINT = 'a non-empty string without spaces or braces';
 const MAX_MS = 2 ** 31 - 1;
 
 export const consoleLogger: Logger = {
@@ -160,8 +161,8 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
   const claim = resolveClaim(options.claim);
   const resolved: ResolvedConsumerOptions = {
     ...common,
-    group: requireNonEmptyString('group', options.group, NAME, NAME_HINT),
-    consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME, NAME_HINT),
+    group: requireNonEmptyString('group', options.group, NAME_PATTERN, NAME_HINT),
+    consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME_PATTERN, NAME_HINT),
     startFrom: requireOneOf('startFrom', options.startFrom ?? DEFAULTS.startFrom, ['0', '$'] as const),
     concurrency,
     blockMs: requireInteger('blockMs', options.blockMs ?? DEFAULTS.blockMs, 1, MAX_MS),
@@ -235,7 +236,7 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
     url: options.url ?? options.client?.url ?? DEFAULT_URL,
     client: options.client,
     cluster: options.cluster,
-    prefix: requireNonEmptyString('prefix', options.prefix ?? DEFAULTS.prefix, /^[^\s{}:]+$/, 'a non-empty string without spaces, braces or colons'),
+    prefix: validatePrefix(options.prefix ?? DEFAULTS.prefix),
     serializer,
     logger: options.logger ?? consoleLogger,
     connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_MS),

@@ -6,3 +6,5 @@ export * from './unrecoverable.error.js';
 export * from './handler-timeout.error.js';
 export * from './unknown-stream.error.js';
 export * from './unknown-group.error.js';
+export * from './unknown-stream-key.error.js';
+export * from './lua-key-count.error.js';
