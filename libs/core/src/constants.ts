@@ -23,8 +23,14 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 25_000,
   reconnect: { minDelayMs: 50, maxDelayMs: 5_000 },
   connectTimeoutMs: 5_000,
+  tracing: true,
+  /** Besides UnrecoverableError, no error is unrecoverable unless the user says so. */
+  isUnrecoverable: (_error: unknown): boolean => false,
   request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
 } as const;
+
+/** Longest delay a Node timer accepts (ms); the upper bound of every `*Ms` option. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Reconnects and failed reads back off with the same formula as retries (backoff.ts). */
 export const RECONNECT_BACKOFF = {
