@@ -2,7 +2,7 @@
  * The usual setup of a reliability test file: usePrivateRedis (its own redis-server and an
  * assertion client) plus a producer, and consumers that are stopped after each test. Call at describe level.
  */
-import { StreamConsumer, StreamProducer, type ConsumerOptions, type HandlerOptions, type MessageHandler } from '@redstream/core';
+import { KeyBuilder, StreamConsumer, StreamProducer, type ConsumerOptions, type HandlerOptions, type MessageHandler } from '@redstream/core';
 import type { RedisClientType } from 'redis';
 import { collectingLogger } from './quiet-logger.js';
 import { usePrivateRedis } from './private-redis.js';
@@ -52,7 +52,7 @@ export function useRedis(options: RedisServerOptions = {}): RedisFixture {
       return consumer;
     },
     async pendingCount(stream, group = 'g') {
-      return ((await env.client.sendCommand(['XPENDING', `rs:{${stream}}`, group])) as [number])[0];
+      return ((await env.client.sendCommand(['XPENDING', new KeyBuilder().stream(stream), group])) as [number])[0];
     },
   };
 }
