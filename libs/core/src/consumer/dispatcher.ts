@@ -9,7 +9,7 @@
  * entry handed over frees its slot here once it is finished.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, RedstreamError, UnknownStreamKeyError, UnrecoverableError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, UnknownStreamKeyError, UnrecoverableError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -158,10 +158,7 @@ export class Dispatcher {
       // Delivered again and again without ever failing cleanly: its handler crashes or
       // hangs the worker (OOM, infinite loop). Running it once more would only repeat that.
       this.slots.release();
-      const error = new RedstreamError(
-        'ERR_MAX_DELIVERIES',
-        `entry ${entryId} was delivered ${deliveryCount} times (maxDeliveries ${maxDeliveries}) without being acknowledged; its handler never finished (worker crashed or was killed each time)`,
-      );
+      const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
       this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
       return;
     }

@@ -16,7 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
-import { RedstreamError } from '../errors/index.js';
+import { ConsumerSetupError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
@@ -100,8 +100,8 @@ export class StreamConsumer extends EventEmitter {
 
   subscribe(stream: string, handler: MessageHandler, options?: HandlerOptions): this {
     validateStreamName(stream);
-    if (this.started) throw new RedstreamError('ERR_STARTED', `Cannot subscribe to "${stream}" after the consumer started.`);
-    if (this.subscriptions.has(stream)) throw new RedstreamError('ERR_DUPLICATE_HANDLER', `Stream "${stream}" already has a handler.`);
+    if (this.started) throw new ConsumerSetupError('ERR_STARTED', `Cannot subscribe to "${stream}" after the consumer started.`);
+    if (this.subscriptions.has(stream)) throw new ConsumerSetupError('ERR_DUPLICATE_HANDLER', `Stream "${stream}" already has a handler.`);
     this.subscriptions.set(stream, {
       keys: this.keys.forStream(stream),
       handler,
@@ -131,7 +131,7 @@ export class StreamConsumer extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.started) return;
-    if (this.subscriptions.size === 0) throw new RedstreamError('ERR_NO_HANDLERS', 'Subscribe at least one stream before start().');
+    if (this.subscriptions.size === 0) throw new ConsumerSetupError('ERR_NO_HANDLERS', 'Subscribe at least one stream before start().');
     this.started = true;
     const o = this.options;
     const connection = { url: o.url, client: o.client, cluster: o.cluster, connectTimeoutMs: o.connectTimeoutMs };
