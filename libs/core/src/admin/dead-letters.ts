@@ -44,6 +44,11 @@ export type ReplayOutcome =
 
 const DETAIL_FIELDS: ReadonlySet<string> = new Set(DEAD_LETTER_FIELDS);
 
+/** How many dead letters the stream has (XLEN of its dead-letter stream). */
+export function countDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<number> {
+  return connection.send<number>(['XLEN', keys.forStream(stream).deadLetter]);
+}
+
 export async function readDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string, page: DeadLetterPage): Promise<DeadLetter[]> {
   const start = page.after === undefined ? '-' : `(${page.after}`;
   const rows = await connection.send<[string, string[]][]>(['XRANGE', keys.forStream(stream).deadLetter, start, page.until ?? '+', 'COUNT', page.limit]);

@@ -14,6 +14,7 @@
  * promotion, retention, idle-consumer removal), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
+import { registerStreams } from '../admin/stream-stats.js';
 import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
@@ -160,7 +161,7 @@ export class StreamConsumer extends EventEmitter {
     const groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
     try {
       await groups.ensure(streamKeys);
-      await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
+      await registerStreams(this.command, this.keys, keys.map((k) => k.name));
     } catch (error) {
       // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
       await Promise.all(this.readers.map((reader) => reader.close()));

@@ -4,6 +4,7 @@
  * client, so an unawaited burst costs one round trip, not one per message.
  */
 import { randomUUID } from 'node:crypto';
+import { registerStreams } from '../admin/stream-stats.js';
 import { encodeEnvelope } from '../envelope.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
@@ -125,7 +126,7 @@ export class StreamProducer {
   private register(stream: string): void {
     if (this.registered.has(stream)) return;
     this.registered.add(stream);
-    this.connection.send(['SADD', this.keys.registry, stream]).catch(() => this.registered.delete(stream));
+    registerStreams(this.connection, this.keys, [stream]).catch(() => this.registered.delete(stream));
   }
 }
 
