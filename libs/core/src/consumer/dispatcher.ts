@@ -9,7 +9,7 @@
  * entry handed over frees its slot here once it is finished.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, MaxDeliveriesError, UnknownStreamKeyError, UnrecoverableError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -17,6 +17,7 @@ import { backoffDelay } from '../backoff.js';
 import type { CompletionCheck } from './completion-check.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { ErrorReporter } from './error-reporter.js';
+import { deadLetterReasonFor } from './failure-policy.js';
 import { HeldEntries } from './held-entries.js';
 import { HeldMessage, type Subscription, type WaitingRetry } from './held-message.js';
 import type { ObserverHub } from './observer-hub.js';
@@ -291,9 +292,8 @@ export class Dispatcher {
   private afterFailure(entry: HeldMessage, error: unknown): void {
     const subscription = entry.subscription;
     const durationMs = this.observers.timed ? performance.now() - entry.startedAt : 0;
-    const unrecoverable = error instanceof UnrecoverableError || this.isUnrecoverable(error);
-    if (unrecoverable || entry.deliveryCount >= subscription.options.maxDeliveries) {
-      const reason: DeadLetterReason = unrecoverable ? 'unrecoverable' : error instanceof HandlerTimeoutError ? 'timeout' : 'max-deliveries';
+    const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
+    if (reason !== undefined) {
       this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
       return;
     }
@@ -303,14 +303,6 @@ export class Dispatcher {
     this.retries.schedule({
       streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription, heldSince: entry.heldSince, lost: false,
     });
-  }
-
-  private isUnrecoverable(error: unknown): boolean {
-    try {
-      return this.options.isUnrecoverable(error);
-    } catch {
-      return false;
-    }
   }
 
   private deadLetter(
