@@ -26,6 +26,8 @@ export const DEFAULTS = {
   tracing: true,
   /** Besides UnrecoverableError, no error is unrecoverable unless the user says so. */
   isUnrecoverable: (_error: unknown): boolean => false,
+  /** A producer (RedisStreamsClient) fails sooner, as Nest's clients do: a caller is waiting. */
+  clientConnectTimeoutMs: 2_000,
   request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
 } as const;
 

@@ -67,7 +67,7 @@ export interface CommonOptions {
   serializer?: Serializer;
   /** Where redstream logs (a Nest Logger fits). Default the console, prefixed `[redstream]`. */
   logger?: Logger;
-  /** Give up connecting after this long, ms. Default 5,000. */
+  /** Give up connecting after this long, ms. Default 5,000 for a consumer, 2,000 for a producer (a caller is waiting). */
   connectTimeoutMs?: number;
 }
 

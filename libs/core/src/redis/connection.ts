@@ -9,7 +9,7 @@ import { createClient, createCluster, ErrorReply, type RedisClientOptions, type 
 import { backoffDelay } from '../backoff.js';
 import { DEFAULT_URL, DEFAULTS, QUIT_TIMEOUT_MS, RECONNECT_BACKOFF } from '../constants.js';
 import { withDeadline } from '../deadline.js';
-import { RedstreamError } from '../errors/index.js';
+import { ConnectionError, RedstreamError } from '../errors/index.js';
 
 export type RedisReply = string | number | null | RedisReply[];
 export type ConnectionStatus = 'connected' | 'reconnecting' | 'disconnected';
@@ -86,17 +86,35 @@ export class RedisConnection extends EventEmitter {
     return connection;
   }
 
+  /**
+   * Connects, retrying refused or reset sockets (Redis may be starting) until the deadline, and
+   * failing at once when Redis answered with a refusal (wrong password, missing permission) or
+   * the TLS handshake rejected a certificate: retrying cannot fix those. Either way the error
+   * names the last underlying reason and keeps its code, never only the deadline.
+   */
   private async connectWithin(connectTimeout: number, url: string): Promise<void> {
     const target = (this.client ?? this.cluster)!;
+    let lastError: unknown;
+    let refuse: (error: unknown) => void = () => {};
+    const refused = new Promise<never>((_, reject) => {
+      refuse = reject;
+    });
+    const noteError = (error: unknown) => {
+      lastError = error;
+      if (isPermanentConnectError(error)) refuse(error);
+    };
+    target.on('error', noteError);
     try {
-      await withDeadline<unknown>(target.connect(), connectTimeout, () => {
-        throw new Error(`connecting to ${redactUrl(url)} timed out after ${connectTimeout} ms`);
+      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => {
+        throw new Error(`gave up after ${connectTimeout} ms`);
       });
     } catch (error) {
       await target.disconnect().catch(() => undefined);
-      throw new RedstreamError('ERR_CONNECTION', `Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(error, url)}`, {
-        cause: error,
-      });
+      const reason = lastError ?? error;
+      const waited = lastError !== undefined && error !== lastError ? ` (gave up after ${connectTimeout} ms)` : '';
+      throw new ConnectionError(`Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(reason, url)}${waited}`, reason);
+    } finally {
+      target.off('error', noteError);
     }
   }
 
@@ -272,6 +290,13 @@ function describeConnectError(error: unknown, url: string): string {
     return `TLS certificate not trusted: ${message} (give the CA in the client's socket options, or NODE_EXTRA_CA_CERTS)`;
   }
   return message;
+}
+
+/** Redis answered and refused (auth, ACL), or TLS rejected a certificate: reconnecting cannot help. */
+function isPermanentConnectError(error: unknown): boolean {
+  if (error instanceof ErrorReply) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
 }
 
 /** True for an error Redis answered with; false for socket and connection failures. */
