@@ -19,17 +19,19 @@ export interface RedisFixture {
 }
 
 export function useRedis(options: RedisServerOptions = {}): RedisFixture {
-  const env = usePrivateRedis(options);
   const consumers: StreamConsumer[] = [];
   let producer: StreamProducer;
+  // Jest runs hooks of one kind in the order they were declared: the producer closes before
+  // usePrivateRedis stops the server, and connects after it started.
+  afterAll(async () => {
+    await producer?.close();
+  });
+  const env = usePrivateRedis(options);
   beforeAll(async () => {
     producer = await StreamProducer.connect({ url: env.redis.url });
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await producer?.close();
   });
   return {
     get redis() {
