@@ -9,22 +9,22 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { StreamConsumer, StreamProducer, UnrecoverableError, type ReceivedMessage } from '@redstream/core';
 import { quietLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useCleanup } from '../support/cleanup.js';
+import { usePrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('OpenTelemetry trace propagation', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  let redis: RedisServer;
+  const env = usePrivateRedis();
+  const stopAfterEach = useCleanup();
 
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
-    redis = await RedisServer.start();
   });
   afterAll(async () => {
-    await redis.stop();
     await provider.shutdown();
     trace.disable();
     propagation.disable();
@@ -37,12 +37,12 @@ describe('OpenTelemetry trace propagation', () => {
   it('continues the producer\'s trace around the handler, and records a handler failure', async () => {
     const stream = 'trace.orders';
     const seen: { message: ReceivedMessage; active: SpanContext | undefined }[] = [];
-    const consumer = new StreamConsumer({ url: redis.url, group: 'billing', logger: quietLogger, maxDeliveries: 1 }).subscribe(stream, (message) => {
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group: 'billing', logger: quietLogger, maxDeliveries: 1 }).subscribe(stream, (message) => {
       seen.push({ message, active: trace.getActiveSpan()?.spanContext() });
       if ((message.data as { fail?: boolean }).fail) throw new UnrecoverableError('card declined');
-    });
+    }), (c) => c.stop());
     await consumer.start();
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url }), (p) => p.close());
 
     const tracer = trace.getTracer('checkout-service');
     await tracer.startActiveSpan('checkout', async (span) => {
@@ -90,11 +90,11 @@ describe('OpenTelemetry trace propagation', () => {
   it('names its spans and attributes after the OpenTelemetry messaging semantic conventions, with the conversation id of a request', async () => {
     const stream = 'trace.quotes';
     const seen: ReceivedMessage[] = [];
-    const consumer = new StreamConsumer({ url: redis.url, group: 'pricing', logger: quietLogger }).subscribe(stream, (message) => {
+    const consumer = new StreamConsumer({ url: env.redis.url, group: 'pricing', logger: quietLogger }).subscribe(stream, (message) => {
       seen.push(message);
     });
     await consumer.start();
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = await StreamProducer.connect({ url: env.redis.url });
     exporter.reset();
 
     const request = await producer.publish(stream, { sku: 'A-1' }, { replyTo: 'rs:{reply.client-1}', correlationId: 'c-42' });
@@ -157,11 +157,11 @@ describe('OpenTelemetry trace propagation', () => {
   it('stays off with tracing: false even though the API is installed', async () => {
     const stream = 'trace.off';
     const seen: ReceivedMessage[] = [];
-    const consumer = new StreamConsumer({ url: redis.url, group: 'g', logger: quietLogger, tracing: false }).subscribe(stream, (message) => {
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group: 'g', logger: quietLogger, tracing: false }).subscribe(stream, (message) => {
       seen.push(message);
-    });
+    }), (c) => c.stop());
     await consumer.start();
-    const producer = await StreamProducer.connect({ url: redis.url, tracing: false });
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url, tracing: false }), (p) => p.close());
     exporter.reset();
     await trace.getTracer('t').startActiveSpan('outer', async (span) => {
       await producer.publish(stream, { n: 1 });

@@ -5,7 +5,9 @@
  */
 import { Option, type Command } from 'commander';
 import {
+  countDeadLetters,
   countEntries,
+  DEAD_LETTER_REASONS,
   deleteDeadLetters,
   lastDeadLetterId,
   readDeadLetter,
@@ -40,7 +42,7 @@ interface PurgeOptions {
 
 const LIST_LIMIT = 20;
 const GROUP_FILTER = new Option('-g, --group <group>', 'only dead letters of this group');
-const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout']);
+const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(DEAD_LETTER_REASONS);
 const ERROR_WIDTH = 60;
 
 export function registerDlqCommand(program: Command): void {
@@ -87,7 +89,7 @@ export function registerDlqCommand(program: Command): void {
 }
 
 async function listDeadLetters(context: AdminContext, stream: string, options: DeadLetterFilter & { limit: number }): Promise<void> {
-  const total = await context.connection.send<number>(['XLEN', context.keys.forStream(stream).deadLetter]);
+  const total = await countDeadLetters(context.connection, context.keys, stream);
   const deadLetters: DeadLetter[] = [];
   for await (const page of pagesOf(context, stream, options, options.limit)) deadLetters.push(...page);
   if (context.json) return context.printJson({ stream, key: context.keys.forStream(stream).deadLetter, total, deadLetters });
@@ -129,7 +131,7 @@ async function replayDeadLetters(context: AdminContext, stream: string, ids: str
   const pages = ids?.length ? pagesOfIds(context, stream, ids, counts, options.batch) : pagesOf(context, stream, options, options.limit, options.batch);
   if (options.dryRun) return previewReplay(context, stream, pages);
 
-  const total = ids?.length || Math.min(options.limit ?? Infinity, await connection.send<number>(['XLEN', k.deadLetter]));
+  const total = ids?.length || Math.min(options.limit ?? Infinity, await countDeadLetters(connection, keys, stream));
   const progress = startProgress('replaying', total);
   const started = Date.now();
   let processed = 0;
@@ -173,7 +175,7 @@ async function purgeDeadLetters(context: AdminContext, stream: string, ids: stri
   } else if (minId !== undefined) {
     count = options.dryRun ? await countEntries(connection, key, { before: minId }) : await trimDeadLetters(connection, keys, stream, minId);
   } else {
-    count = options.dryRun ? await connection.send<number>(['XLEN', key]) : await trimDeadLetters(connection, keys, stream);
+    count = options.dryRun ? await countDeadLetters(connection, keys, stream) : await trimDeadLetters(connection, keys, stream);
   }
   if (context.json) return context.printJson({ stream, deadLetterKey: key, dryRun: options.dryRun === true, count });
   context.print(`${options.dryRun ? 'would delete' : 'deleted'} ${formatCount(count)} dead letters from ${key}`);

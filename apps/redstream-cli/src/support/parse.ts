@@ -51,15 +51,8 @@ export function collectEntryIds(text: string, previous: string[] | undefined): s
   return [...(previous ?? []), parseEntryId(text)];
 }
 
-/** Orders two entry ids numerically (ids compare as `ms` then `seq`, not as strings). */
-export function compareEntryIds(a: string, b: string): number {
-  const [aMs, aSeq = '0'] = a.split('-');
-  const [bMs, bSeq = '0'] = b.split('-');
-  const byMs = BigInt(aMs) - BigInt(bMs);
-  if (byMs !== 0n) return byMs < 0n ? -1 : 1;
-  const bySeq = BigInt(aSeq) - BigInt(bSeq);
-  return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
-}
+/** Orders two entry ids numerically (ids compare as `ms` then `seq`, not as strings); the core's one comparison. */
+export { compareEntryIds } from '@redstream/core';
 
 /** What every `<stream>` argument says of itself in `--help`. */
 export const STREAM_ARGUMENT =
