@@ -51,11 +51,4 @@ export function collectEntryIds(text: string, previous: string[] | undefined): s
 }
 
 /** Orders two entry ids numerically (ids compare as `ms` then `seq`, not as strings). */
-export function compareEntryIds(a: string, b: string): number {
-  const [aMs, aSeq = '0'] = a.split('-');
-  const [bMs, bSeq = '0'] = b.split('-');
-  const byMs = BigInt(aMs) - BigInt(bMs);
-  if (byMs !== 0n) return byMs < 0n ? -1 : 1;
-  const bySeq = BigInt(aSeq) - BigInt(bSeq);
-  return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
-}
+export { compareEntryIds } from '@redstream/core';
