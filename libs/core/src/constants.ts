@@ -23,6 +23,8 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 25_000,
   reconnect: { minDelayMs: 50, maxDelayMs: 5_000 },
   connectTimeoutMs: 5_000,
+  /** A producer (RedisStreamsClient) fails sooner, as Nest's clients do: a caller is waiting. */
+  clientConnectTimeoutMs: 2_000,
   request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
 } as const;
 

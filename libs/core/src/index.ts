@@ -1,6 +1,7 @@
 export * from './constants.js';
 export * from './errors/index.js';
 export * from './keys.js';
+export * from './pattern-names.js';
 export * from './envelope.js';
 export * from './options.js';
 export * from './redis/connection.js';

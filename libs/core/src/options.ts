@@ -192,6 +192,7 @@ export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedPro
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
     ...resolveCommon(options),
+    connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.clientConnectTimeoutMs, 1, MAX_MS),
     dedupeTtlMs: requireInteger('dedupe.ttlMs', dedupe.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1),
     requestTimeoutMs: requireInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULTS.request.timeoutMs, 1, MAX_MS),
   };

@@ -1,4 +1,5 @@
 export * from './redstream.error.js';
+export * from './connection.error.js';
 export * from './invalid-option.error.js';
 export * from './serialization.error.js';
 export * from './decode.error.js';

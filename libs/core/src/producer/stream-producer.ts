@@ -17,6 +17,8 @@ import { loadMessageTracing } from '../tracing/message-tracing.js';
 export interface PublishOptions {
   idempotencyKey?: string;
   headers?: Record<string, string>;
+  /** Nest packet metadata (`client.setOnDispatchHook`), read by the worker with `ctx.getMetadata()`. */
+  metadata?: Record<string, string>;
   /** Deliver no earlier than this many ms from now. */
   delayMs?: number;
   replyTo?: string;

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { createClient, createCluster, ErrorReply, type RedisClientOptions, type RedisClusterOptions } from 'redis';
 import { DEFAULT_URL, DEFAULTS } from '../constants.js';
-import { RedstreamError } from '../errors/index.js';
+import { ConnectionError, RedstreamError } from '../errors/index.js';
 
 export type RedisReply = string | number | null | RedisReply[];
 export type ConnectionStatus = 'connected' | 'reconnecting' | 'disconnected';
@@ -84,15 +84,33 @@ export class RedisConnection extends EventEmitter {
     return connection;
   }
 
+  /**
+   * Connects, retrying refused or reset sockets (Redis may be starting) until the deadline, and
+   * failing at once when Redis answered with a refusal (wrong password, missing permission) or
+   * the TLS handshake rejected a certificate: retrying cannot fix those. Either way the error
+   * names the last underlying reason and keeps its code, never only the deadline.
+   */
   private async connectWithin(connectTimeout: number, url: string): Promise<void> {
     const target = (this.client ?? this.cluster)!;
+    let lastError: unknown;
+    let refuse: (error: unknown) => void = () => {};
+    const refused = new Promise<never>((_, reject) => {
+      refuse = reject;
+    });
+    const noteError = (error: unknown) => {
+      lastError = error;
+      if (isPermanentConnectError(error)) refuse(error);
+    };
+    target.on('error', noteError);
     try {
-      await withDeadline<unknown>(target.connect(), connectTimeout, () => `connecting to ${redactUrl(url)} timed out after ${connectTimeout} ms`);
+      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => `gave up after ${connectTimeout} ms`);
     } catch (error) {
       await target.disconnect().catch(() => undefined);
-      throw new RedstreamError('ERR_CONNECTION', `Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(error, url)}`, {
-        cause: error,
-      });
+      const reason = lastError ?? error;
+      const waited = lastError !== undefined && error !== lastError ? ` (gave up after ${connectTimeout} ms)` : '';
+      throw new ConnectionError(`Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(reason, url)}${waited}`, reason);
+    } finally {
+      target.off('error', noteError);
     }
   }
 
@@ -272,6 +290,13 @@ function describeConnectError(error: unknown, url: string): string {
     return `TLS certificate not trusted: ${message} (give the CA in the client's socket options, or NODE_EXTRA_CA_CERTS)`;
   }
   return message;
+}
+
+/** Redis answered and refused (auth, ACL), or TLS rejected a certificate: reconnecting cannot help. */
+function isPermanentConnectError(error: unknown): boolean {
+  if (error instanceof ErrorReply) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
