@@ -102,7 +102,8 @@ try {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 820 },
+    // Short viewport: full-page shots end where the content ends.
+    viewport: { width: 1360, height: 400 },
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(address);
@@ -119,8 +120,6 @@ try {
     await page.screenshot({ path: join(dir, 'stream.png'), fullPage: true });
     await page.goto(`${address}streams/orders.created/pending?group=billing`);
     await page.screenshot({ path: join(dir, 'pending.png'), fullPage: true });
-    const first = await page.locator('#dead-letters a').count();
-    void first;
     await page.goto(`${address}streams/payments.settled/dead-letters`);
     await page.locator('#dead-letters tbody a').first().click();
     await page.screenshot({ path: join(dir, 'dead-letter.png'), fullPage: true });
