@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { useBrowser } from '../support/browser.js';
 import { startDashboard, type RunningDashboard } from '../support/dashboard.js';
 import { usePrivateRedis } from '../support/private-redis.js';
+import { runCliJson } from '../support/cli.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -61,6 +62,12 @@ describe('redstream dashboard', () => {
   afterAll(async () => {
     await readOnly?.stop();
   });
+
+  /** The confirmation's text, once the dialog opened (after the dry run answered). */
+  async function confirmation(): Promise<string> {
+    await page.waitForSelector('#confirm[open]');
+    return String(await page.locator('#confirm-text').textContent());
+  }
 
   async function expectOverviewMatchesRedis(): Promise<void> {
     let totalPending = 0;
@@ -174,6 +181,16 @@ describe('redstream dashboard', () => {
     expect(await env.client.xLen(`rs:{${PAYMENTS}}`)).toBe(6);
   });
 
+  it('draws the stream page charts from samples the dashboard takes while it is looked at', async () => {
+    await page.goto(`${readOnly.url}streams/${ORDERS}`);
+    await waitFor(async () => (await page.locator('.uplot').count()) === 3, { timeoutMs: 5_000, what: 'three uPlot charts' });
+    const history = (await (await fetch(`${readOnly.url}api/streams/${ORDERS}/history`)).json()) as { at: number[]; groups: Record<string, { pending: number[] }> };
+    expect(history.at.length).toBeGreaterThan(0);
+    expect(Object.keys(history.groups).sort()).toEqual(['audit', 'billing']);
+    expect(history.groups.billing.pending.at(-1)).toBe(13);
+    expect(number(await page.locator('#groups tr[data-group="billing"] [data-col="pending"]').textContent())).toBe(13);
+  });
+
   describe('with --allow-writes', () => {
     let writable: RunningDashboard;
     beforeAll(async () => {
@@ -189,7 +206,7 @@ describe('redstream dashboard', () => {
       const [[lastBefore]] = (await env.client.sendCommand(['XREVRANGE', `rs:{${PAYMENTS}}`, '+', '-', 'COUNT', '1'])) as Entry[];
       await page.goto(`${writable.url}streams/${PAYMENTS}/dead-letters/${deadLetterId}`);
       await page.locator('[data-action="replay-one"]').click();
-      await expect(page.locator('#confirm-text').textContent()).resolves.toContain('1 dead letter');
+      expect(await confirmation()).toContain('1 dead letter');
       await page.locator('#confirm-ok').click();
       await page.waitForURL(`${writable.url}streams/${PAYMENTS}/dead-letters`);
 
@@ -212,11 +229,63 @@ describe('redstream dashboard', () => {
       await page.goto(`${writable.url}streams/${PAYMENTS}/dead-letters?reason=unrecoverable`);
       expect(await page.locator('#dead-letters tbody tr').count()).toBe(unrecoverable.length);
       await page.locator('[data-action="replay-matching"]').click();
-      await expect(page.locator('#confirm-text').textContent()).resolves.toContain(`Re-publish ${unrecoverable.length} dead letter`);
+      expect(await confirmation()).toContain(`Re-publish ${unrecoverable.length} dead letter`);
       await page.locator('#confirm-ok').click();
       await waitFor(async () => (await env.client.xLen(dlqKey)) === all.length - unrecoverable.length, { what: 'the matching dead letters to be replayed' });
       const left = (await env.client.sendCommand(['XRANGE', dlqKey, '-', '+'])) as Entry[];
       expect(left.every(([, raw]) => fieldsOf(raw).dlqReason !== 'unrecoverable')).toBe(true);
+    });
+  });
+
+  describe('pending entries and retention with --allow-writes', () => {
+    let writable: RunningDashboard;
+    beforeAll(async () => {
+      writable = await startDashboard(env.redis.url, ['--allow-writes']);
+    });
+    afterAll(async () => {
+      await writable?.stop();
+    });
+
+    const pendingOf = async (group: string) => (await env.client.sendCommand(['XPENDING', `rs:{${ORDERS}}`, group, '-', '+', '100'])) as PendingRow[];
+
+    it('claims the selected entries to another consumer and acknowledges them, each after a confirmation with the count', async () => {
+      const before = (await pendingOf('audit')).filter(([, consumer]) => consumer === 'audit-2');
+      expect(before).toHaveLength(4);
+      await page.goto(`${writable.url}streams/${ORDERS}/pending?group=audit&consumer=audit-2`);
+      const boxes = page.locator('#pending tbody input[name="id"]');
+      await boxes.nth(0).check();
+      await boxes.nth(2).check();
+      await page.locator('#claim-to').fill('audit-rescue');
+      await page.locator('[data-action="claim"]').click();
+      expect(await confirmation()).toContain('Move 2 pending entries to consumer audit-rescue in group audit');
+      await page.locator('#confirm-ok').click();
+      await waitFor(async () => (await pendingOf('audit')).filter(([, c]) => c === 'audit-rescue').length === 2, { what: 'the claim' });
+      const rescued = (await pendingOf('audit')).filter(([, c]) => c === 'audit-rescue');
+      expect(rescued.map(([id]) => id)).toEqual([before[0][0], before[2][0]]);
+      // An operator's move is not a delivery (XCLAIM JUSTID).
+      expect(rescued.map(([, , , deliveries]) => Number(deliveries))).toEqual([Number(before[0][3]), Number(before[2][3])]);
+
+      await page.goto(`${writable.url}streams/${ORDERS}/pending?group=audit&consumer=audit-rescue`);
+      await page.locator('[data-select-all]').check();
+      await page.locator('[data-action="ack"]').click();
+      expect(await confirmation()).toContain('Acknowledge 2 pending entries in group audit');
+      await page.locator('#confirm-ok').click();
+      await waitFor(async () => (await pendingOf('audit')).length === 5, { what: 'the ack' });
+      expect((await pendingOf('audit')).some(([, c]) => c === 'audit-rescue')).toBe(false);
+    });
+
+    it('trims safely by the count `redstream trim --safe --dry-run` gives, and nothing a group still needs', async () => {
+      const key = `rs:{${PAYMENTS}}`;
+      const cli = await runCliJson<{ trimmed: number; safeMinId: string }>(['--url', env.redis.url, 'trim', PAYMENTS, '--safe', '--dry-run']);
+      expect(cli.trimmed).toBeGreaterThan(0);
+      const length = await env.client.xLen(key);
+      await page.goto(`${writable.url}streams/${PAYMENTS}`);
+      await page.locator('[data-action="trim"]').click();
+      expect(await confirmation()).toContain(`Remove ${cli.trimmed} entr`);
+      await page.locator('#confirm-ok').click();
+      await waitFor(async () => (await env.client.xLen(key)) === length - cli.trimmed, { what: 'the trim' });
+      const [[oldest]] = (await env.client.sendCommand(['XRANGE', key, '-', '+', 'COUNT', '1'])) as Entry[];
+      expect(oldest).toBe(cli.safeMinId);
     });
   });
 

@@ -64,12 +64,17 @@ export class RedisStreamsDashboard {
   }
 
   private async respond(req: HostRequest, path: string, url: URL): Promise<DashboardResponse> {
+    if (!this.hostAllowed(req.headers.host)) {
+      return jsonResponse(403, { error: `Host "${req.headers.host ?? ''}" is not one this dashboard answers to (it listens on localhost only; start it with --host to serve other names)` });
+    }
     if (path === '') return { status: 308, headers: { location: `${this.context.base}${url.search}` }, body: '' };
     const token = checkToken(this.options.token, req.headers.authorization, req.headers.cookie, url.searchParams);
     if (!token.ok) return this.unauthorized(path);
     if (token.fromQuery) {
       url.searchParams.delete('token');
-      return { status: 303, headers: { location: `${url.pathname}${url.search}`, 'set-cookie': tokenCookie(this.options.token!, this.context.base) }, body: '' };
+      // One leading slash only: `//host/` would be a redirect to another site.
+      const location = `${url.pathname.replace(/^\/+/, '/')}${url.search}`;
+      return { status: 303, headers: { location, 'set-cookie': tokenCookie(this.options.token!, this.context.base) }, body: '' };
     }
     const method = req.method ?? 'GET';
     const segments = path.split('/').slice(1).map(decodeSegment);
@@ -88,6 +93,21 @@ export class RedisStreamsDashboard {
     if (method !== 'GET' && method !== 'HEAD') return { ...jsonResponse(405, { error: `${method} is not allowed here` }), headers: { allow: 'GET, HEAD, POST' } };
     this.history.touch();
     return this.pages.get(segments, url.searchParams);
+  }
+
+  /**
+   * With `allowedHosts`, only those names in the Host header: a web page whose own domain
+   * was re-pointed at 127.0.0.1 (DNS rebinding) cannot read a localhost dashboard.
+   */
+  private hostAllowed(host: string | undefined): boolean {
+    const allowed = this.options.allowedHosts;
+    if (allowed === undefined) return true;
+    if (host === undefined) return false;
+    try {
+      return allowed.includes(new URL(`http://${host}`).hostname.toLowerCase());
+    } catch {
+      return false;
+    }
   }
 
   private relativePath(pathname: string): string | undefined {

@@ -12,14 +12,20 @@ export interface DashboardOptions {
   token?: string;
   /** What the header says the dashboard is connected to; pass a URL through redactUrl first. */
   target?: string;
+  /**
+   * Host names (without port) the Host header may carry; any other request gets 403. The CLI
+   * sets the loopback names when it binds to localhost. Default: any host.
+   */
+  allowedHosts?: readonly string[];
   /** Streams are sampled this often for the charts while someone looks. Default 1000 ms. */
   sampleIntervalMs?: number;
   /** Chart history kept per stream. Default 15 minutes. */
   historyMs?: number;
 }
 
-export interface ResolvedDashboardOptions extends Required<Omit<DashboardOptions, 'token'>> {
+export interface ResolvedDashboardOptions extends Required<Omit<DashboardOptions, 'token' | 'allowedHosts'>> {
   token: string | undefined;
+  allowedHosts: readonly string[] | undefined;
 }
 
 export function resolveDashboardOptions(options: DashboardOptions): ResolvedDashboardOptions {
@@ -39,6 +45,7 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
     basePath,
     allowWrites: options.allowWrites === true,
     token: options.token,
+    allowedHosts: options.allowedHosts?.map((host) => host.toLowerCase()),
     target: options.target ?? 'redis',
     sampleIntervalMs,
     historyMs,

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_URL, DEFAULTS, KeyBuilder, RedisConnection, redactUrl, type ConnectionOptions } from '@redstream/core';
 import { RedisStreamsDashboard, type DashboardOptions } from '@redstream/dashboard';
 
-export interface RedisStreamsDashboardModuleOptions extends Pick<DashboardOptions, 'allowWrites' | 'token' | 'sampleIntervalMs' | 'historyMs'> {
+export interface RedisStreamsDashboardModuleOptions extends Pick<DashboardOptions, 'allowWrites' | 'token' | 'allowedHosts' | 'sampleIntervalMs' | 'historyMs'> {
   /** Where the dashboard is served, e.g. `/redstream` (the default). */
   path?: string;
   /** Redis to show; or pass `connection` for client / cluster / TLS options. */
@@ -31,7 +31,9 @@ export class RedisStreamsDashboardHost implements OnModuleInit, OnApplicationShu
   constructor(@Inject(REDIS_STREAMS_DASHBOARD_OPTIONS) private readonly options: RedisStreamsDashboardModuleOptions) {}
 
   async onModuleInit(): Promise<void> {
-    const connectionOptions: ConnectionOptions = this.options.connection ?? { url: this.options.url ?? DEFAULT_URL };
+    const given: ConnectionOptions = this.options.connection ?? { url: this.options.url ?? DEFAULT_URL };
+    // No offline queue: while Redis is away a page says so at once instead of hanging.
+    const connectionOptions: ConnectionOptions = given.cluster ? given : { ...given, client: { disableOfflineQueue: true, ...given.client } };
     this.connection = await RedisConnection.open(connectionOptions, 'redstream-dashboard');
     const url = connectionOptions.url ?? connectionOptions.client?.url;
     this.dashboard = new RedisStreamsDashboard({
@@ -40,6 +42,7 @@ export class RedisStreamsDashboardHost implements OnModuleInit, OnApplicationShu
       basePath: this.options.path ?? '/redstream',
       allowWrites: this.options.allowWrites,
       token: this.options.token,
+      allowedHosts: this.options.allowedHosts,
       sampleIntervalMs: this.options.sampleIntervalMs,
       historyMs: this.options.historyMs,
       target: connectionOptions.cluster ? 'redis cluster' : redactUrl(url ?? DEFAULT_URL),

@@ -19,6 +19,8 @@ interface DashboardCommandOptions {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Host header names a loopback-bound dashboard answers to (URL hostnames: IPv6 in brackets). */
+const LOOPBACK_HOST_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 export function registerDashboardCommand(program: Command): void {
   program
@@ -31,14 +33,20 @@ export function registerDashboardCommand(program: Command): void {
     .action(async (options: DashboardCommandOptions, command: Command) => {
       if (options.port > 65_535) throw new UsageError(`--port ${options.port} is not a port (0-65535)`);
       const globals = command.optsWithGlobals<GlobalOptions>();
-      // Unlike the one-shot commands the dashboard stays up, so it reconnects when Redis goes away.
-      const connection = await RedisConnection.open({ url: globals.url, reconnect: true, connectTimeoutMs: globals.connectTimeout }, 'redstream-dashboard');
+      // Unlike the one-shot commands the dashboard stays up, so it reconnects when Redis goes away;
+      // without an offline queue a page asked for meanwhile says so at once instead of hanging.
+      const connection = await RedisConnection.open(
+        { url: globals.url, reconnect: true, connectTimeoutMs: globals.connectTimeout, client: { disableOfflineQueue: true } },
+        'redstream-dashboard',
+      );
+      const loopback = LOOPBACK.has(options.host);
       const dashboard = new RedisStreamsDashboard({
         connection,
         keys: new KeyBuilder(globals.prefix),
         allowWrites: options.allowWrites === true,
         token: options.token,
         target: redactUrl(globals.url),
+        allowedHosts: loopback ? LOOPBACK_HOST_NAMES : undefined,
       });
       const server = createServer((req, res) => void dashboard.handle(req, res));
       await new Promise<void>((resolve, reject) => {
@@ -49,7 +57,7 @@ export function registerDashboardCommand(program: Command): void {
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       const mode = options.allowWrites ? 'writes allowed' : 'read-only';
       process.stdout.write(`redstream dashboard on http://${host}:${port}/ (${mode}${options.token ? ', token required' : ''}) · ${redactUrl(globals.url)}\n`);
-      if (!LOOPBACK.has(options.host) && !options.token) {
+      if (!loopback && !options.token) {
         process.stderr.write(`redstream: the dashboard listens on ${options.host} without --token: anyone who reaches that address can ${options.allowWrites ? 'replay, purge and ack' : 'read your messages'}\n`);
       }
       await new Promise<void>((resolve) => {

@@ -48,14 +48,16 @@ export async function* scanDeadLetters(
   keys: KeyBuilder,
   stream: string,
   filter: DeadLetterFilter,
-  { limit = Infinity, pageSize = SCAN_PAGE }: { limit?: number; pageSize?: number } = {},
+  { limit = Infinity, pageSize = SCAN_PAGE, from }: { limit?: number; pageSize?: number; from?: string } = {},
 ): AsyncGenerator<DeadLetter[]> {
   const until = await lastDeadLetterId(connection, keys, stream);
   if (until === undefined) return;
   let after: string | undefined;
+  let start = from;
   let yielded = 0;
   while (yielded < limit) {
-    const page = await readDeadLetters(connection, keys, stream, { after, until, limit: pageSize });
+    const page = await readDeadLetters(connection, keys, stream, { after, from: start, until, limit: pageSize });
+    start = undefined;
     if (page.length === 0) return;
     after = page[page.length - 1].id;
     const matching = page.filter((d) => matchesDeadLetterFilter(d, filter)).slice(0, limit - yielded);
@@ -98,6 +100,11 @@ export function selectDeadLetters(
 
 /** How many dead letters a selection touches right now (what a confirmation shows). */
 export async function countDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string, selection: DeadLetterSelection): Promise<number> {
+  if ('filter' in selection && !selection.filter.group && !selection.filter.reason) {
+    // Every dead letter: XLEN, not a scan of the whole dead-letter stream.
+    const length = await connection.send<number>(['XLEN', keys.forStream(stream).deadLetter]);
+    return Math.min(length, selection.limit ?? Infinity);
+  }
   let count = 0;
   for await (const page of selectDeadLetters(connection, keys, stream, selection)) count += page.length;
   return count;

@@ -46,7 +46,8 @@ export async function readMessage(connection: RedisConnection, keys: KeyBuilder,
     }),
   );
   const deadLetters: DeadLetter[] = [];
-  for await (const page of scanDeadLetters(connection, keys, stream, {}, { limit: DEAD_LETTER_SCAN_LIMIT })) {
+  // A dead letter is written by the same Redis after the entry was added, so its id is not older.
+  for await (const page of scanDeadLetters(connection, keys, stream, {}, { limit: DEAD_LETTER_SCAN_LIMIT, from: entryId })) {
     deadLetters.push(...page.filter((d) => d.originalId === entryId));
   }
   return { stream, entryId, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
