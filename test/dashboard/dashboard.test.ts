@@ -135,6 +135,7 @@ describe('redstream dashboard', () => {
           deliveries: number(await row.locator('[data-col="deliveries"]').textContent()),
         });
       }
+      expect(await page.locator('#pending tbody tr').count()).toBeLessThanOrEqual(5);
       const link = page.locator('a[rel="next"]');
       next = (await link.count()) > 0 ? new URL(String(await link.getAttribute('href')), readOnly.url).href : null;
     }
@@ -155,6 +156,12 @@ describe('redstream dashboard', () => {
   });
 
   it('has no write buttons in read-only mode and refuses write requests with 403', async () => {
+    await page.goto(`${readOnly.url}streams/${PAYMENTS}/dead-letters?limit=4`);
+    expect(await page.locator('#dead-letters tbody tr').count()).toBe(4);
+    await page.locator('a[rel="next"]').click();
+    await page.waitForURL(/after=/);
+    expect(await page.locator('#dead-letters tbody tr').count()).toBe(2);
+    expect(await page.locator('a[rel="next"]').count()).toBe(0);
     await page.goto(`${readOnly.url}streams/${PAYMENTS}/dead-letters`);
     expect(await page.locator('#dead-letters tbody tr').count()).toBe(6);
     expect(await page.locator('[data-action]').count()).toBe(0);

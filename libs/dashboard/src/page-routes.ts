@@ -82,6 +82,7 @@ export class PageRoutes {
     const consumer = query.get('consumer') || undefined;
     const after = optionalEntryId(query.get('after'), 'after');
     const limit = pageSize(query.get('limit'));
+    const chosenLimit = query.get('limit') ? limit : undefined;
     const [summary, rows] = await Promise.all([
       readPendingSummary(this.connection, this.keys, stream, group),
       readPendingEntries(this.connection, this.keys, stream, group, { consumer, after, limit: limit + 1 }),
@@ -89,7 +90,7 @@ export class PageRoutes {
     const entries = rows.slice(0, limit);
     const payloads = await readEntriesById(this.connection, this.keys, stream, entries.map((e) => e.id));
     const next = rows.length > limit ? entries[entries.length - 1].id : undefined;
-    return this.page(pendingPage(this.context, { stream, groups: names, summary, consumer, after, entries, payloads, next }));
+    return this.page(pendingPage(this.context, { stream, groups: names, summary, consumer, after, limit: chosenLimit, entries, payloads, next }));
   }
 
   private async deadLetters(stream: string, query: URLSearchParams): Promise<DashboardResponse> {
@@ -99,14 +100,15 @@ export class PageRoutes {
       throw new HttpError(400, `reason "${reason}" is not one of ${DEAD_LETTER_REASONS.join(', ')}`);
     }
     const after = optionalEntryId(query.get('after'), 'after');
+    const limit = pageSize(query.get('limit'));
     const key = this.keys.forStream(stream).deadLetter;
     const [total, groups, page] = await Promise.all([
       this.connection.send<number>(['XLEN', key]),
       readGroups(this.connection, this.keys.stream(stream)),
-      readDeadLetterPage(this.connection, this.keys, stream, { filter: { reason, group }, after, limit: pageSize(query.get('limit')) }),
+      readDeadLetterPage(this.connection, this.keys, stream, { filter: { reason, group }, after, limit }),
     ]);
     const groupNames = [...new Set([...(groups ?? []).map((g) => g.name), ...(group ? [group] : [])])];
-    return this.page(deadLettersPage(this.context, { stream, key, total, groups: groupNames, filter: { reason, group }, after, ...page }));
+    return this.page(deadLettersPage(this.context, { stream, key, total, groups: groupNames, filter: { reason, group }, after, limit: query.get('limit') ? limit : undefined, ...page }));
   }
 
   private page(page: Page): DashboardResponse {

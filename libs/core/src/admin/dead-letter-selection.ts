@@ -127,14 +127,17 @@ export async function readDeadLetterPage(
   while (deadLetters.length < limit && scanned < scanLimit) {
     const pageSize = Math.min(SCAN_PAGE, scanLimit - scanned);
     const page = await readDeadLetters(connection, keys, stream, { after: cursor, limit: pageSize });
-    scanned += page.length;
+    let consumed = 0;
     for (const deadLetter of page) {
+      consumed += 1;
       cursor = deadLetter.id;
       if (!matchesDeadLetterFilter(deadLetter, filter)) continue;
       deadLetters.push(deadLetter);
       if (deadLetters.length === limit) break;
     }
-    if (page.length < pageSize) return { deadLetters };
+    scanned += consumed;
+    // The end of the dead-letter stream, with every entry of the short page looked at.
+    if (page.length < pageSize && consumed === page.length) return { deadLetters };
   }
   const more = await readDeadLetters(connection, keys, stream, { after: cursor, limit: 1 });
   return { deadLetters, next: more.length > 0 ? cursor : undefined };

@@ -14,6 +14,8 @@ export interface DeadLettersView {
   groups: string[];
   filter: DeadLetterFilter;
   after?: string;
+  /** Page size when the URL chose one, kept in the pager links. */
+  limit?: number;
   deadLetters: DeadLetter[];
   next?: string;
 }
@@ -60,8 +62,8 @@ export function deadLettersPage(context: PageContext, view: DeadLettersView): Pa
           <th>dead-letter id</th><th>original id</th><th>group</th><th>reason</th><th class="num">deliveries</th><th>failed</th><th>error</th>
         </tr></thead><tbody>${rows}</tbody></table>`;
   const pager = html`<div class="pager">
-    ${view.after ? html`<a class="btn" href="${withQuery(base, { ...filter })}">« first</a>` : ''}
-    ${view.next ? html`<a class="btn" rel="next" href="${withQuery(base, { ...filter, after: view.next })}">next »</a>` : ''}
+    ${view.after ? html`<a class="btn" href="${withQuery(base, { ...filter, limit: view.limit })}">« first</a>` : ''}
+    ${view.next ? html`<a class="btn" rel="next" href="${withQuery(base, { ...filter, limit: view.limit, after: view.next })}">next »</a>` : ''}
   </div>`;
   return {
     title: `dead letters · ${stream}`,

@@ -10,6 +10,8 @@ export interface PendingView {
   summary: PendingSummary;
   consumer?: string;
   after?: string;
+  /** Page size when the URL chose one, kept in the pager links. */
+  limit?: number;
   entries: PendingEntry[];
   /** Payload per entry id; null when the entry is no longer in the stream. */
   payloads: Map<string, Record<string, string> | null>;
@@ -55,8 +57,8 @@ export function pendingPage(context: PageContext, view: PendingView): Page {
           <th>entry id</th><th>consumer</th><th class="num">idle</th><th class="num">deliveries</th><th>payload</th>
         </tr></thead><tbody>${rows}</tbody></table>`;
   const pager = html`<div class="pager">
-    ${view.after ? html`<a class="btn" href="${withQuery(base, { group: summary.group, consumer: view.consumer })}">« first</a>` : ''}
-    ${view.next ? html`<a class="btn" rel="next" href="${withQuery(base, { group: summary.group, consumer: view.consumer, after: view.next })}">next »</a>` : ''}
+    ${view.after ? html`<a class="btn" href="${withQuery(base, { group: summary.group, consumer: view.consumer, limit: view.limit })}">« first</a>` : ''}
+    ${view.next ? html`<a class="btn" rel="next" href="${withQuery(base, { group: summary.group, consumer: view.consumer, limit: view.limit, after: view.next })}">next »</a>` : ''}
   </div>`;
   return {
     title: `pending · ${stream}`,
