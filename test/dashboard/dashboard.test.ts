@@ -198,6 +198,26 @@ describe('redstream dashboard', () => {
     expect(number(await page.locator('#groups tr[data-group="billing"] [data-col="pending"]').textContent())).toBe(13);
   });
 
+  it('raises no script error and no Content-Security-Policy violation on any page', async () => {
+    const problems: string[] = [];
+    const watched = await browser.context.newPage();
+    watched.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+    });
+    watched.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    const [[deadLetterId]] = (await env.client.sendCommand(['XRANGE', `rs:{${PAYMENTS}}:dlq`, '-', '+', 'COUNT', '1'])) as Entry[];
+    const [[entryId]] = (await env.client.sendCommand(['XRANGE', `rs:{${ORDERS}}`, '-', '+', 'COUNT', '1'])) as Entry[];
+    for (const path of ['', `streams/${ORDERS}`, `streams/${ORDERS}/pending?group=billing`, `streams/${PAYMENTS}/dead-letters`, `streams/${PAYMENTS}/dead-letters/${deadLetterId}`, `streams/${ORDERS}/messages/${entryId}`]) {
+      expect((await watched.goto(`${readOnly.url}${path}`))?.status()).toBe(200);
+    }
+    await watched.goto(`${readOnly.url}streams/${ORDERS}`);
+    await waitFor(async () => (await watched.locator('.uplot').count()) === 3, { timeoutMs: 5_000, what: 'charts' });
+    // One live refresh of the fragment as well.
+    await waitFor(async () => String(await watched.locator('#live-status').textContent()).includes('live ·'), { timeoutMs: 5_000, what: 'a live refresh' });
+    await watched.close();
+    expect(problems).toEqual([]);
+  });
+
   describe('with --allow-writes', () => {
     let writable: RunningDashboard;
     beforeAll(async () => {

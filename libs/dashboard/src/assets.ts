@@ -14,6 +14,7 @@ const own = (name: string) => fileURLToPath(new URL(`../assets/${name}`, import.
 const ASSETS: Record<string, { file: () => string; type: string }> = {
   'dashboard.css': { file: () => own('dashboard.css'), type: 'text/css; charset=utf-8' },
   'dashboard.js': { file: () => own('dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  'favicon.svg': { file: () => own('favicon.svg'), type: 'image/svg+xml' },
   'uPlot.min.css': { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
   'uPlot.iife.min.js': { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
 };

@@ -32,6 +32,7 @@ export function renderPage(context: PageContext, page: Page): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${page.title} · redstream</title>
+<link rel="icon" href="${context.base}assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${context.base}assets/dashboard.css">
 ${charts ? html`<link rel="stylesheet" href="${context.base}assets/uPlot.min.css">` : ''}
 </head>
