@@ -38,10 +38,11 @@ describe('RedisStreamsDashboardModule', () => {
     await consumer.stop();
   });
 
-  async function start(adapter: 'express' | 'fastify', options: RedisStreamsDashboardModuleOptions): Promise<{ app: INestApplication; base: string }> {
+  async function start(adapter: 'express' | 'fastify', options: RedisStreamsDashboardModuleOptions, globalPrefix?: string): Promise<{ app: INestApplication; base: string }> {
     @Module({ imports: [RedisStreamsDashboardModule.register({ url: env.redis.url, ...options })], controllers: [HealthController] })
     class AppModule {}
     const app = adapter === 'express' ? await NestFactory.create(AppModule, { logger: false }) : await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
+    if (globalPrefix) app.setGlobalPrefix(globalPrefix);
     await app.listen(0, '127.0.0.1');
     return { app, base: `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}` };
   }
@@ -78,6 +79,22 @@ describe('RedisStreamsDashboardModule', () => {
           });
           expect(write.status).toBe(403);
           expect((await fetch(`${base}/elsewhere`)).status).toBe(404);
+        } finally {
+          await app.close();
+        }
+      });
+
+      it("follows the app's global prefix in its address and its links", async () => {
+        const { app, base } = await start(adapter, {}, 'api');
+        try {
+          expect(await (await fetch(`${base}/api/health`)).json()).toEqual({ ok: true });
+          const overview = await fetch(`${base}/api/redstream/`);
+          expect(overview.status).toBe(200);
+          const html = await overview.text();
+          expect(html).toContain('href="/api/redstream/assets/dashboard.css"');
+          expect(html).toContain(`href="/api/redstream/streams/${STREAM}"`);
+          expect((await fetch(`${base}/api/redstream/streams/${STREAM}/dead-letters`)).status).toBe(200);
+          expect((await fetch(`${base}/api/redstream/assets/dashboard.js`)).status).toBe(200);
         } finally {
           await app.close();
         }

@@ -27,6 +27,7 @@ export const REDIS_STREAMS_DASHBOARD_OPTIONS = Symbol('REDIS_STREAMS_DASHBOARD_O
 export class RedisStreamsDashboardHost implements OnModuleInit, OnApplicationShutdown {
   private connection: RedisConnection | undefined;
   private dashboard: RedisStreamsDashboard | undefined;
+  private target = 'redis';
 
   constructor(@Inject(REDIS_STREAMS_DASHBOARD_OPTIONS) private readonly options: RedisStreamsDashboardModuleOptions) {}
 
@@ -36,22 +37,40 @@ export class RedisStreamsDashboardHost implements OnModuleInit, OnApplicationShu
     const connectionOptions: ConnectionOptions = given.cluster ? given : { ...given, client: { disableOfflineQueue: true, ...given.client } };
     this.connection = await RedisConnection.open(connectionOptions, 'redstream-dashboard');
     const url = connectionOptions.url ?? connectionOptions.client?.url;
-    this.dashboard = new RedisStreamsDashboard({
-      connection: this.connection,
+    this.target = connectionOptions.cluster ? 'redis cluster' : redactUrl(url ?? DEFAULT_URL);
+  }
+
+  handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: (error?: unknown) => void): void {
+    if (!this.connection) return next();
+    try {
+      this.dashboard ??= this.createDashboard(req.originalUrl ?? req.url ?? '/');
+    } catch (error) {
+      return next(error);
+    }
+    this.dashboard.handle(req, res, next).catch(next);
+  }
+
+  /**
+   * Nest routes only requests under the path to this middleware, with the app's global prefix
+   * (setGlobalPrefix) in front when there is one: what precedes the path in the first request
+   * is that prefix, and the dashboard's links must carry it.
+   */
+  private createDashboard(firstUrl: string): RedisStreamsDashboard {
+    const path = normalizePath(this.options.path);
+    const pathname = firstUrl.split('?')[0];
+    const at = pathname.indexOf(path);
+    const prefix = at > 0 ? pathname.slice(0, at).replace(/\/+$/, '') : '';
+    return new RedisStreamsDashboard({
+      connection: this.connection!,
       keys: new KeyBuilder(this.options.prefix ?? DEFAULTS.prefix),
-      basePath: this.options.path ?? '/redstream',
+      basePath: `${prefix}${path}`,
       allowWrites: this.options.allowWrites,
       token: this.options.token,
       allowedHosts: this.options.allowedHosts,
       sampleIntervalMs: this.options.sampleIntervalMs,
       historyMs: this.options.historyMs,
-      target: connectionOptions.cluster ? 'redis cluster' : redactUrl(url ?? DEFAULT_URL),
+      target: this.target,
     });
-  }
-
-  handle(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-    if (!this.dashboard) return next();
-    this.dashboard.handle(req, res, next).catch(next);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -75,10 +94,15 @@ export class RedisStreamsDashboardModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const path = (this.options.path ?? '/redstream').replace(/^\/+|\/+$/g, '');
+    const path = normalizePath(this.options.path).slice(1);
     const host = this.host;
     consumer
-      .apply((req: IncomingMessage, res: ServerResponse, next: () => void) => host.handle(req, res, next))
+      .apply((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => host.handle(req, res, next))
       .forRoutes({ path, method: RequestMethod.ALL }, { path: `${path}/*path`, method: RequestMethod.ALL });
   }
+}
+
+/** `/redstream` by default; one leading slash, none trailing. */
+function normalizePath(path = '/redstream'): string {
+  return `/${path.replace(/^\/+|\/+$/g, '')}`;
 }
