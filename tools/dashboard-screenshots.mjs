@@ -123,6 +123,8 @@ try {
     await page.goto(`${address}streams/payments.settled/dead-letters`);
     await page.locator('#dead-letters tbody a').first().click();
     await page.screenshot({ path: join(dir, 'dead-letter.png'), fullPage: true });
+    await page.locator('dd a').first().click();
+    await page.screenshot({ path: join(dir, 'message.png'), fullPage: true });
     console.log(`extra screenshots in ${dir}`);
   }
   console.log('wrote docs/dashboard-overview.png and docs/dashboard-dead-letters.png');
