@@ -4,7 +4,7 @@
  * stops at the confirmed count, pending selection, and what readMessage knows about an entry.
  */
 import {
-  countDeadLetters,
+  countSelectedDeadLetters,
   KeyBuilder,
   purgeDeadLetters,
   readDeadLetterPage,
@@ -54,11 +54,11 @@ describe('admin selection', () => {
     expect(budgeted.deadLetters.map((d) => d.id)).toEqual(groupB.slice(0, 3));
     expect(budgeted.next).toBe(ids[9]);
 
-    expect(await countDeadLetters(connection, keys, stream, { filter: { group: 'b' } })).toBe(10);
-    expect(await countDeadLetters(connection, keys, stream, { filter: { group: 'b', reason: 'unrecoverable' } })).toBe(10);
-    expect(await countDeadLetters(connection, keys, stream, { filter: { reason: 'max-deliveries' } })).toBe(20);
-    expect(await countDeadLetters(connection, keys, stream, { filter: {} })).toBe(40);
-    expect(await countDeadLetters(connection, keys, stream, { ids: [ids[0], ids[0], '1-1'] })).toBe(1);
+    expect(await countSelectedDeadLetters(connection, keys, stream, { filter: { group: 'b' } })).toBe(10);
+    expect(await countSelectedDeadLetters(connection, keys, stream, { filter: { group: 'b', reason: 'unrecoverable' } })).toBe(10);
+    expect(await countSelectedDeadLetters(connection, keys, stream, { filter: { reason: 'max-deliveries' } })).toBe(20);
+    expect(await countSelectedDeadLetters(connection, keys, stream, { filter: {} })).toBe(40);
+    expect(await countSelectedDeadLetters(connection, keys, stream, { ids: [ids[0], ids[0], '1-1'] })).toBe(1);
   });
 
   it('purges at most the confirmed count of a filter, oldest first', async () => {

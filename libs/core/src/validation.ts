@@ -1,6 +1,26 @@
 import { InvalidOptionError } from './errors/index.js';
 
 /** Small checks shared by option validators; each throws InvalidOptionError naming the option. */
+
+/** Logical stream and group names: no whitespace, no braces (braces would break the `{name}` hash tag). */
+export const NAME_PATTERN = /^[^\s{}]+$/;
+export const NAME_HINT = 'a non-empty string without spaces or braces';
+/** Key prefixes: as names, and no colon either (the prefix ends at the first colon of every key). */
+export const PREFIX_PATTERN = /^[^\s{}:]+$/;
+export const PREFIX_HINT = 'a non-empty string without spaces, braces or colons';
+
+/** The one check of a logical stream name, for the consumer, the producer and the CLI. */
+export function validateStreamName(stream: unknown, option = 'stream'): string {
+  if (typeof stream !== 'string' || !NAME_PATTERN.test(stream)) {
+    throw new InvalidOptionError(option, stream, 'a non-empty stream name without spaces or braces');
+  }
+  return stream;
+}
+
+/** The one check of a key prefix (`prefix` option, CLI `--prefix`). */
+export function validatePrefix(prefix: unknown, option = 'prefix'): string {
+  return requireNonEmptyString(option, prefix, PREFIX_PATTERN, PREFIX_HINT);
+}
 export function requireInteger(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;

@@ -6,7 +6,7 @@
 import {
   ackSelection,
   claimSelection,
-  countDeadLetters,
+  countSelectedDeadLetters,
   previewSafeTrim,
   purgeDeadLetters,
   replayDeadLetters,
@@ -32,7 +32,7 @@ export async function runAction(connection: RedisConnection, keys: KeyBuilder, s
     case 'replay':
     case 'purge': {
       const selection = deadLetterSelection(input, dryRun);
-      if (dryRun) return { count: await countDeadLetters(connection, keys, stream, selection) };
+      if (dryRun) return { count: await countSelectedDeadLetters(connection, keys, stream, selection) };
       if (action === 'purge') return { deleted: await purgeDeadLetters(connection, keys, stream, selection) };
       return { ...(await replayDeadLetters(connection, keys, stream, selection)) };
     }

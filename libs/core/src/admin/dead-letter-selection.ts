@@ -5,7 +5,7 @@
  */
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { deleteDeadLetters, lastDeadLetterId, readDeadLetter, readDeadLetters, replayDeadLetter, type DeadLetter } from './dead-letters.js';
+import { countDeadLetters, deleteDeadLetters, lastDeadLetterId, readDeadLetter, readDeadLetters, replayDeadLetter, type DeadLetter } from './dead-letters.js';
 
 export interface DeadLetterFilter {
   group?: string;
@@ -99,10 +99,10 @@ export function selectDeadLetters(
 }
 
 /** How many dead letters a selection touches right now (what a confirmation shows). */
-export async function countDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string, selection: DeadLetterSelection): Promise<number> {
+export async function countSelectedDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string, selection: DeadLetterSelection): Promise<number> {
   if ('filter' in selection && !selection.filter.group && !selection.filter.reason) {
     // Every dead letter: XLEN, not a scan of the whole dead-letter stream.
-    const length = await connection.send<number>(['XLEN', keys.forStream(stream).deadLetter]);
+    const length = await countDeadLetters(connection, keys, stream);
     return Math.min(length, selection.limit ?? Infinity);
   }
   let count = 0;

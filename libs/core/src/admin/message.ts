@@ -3,6 +3,7 @@
  * (pending on a consumer, past the group's position, or not yet delivered) and its dead
  * letters. Lifecycle states (`client.getStatus`) will add to this once they exist.
  */
+import { compareEntryIds } from '../entry-ids.js';
 import { fieldsToObject } from '../envelope.js';
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
@@ -51,14 +52,4 @@ export async function readMessage(connection: RedisConnection, keys: KeyBuilder,
     deadLetters.push(...page.filter((d) => d.originalId === entryId));
   }
   return { stream, entryId, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
-}
-
-/** Orders stream entry ids (`ms-seq`) numerically; a missing sequence counts as 0. */
-export function compareEntryIds(a: string, b: string): number {
-  const [aMs, aSeq = '0'] = a.split('-');
-  const [bMs, bSeq = '0'] = b.split('-');
-  const byMs = BigInt(aMs) - BigInt(bMs);
-  if (byMs !== 0n) return byMs < 0n ? -1 : 1;
-  const bySeq = BigInt(aSeq) - BigInt(bSeq);
-  return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
 }

@@ -7,7 +7,8 @@
  */
 import type { RedisConnection } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { ACK_RETRY_MS } from '../constants.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 
 interface PendingAcks {
   ids: string[];
@@ -41,10 +42,6 @@ export class AckBatcher {
     bucket.markKeys.push(markKey);
     bucket.markIds.push(entryId);
     this.queuedOne();
-  }
-
-  get queuedCount(): number {
-    return this.size;
   }
 
   /** Sends everything queued and waits for all flushes to settle. */
@@ -83,7 +80,9 @@ export class AckBatcher {
     if (acks.ids.length > 0) sends.push(this.connection.send(['XACK', streamKey, this.group, ...acks.ids]));
     if (acks.markKeys.length > 0) {
       sends.push(
-        Scripts.ackCompleted.run(this.connection, [streamKey, ...acks.markKeys], [this.group, this.options.completedTtlMs, ...acks.markIds]),
+        LuaSteps.ackCompleted(this.connection, { stream: streamKey, marks: acks.markKeys }, {
+          group: this.group, ttlMs: this.options.completedTtlMs, entryIds: acks.markIds,
+        }),
       );
     }
     await Promise.all(sends);
@@ -100,7 +99,7 @@ export class AckBatcher {
     bucket.markIds.push(...acks.markIds);
     this.size += acks.ids.length + acks.markKeys.length;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), 200);
+    this.timer = setTimeout(() => this.flush(), ACK_RETRY_MS);
   }
 
   private bucket(streamKey: string): PendingAcks {

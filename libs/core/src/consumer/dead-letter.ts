@@ -3,7 +3,7 @@
  * details, and acks it — one Lua step (dead-letter-2.lua).
  */
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 import type { DeadLetterReason } from './received-message.js';
 
 export interface DeadLetterInput {
@@ -48,11 +48,10 @@ export class DeadLetterWriter {
       'dlqStack', (error?.stack ?? '').slice(0, MAX_STACK),
       'dlqFailedAt', String(Date.now()),
     ];
-    const [, dropped, acked] = await Scripts.deadLetter.run<[string | null, number, number]>(
+    return LuaSteps.deadLetter(
       this.connection,
-      [input.streamKey, input.deadLetterKey],
-      [this.group, input.entryId, this.consumer, this.maxLen, ...fields],
+      { stream: input.streamKey, deadLetter: input.deadLetterKey },
+      { group: this.group, entryId: input.entryId, consumer: this.consumer, maxLen: this.maxLen, fields },
     );
-    return { moved: acked === 1, dropped };
   }
 }

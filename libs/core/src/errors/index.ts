@@ -7,3 +7,7 @@ export * from './unrecoverable.error.js';
 export * from './handler-timeout.error.js';
 export * from './unknown-stream.error.js';
 export * from './unknown-group.error.js';
+export * from './unknown-stream-key.error.js';
+export * from './lua-key-count.error.js';
+export * from './consumer-setup.error.js';
+export * from './max-deliveries.error.js';

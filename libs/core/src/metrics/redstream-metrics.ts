@@ -9,6 +9,7 @@ import { Counter, Gauge, Registry, register as defaultRegistry } from 'prom-clie
 import type { StreamStats } from '../admin/stream-stats.js';
 import { readStreamStats } from '../admin/stream-stats.js';
 import type { StreamConsumer } from '../consumer/stream-consumer.js';
+import { withDeadline } from '../deadline.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { OUTCOMES } from './handled-tally.js';
 import type { EventCounters } from './metrics-observer.js';
@@ -154,17 +155,15 @@ export class RedstreamMetrics {
         if (!reads.has(key)) reads.set(key, readStreamStats(consumer.connection, consumer.keys, stream));
       }
     }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`)), this.collectTimeoutMs);
-    });
     try {
-      return { streams: await Promise.race([Promise.all(reads.values()), deadline]) };
+      return {
+        streams: await withDeadline(Promise.all(reads.values()), this.collectTimeoutMs, () => {
+          throw new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`);
+        }),
+      };
     } catch {
       this.collectFailures.inc();
       return { streams: [] };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

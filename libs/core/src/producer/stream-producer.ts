@@ -4,13 +4,14 @@
  * client, so an unawaited burst costs one round trip, not one per message.
  */
 import { randomUUID } from 'node:crypto';
+import { registerStreams } from '../admin/stream-stats.js';
 import { encodeEnvelope } from '../envelope.js';
-import { InvalidOptionError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
+import { validateStreamName } from '../validation.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 
@@ -72,10 +73,13 @@ export class StreamProducer {
     if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
     if (tracing === undefined || !tracing.enabled) return this.write(stream, data, options);
-    return tracing.send(stream, this.keys.stream(stream), options.headers, (headers) => this.write(stream, data, { ...options, headers }));
+    return tracing.send(stream, this.keys.stream(stream), options, (headers, messageIdKnown) =>
+      this.write(stream, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
+    );
   }
 
-  private write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+  /** `encoded` sees the envelope's fields (`[data, …, id, <messageId>, …]`) before they are written. */
+  private write(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
       validateStreamName(stream);
@@ -83,6 +87,7 @@ export class StreamProducer {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (encoded !== undefined) encoded(fields);
     this.register(stream);
     if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(stream, fields, options);
     if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey);
@@ -93,24 +98,21 @@ export class StreamProducer {
   private async writeDelayed(stream: string, fields: string[], options: PublishOptions): Promise<PublishResult> {
     const keys = this.keys.forStream(stream);
     const messageId = fields[3];
-    const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(
+    const idempotency = options.idempotencyKey === undefined ? undefined : keys.idempotency(options.idempotencyKey);
+    return LuaSteps.scheduleDelayed(
       this.connection,
-      options.idempotencyKey === undefined
-        ? [keys.delayed, keys.delayedPayloads]
-        : [keys.delayed, keys.delayedPayloads, keys.idempotency(options.idempotencyKey)],
-      [Date.now() + options.delayMs!, messageId, JSON.stringify(fields), this.options.dedupeTtlMs],
+      { delayed: keys.delayed, delayedPayloads: keys.delayedPayloads, idempotency },
+      { dueAt: Date.now() + options.delayMs!, member: messageId, fields, ttlMs: this.options.dedupeTtlMs },
     );
-    return { entryId, added: added === 1 };
   }
 
   private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string): Promise<PublishResult> {
     const keys = this.keys.forStream(stream);
-    const [entryId, added] = await Scripts.publishIdempotent.run<[string, number]>(
+    return LuaSteps.publishIdempotent(
       this.connection,
-      [keys.stream, keys.idempotency(idempotencyKey)],
-      [this.options.dedupeTtlMs, ...fields],
+      { stream: keys.stream, idempotency: keys.idempotency(idempotencyKey) },
+      { ttlMs: this.options.dedupeTtlMs, fields },
     );
-    return { entryId, added: added === 1 };
   }
 
   /** Publishes many messages in one pipeline; resolves with their results in order. */
@@ -130,16 +132,10 @@ export class StreamProducer {
   private register(stream: string): void {
     if (this.registered.has(stream)) return;
     this.registered.add(stream);
-    this.connection.send(['SADD', this.keys.registry, stream]).catch(() => this.registered.delete(stream));
+    registerStreams(this.connection, this.keys, [stream]).catch(() => this.registered.delete(stream));
   }
 }
 
 function appended(entryId: string): PublishResult {
   return { entryId, added: true };
-}
-
-export function validateStreamName(stream: string): void {
-  if (typeof stream !== 'string' || !/^[^\s{}]+$/.test(stream)) {
-    throw new InvalidOptionError('stream', stream, 'a non-empty stream name without spaces or braces');
-  }
 }

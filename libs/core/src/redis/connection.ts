@@ -6,7 +6,9 @@
 import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { createClient, createCluster, ErrorReply, type RedisClientOptions, type RedisClusterOptions } from 'redis';
-import { DEFAULT_URL, DEFAULTS } from '../constants.js';
+import { backoffDelay } from '../backoff.js';
+import { DEFAULT_URL, DEFAULTS, QUIT_TIMEOUT_MS, RECONNECT_BACKOFF } from '../constants.js';
+import { withDeadline } from '../deadline.js';
 import { ConnectionError, RedstreamError } from '../errors/index.js';
 
 export type RedisReply = string | number | null | RedisReply[];
@@ -103,7 +105,9 @@ export class RedisConnection extends EventEmitter {
     };
     target.on('error', noteError);
     try {
-      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => `gave up after ${connectTimeout} ms`);
+      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => {
+        throw new Error(`connecting timed out after ${connectTimeout} ms`);
+      });
     } catch (error) {
       await target.disconnect().catch(() => undefined);
       const reason = lastError ?? error;
@@ -161,11 +165,6 @@ export class RedisConnection extends EventEmitter {
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
   }
 
-  /** Sends many commands as one MULTI/EXEC-free pipeline and returns each reply or error. */
-  async pipeline(commands: readonly (readonly (string | number)[])[]): Promise<(RedisReply | Error)[]> {
-    return Promise.all(commands.map((args) => this.send(args).catch((error: Error) => error)));
-  }
-
   /** A second connection with the same options (for blocking reads, which monopolise a socket). */
   async duplicate(name: string): Promise<RedisConnection> {
     if (this.cluster) {
@@ -186,7 +185,9 @@ export class RedisConnection extends EventEmitter {
     const target = (this.client ?? this.cluster)!;
     if (!target.isOpen) return;
     try {
-      await withDeadline<unknown>(target.quit(), 2_000, () => 'QUIT timed out');
+      await withDeadline<unknown>(target.quit(), QUIT_TIMEOUT_MS, () => {
+        throw new Error('QUIT timed out');
+      });
     } catch {
       await target.disconnect().catch(() => undefined);
     }
@@ -254,10 +255,9 @@ export function commandKey(args: readonly string[]): string | undefined {
   }
 }
 
+/** node-redis's reconnect strategy: the shared backoff, `retries` counting from 0. */
 export function reconnectDelay(retries: number): number {
-  const { minDelayMs, maxDelayMs } = DEFAULTS.reconnect;
-  const capped = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(retries, 16));
-  return Math.round(capped / 2 + Math.random() * (capped / 2));
+  return backoffDelay(retries + 1, RECONNECT_BACKOFF);
 }
 
 /** `redis://user:secret@host` → `redis://user:***@host`; passwords never reach logs or output. */
@@ -297,14 +297,6 @@ function isPermanentConnectError(error: unknown): boolean {
   if (error instanceof ErrorReply) return true;
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** True for an error Redis answered with; false for socket and connection failures. */

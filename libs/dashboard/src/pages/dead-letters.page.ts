@@ -1,11 +1,8 @@
 /** A stream's dead letters, filterable by reason and group, and one dead letter in full. */
-import type { DeadLetter, DeadLetterFilter } from '@redstream/core';
+import { DEAD_LETTER_REASONS, type DeadLetter, type DeadLetterFilter } from '@redstream/core';
 import { formatAge, formatCount, formatTime, prettyJson, truncate } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { empty, section, streamHref, withQuery, type Page, type PageContext } from './layout.js';
-
-/** The reasons the consumer writes (DESIGN.md), offered in the filter. */
-export const DEAD_LETTER_REASONS = ['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout'] as const;
 
 export interface DeadLettersView {
   stream: string;
