@@ -20,3 +20,7 @@ export * from './admin/stream-stats.js';
 export * from './admin/pending.js';
 export * from './admin/dead-letters.js';
 export * from './admin/trim.js';
+export * from './admin/dead-letter-selection.js';
+export * from './admin/pending-selection.js';
+export * from './admin/overview.js';
+export * from './admin/message.js';
