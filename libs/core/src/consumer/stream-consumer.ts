@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { registerStreams } from '../admin/stream-stats.js';
-import { SHUTDOWN_MIN_MS } from '../constants.js';
+import { HAND_BACK_IDLE_MS, SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
@@ -221,10 +221,12 @@ export class StreamConsumer extends EventEmitter {
    * 1. Stop the reclaim timer and forget waiting retries (their entries stay pending on
    *    this consumer for others to reclaim; it must then not leave the group).
    * 2. Stop reading: flag `stopping`, wake slot waiters and interrupt blocking reads.
-   *    Entries queued behind a handler's concurrency limit are not started.
+   *    Held entries whose handler has not started are not started: they are handed back
+   *    at once (hand-back-1.lua makes them claimable by another consumer's next reclaim
+   *    pass), and so are those that come in later (a read kept for read-ahead).
    * 3. Wait, all within `shutdownTimeoutMs`: the periodic tasks' current runs (bounded: with
-   *    Redis down a command waits in the offline queue), the read loop (it hands over a
-   *    read kept for read-ahead), then every running handler.
+   *    Redis down a command waits in the offline queue), the read loop, then every
+   *    running handler.
    * 4. Wait for dead-letter writes, then drain the acks (each at least a floor of time).
    * 5. Stop refreshing leases. Leave the group on each stream where nothing is pending,
    *    and only if every handler finished and no retry was waiting.
@@ -245,10 +247,12 @@ export class StreamConsumer extends EventEmitter {
     this.control.wake();
     const deadline = Date.now() + o.shutdownTimeoutMs;
     const within = <T>(promise: Promise<T>, ms: number) => withDeadline(promise, ms, () => undefined);
+    const handingBack = this.handBackUnstarted();
     await within(Promise.all(this.tasks.map((task) => task.stop())), remainingMs(deadline));
     await within(this.loop ?? Promise.resolve(), remainingMs(deadline));
     const whenIdle = this.dispatcher?.whenIdle() ?? Promise.resolve();
     const idle = await withDeadline(whenIdle.then(() => true), remainingMs(deadline), () => false);
+    await within(Promise.all([handingBack, this.handBackUnstarted()]), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
     if (!idle) o.logger.warn(`shutdown timeout (${o.shutdownTimeoutMs} ms): ${this.dispatcher?.slotsInUse} entries left pending for other consumers to reclaim`);
     await within(this.dispatcher?.backgroundSettled() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.background, remainingMs(deadline)));
     await within(this.acks?.drain() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
@@ -261,6 +265,27 @@ export class StreamConsumer extends EventEmitter {
     await Promise.all(this.readers.map((reader) => reader.close()));
     await this.command.close();
     this.setStatus('disconnected');
+  }
+
+  /**
+   * Shutdown: held entries never started stay pending on this consumer, with an idle time
+   * past any `claim.minIdleMs`, so another consumer's next reclaim pass takes them.
+   */
+  private async handBackUnstarted(): Promise<void> {
+    const byStream = new Map<string, string[]>();
+    for (const entry of this.dispatcher?.dropUnstarted() ?? []) {
+      let ids = byStream.get(entry.streamKey);
+      if (!ids) byStream.set(entry.streamKey, (ids = []));
+      ids.push(entry.entryId);
+    }
+    const { group, consumer } = this.options;
+    await Promise.all(
+      [...byStream].map(([stream, entryIds]) =>
+        LuaSteps.handBack(this.command, { stream }, { group, consumer, idleMs: HAND_BACK_IDLE_MS, entryIds }).catch((error) =>
+          this.errors.report('hand back', error),
+        ),
+      ),
+    );
   }
 
   /** Removes this consumer from the group on each stream where it owns no pending entry. */
