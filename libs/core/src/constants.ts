@@ -5,7 +5,7 @@ export const DEFAULTS = {
   startFrom: '0' as '0' | '$',
   concurrency: 64,
   /** Default `prefetch`: `perHandler` x `concurrency`, at most `max` (never below `concurrency`). */
-  prefetch: { perHandler: 4, max: 1_024 },
+  prefetch: { perHandler: 8, max: 1_024 },
   blockMs: 2_000,
   /**
    * Upper bound for COUNT of one XREADGROUP; reads also never exceed `prefetch` minus what is held.

@@ -82,7 +82,7 @@ export interface ConsumerOptions extends CommonOptions {
   concurrency?: number;
   /**
    * Most entries held at once: running, or read and waiting for a handler slot; reads never
-   * ask for more than `prefetch` minus what is held. At least `concurrency`. Default 4 x
+   * ask for more than `prefetch` minus what is held. At least `concurrency`. Default 8 x
    * `concurrency`, at most 1,024 (but never below `concurrency`).
    */
   prefetch?: number;

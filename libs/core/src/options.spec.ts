@@ -18,11 +18,11 @@ describe('consumer options', () => {
       shutdownTimeoutMs: 25_000,
     });
     expect(o.consumer).toMatch(/-\d+$/);
-    expect(o.prefetch).toBe(4 * DEFAULTS.concurrency);
-    expect(o.readCount).toBe(128);
+    expect(o.prefetch).toBe(8 * DEFAULTS.concurrency);
+    expect(o.readCount).toBe(256);
     expect(resolveConsumerOptions({ group: 'g', concurrency: 4096 })).toMatchObject({ prefetch: 4096, readCount: DEFAULTS.readCount });
     expect(resolveConsumerOptions({ group: 'g', concurrency: 512 }).prefetch).toBe(DEFAULTS.prefetch.max);
-    expect(resolveConsumerOptions({ group: 'g', concurrency: 1 })).toMatchObject({ prefetch: 4, readCount: 2 });
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 1 })).toMatchObject({ prefetch: 8, readCount: 4 });
     expect(resolveConsumerOptions({ group: 'g', concurrency: 8, prefetch: 8 })).toMatchObject({ prefetch: 8, readCount: 4 });
   });
 

@@ -6,7 +6,7 @@
  *     │                          reads: OwnEntries (own pending, due retries), Reclaimer
  *     ▼
  *   Dispatcher (dispatcher.ts)   decode, dedupe check, run the handler with bounded
- *     │                          concurrency, timeout; owns the handler slots
+ *     │                          concurrency, timeout; owns the held slots (prefetch)
  *     ▼
  *   AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
