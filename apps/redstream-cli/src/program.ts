@@ -11,6 +11,7 @@ import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerKedaCommand } from './commands/keda.js';
 import { registerPendingCommand } from './commands/pending.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerStreamsCommand } from './commands/streams.js';
 import { registerTrimCommand } from './commands/trim.js';
 import { registerWatchCommand } from './commands/watch.js';
@@ -30,6 +31,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerDlqCommand,
   registerTrimCommand,
   registerWatchCommand,
+  registerStatusCommand,
   registerKedaCommand,
 ];
 

@@ -15,6 +15,8 @@ export const DEFAULTS = {
   backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true },
   claim: { minIdleMs: 15_000, intervalMs: 5_000, count: 100 },
   dedupe: { ttlMs: 86_400_000 },
+  /** Job status: TTL of an entry's tracking hash (failures, progress). */
+  tracking: { ttlMs: 86_400_000 },
   retention: { strategy: 'acked' as const, intervalMs: 10_000 },
   deadLetter: { maxLen: 100_000 },
   delayed: { intervalMs: 250, batchSize: 500 },

@@ -20,3 +20,4 @@ export * from './admin/stream-stats.js';
 export * from './admin/pending.js';
 export * from './admin/dead-letters.js';
 export * from './admin/trim.js';
+export * from './admin/job-status.js';

@@ -90,6 +90,12 @@ export interface ConsumerOptions extends CommonOptions {
   backoff?: BackoffOptions;
   /** Reclaiming the entries of dead consumers (XAUTOCLAIM); `false` turns it and the lease refresh off. */
   claim?: ClaimOptions | false;
+  /**
+   * Job status: how long what Redis does not keep about an entry (the error of a failed
+   * delivery, that it was dead-lettered) stays readable by `getJobStatus`, ms. Written only
+   * when a handler fails, never on success. Default one day.
+   */
+  tracking?: { ttlMs?: number };
   /** Consumer-side dedupe of entries with an idempotency key: `ttlMs` of the completion marks (default one day); `false` turns it off. */
   dedupe?: { ttlMs?: number } | false;
   /** Trimming the stream; `false` never trims. */

@@ -45,7 +45,7 @@ const CONSUMER_KEYS = Object.keys({
   ...COMMON_KEYS,
   group: true, consumer: true, startFrom: true, concurrency: true, blockMs: true, readCount: true, maxDeliveries: true,
   backoff: true, claim: true, dedupe: true, retention: true, deadLetter: true, delayed: true, idleConsumers: true, ack: true,
-  shutdownTimeoutMs: true, isUnrecoverable: true,
+  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true,
 } satisfies OptionKeys<ConsumerOptions>);
 const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true } satisfies OptionKeys<ProducerOptions>);
 
@@ -85,6 +85,9 @@ export function resolveConsumerOptions(input: ConsumerOptions) {
     ack: resolveAck(options.ack),
     shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_TIMER_MS),
     isUnrecoverable: options.isUnrecoverable ?? DEFAULTS.isUnrecoverable,
+    tracking: {
+      ttlMs: requireInteger('tracking.ttlMs', optionalObject('tracking', options.tracking, ['ttlMs']).ttlMs ?? DEFAULTS.tracking.ttlMs, 1),
+    },
   } satisfies Record<keyof ConsumerOptions, unknown>;
   if (typeof resolved.isUnrecoverable !== 'function') {
     throw new InvalidOptionError('isUnrecoverable', options.isUnrecoverable, 'a function (error) => boolean');

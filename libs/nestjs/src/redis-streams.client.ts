@@ -2,10 +2,12 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import {
   RedstreamError,
   ReplyListener,
+  getJobStatus,
   RequestTimeoutError,
   StreamProducer,
   resolveProducerOptions,
   type ConnectionStatus,
+  type GroupJobStatus,
   type PublishOptions,
   type Reply,
 } from '@redstream/core';
@@ -81,6 +83,13 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
   /** The engine's producer, for publishing without Nest's packet wrapping. */
   getProducer(): StreamProducer | undefined {
     return this.producer;
+  }
+
+  /** Where one message is, per consumer group; `id` as `getJobStatus` of @redstream/core takes it (README "Job status"). */
+  async getStatus(pattern: Parameters<ClientProxy['emit']>[0], id: string): Promise<GroupJobStatus[]> {
+    const producer = await this.connect();
+    const stream = streamForPattern(this.normalizePattern(pattern), this.streams);
+    return (await getJobStatus(producer.connection, producer.keys, stream, id)).groups;
   }
 
   /**

@@ -298,11 +298,14 @@ export class Dispatcher {
       return;
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
-    if (this.control.stopping) return; // left pending: another consumer reclaims it
-    const delay = backoffDelay(entry.deliveryCount, subscription.options.backoff);
-    this.retries.schedule({
-      streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription, heldSince: entry.heldSince, lost: false,
-    });
+    const failure = { stream: entry.stream, entryId: entry.entryId, deliveries: entry.deliveryCount, error, deadLettered: false };
+    if (this.control.stopping) {
+      this.observers.current.failed?.(failure);
+      return; // left pending: another consumer reclaims it
+    }
+    const dueAt = Date.now() + backoffDelay(entry.deliveryCount, subscription.options.backoff);
+    this.retries.schedule({ streamKey: entry.streamKey, entryId: entry.entryId, dueAt, subscription, heldSince: entry.heldSince, lost: false });
+    this.observers.current.failed?.({ ...failure, retryAt: dueAt });
   }
 
   private deadLetter(
@@ -322,7 +325,10 @@ export class Dispatcher {
       .then(({ moved, dropped }) => {
         // Counted once it is in the dead-letter stream: a write that failed (the entry is
         // dead-lettered again later) or found the entry taken over is not an outcome here.
-        if (moved) this.observers.current.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
+        if (moved) {
+          this.observers.current.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
+          this.observers.current.failed?.({ stream: subscription.keys.name, entryId, deliveries, error, deadLettered: true });
+        }
         if (dropped > 0) this.observers.current.deadLetterDropped?.(subscription.keys.name, dropped);
       })
       // Not written: the entry stays pending and is reclaimed and dead-lettered again later.

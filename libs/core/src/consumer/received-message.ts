@@ -40,8 +40,20 @@ export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-e
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
+/** A handler failure after its outcome was decided (off the success path; job tracking reads it). */
+export interface HandlerFailure {
+  stream: string;
+  entryId: string;
+  deliveries: number;
+  error: unknown;
+  /** Retried no earlier than this (ms since epoch); absent when dead-lettered or left for another consumer. */
+  retryAt?: number;
+  deadLettered: boolean;
+}
+
 export interface ConsumerObserver {
   handled?(stream: string, outcome: HandledOutcome, durationMs: number): void;
+  failed?(failure: HandlerFailure): void;
   reclaimed?(stream: string, count: number): void;
   /** Ids XAUTOCLAIM reported deleted from the stream, acked. */
   deletedOnClaim?(stream: string, count: number): void;

@@ -37,6 +37,7 @@ import { composeHandler, type Subscription, type WaitingRetry } from './held-mes
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
+import { JobTracker } from '../lifecycle/job-tracker.js';
 import { OwnEntries } from './own-entries.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
@@ -177,6 +178,7 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) subscription.handle = composeHandler(this.middlewares, subscription.handler);
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
+    this.observers.add(new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking')));
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,

@@ -124,4 +124,9 @@ export const LuaSteps = {
     ]);
     return { entryId, replayed: replayed === 1 };
   },
+
+  /** track-job-1: writes fields of an entry's tracking hash and sets its TTL. */
+  async trackJob(connection: RedisConnection, keys: { job: string }, args: { ttlMs: number; fields: readonly string[] }): Promise<void> {
+    await Scripts.trackJob.run<number>(connection, [keys.job], [args.ttlMs, ...args.fields]);
+  },
 } as const;

@@ -1,0 +1,72 @@
+/**
+ * Writes what Redis does not keep about a failed entry — its error, the delivery that
+ * failed, when it is retried, that it was dead-lettered — to the entry's tracking hash
+ * (`rs:{s}:job:<entryId>`, fields `<group>:<name>`, TTL `tracking.ttlMs`). A consumer
+ * observer that listens to failures only: the success path writes nothing for job status.
+ */
+import type { ConsumerObserver, HandlerFailure } from '../consumer/received-message.js';
+import type { KeyBuilder } from '../keys.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { LuaSteps } from '../redis/lua-steps.js';
+
+/** Longest error message kept in a tracking hash; the dead letter keeps the full one and the stack. */
+const MAX_ERROR_LENGTH = 2_000;
+
+export type TrackedState = 'retrying' | 'dead-lettered';
+
+/** One group's fields of a tracking hash, as read back by getJobStatus. */
+export interface TrackedJob {
+  state?: TrackedState;
+  /** The delivery count of the last failed delivery. */
+  failedDelivery?: number;
+  error?: string;
+  retryAt?: number;
+  progress?: unknown;
+  updatedAt?: number;
+}
+
+export class JobTracker implements ConsumerObserver {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly keys: KeyBuilder,
+    private readonly group: string,
+    private readonly ttlMs: number,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  failed(failure: HandlerFailure): void {
+    const g = this.group;
+    const error = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    const fields = [
+      `${g}:state`, failure.deadLettered ? 'dead-lettered' : 'retrying',
+      `${g}:failedDelivery`, String(failure.deliveries),
+      `${g}:error`, error.slice(0, MAX_ERROR_LENGTH),
+      `${g}:retryAt`, failure.retryAt === undefined ? '' : String(failure.retryAt),
+      `${g}:updatedAt`, String(Date.now()),
+    ];
+    LuaSteps.trackJob(this.connection, { job: this.keys.forStream(failure.stream).job(failure.entryId) }, { ttlMs: this.ttlMs, fields }).catch(
+      (e: Error) => this.onError(e),
+    );
+  }
+}
+
+/** The fields of `group` in a tracking hash (HGETALL reply as an object). */
+export function readTrackedJob(hash: Record<string, string>, group: string): TrackedJob {
+  const field = (name: string) => {
+    const value = hash[`${group}:${name}`];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const number = (name: string) => {
+    const value = field(name);
+    return value === undefined ? undefined : Number(value);
+  };
+  const progress = field('progress');
+  return {
+    state: field('state') as TrackedState | undefined,
+    failedDelivery: number('failedDelivery'),
+    error: field('error'),
+    retryAt: number('retryAt'),
+    progress: progress === undefined ? undefined : JSON.parse(progress),
+    updatedAt: number('updatedAt'),
+  };
+}
