@@ -87,6 +87,73 @@ describe('OpenTelemetry trace propagation', () => {
     await producer.close();
   });
 
+  it('names its spans and attributes after the OpenTelemetry messaging semantic conventions, with the conversation id of a request', async () => {
+    const stream = 'trace.quotes';
+    const seen: ReceivedMessage[] = [];
+    const consumer = new StreamConsumer({ url: env.redis.url, group: 'pricing', logger: quietLogger }).subscribe(stream, (message) => {
+      seen.push(message);
+    });
+    await consumer.start();
+    const producer = await StreamProducer.connect({ url: env.redis.url });
+    exporter.reset();
+
+    const request = await producer.publish(stream, { sku: 'A-1' }, { replyTo: 'rs:{reply.client-1}', correlationId: 'c-42' });
+    const event = await producer.publish(stream, { sku: 'B-2' }, { idempotencyKey: 'order-7' });
+    await waitFor(() => seen.length === 2, { what: 'both messages' });
+    await waitFor(() => exporter.getFinishedSpans().filter((s) => s.name === `process ${stream}`).length === 2, { what: 'both process spans' });
+    const spans = exporter.getFinishedSpans();
+    const sends = spans.filter((s) => s.name === `send ${stream}`);
+    const processes = spans.filter((s) => s.name === `process ${stream}`);
+    const [requestMessage, eventMessage] = seen;
+
+    expect(sends.map((s) => s.attributes)).toEqual([
+      {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'messaging.destination.name': 'rs:{trace.quotes}',
+        'messaging.message.id': requestMessage.messageId,
+        'messaging.message.conversation_id': 'c-42',
+        'redstream.entry_id': request.entryId,
+      },
+      {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'messaging.destination.name': 'rs:{trace.quotes}',
+        'messaging.message.id': 'order-7',
+        'redstream.entry_id': event.entryId,
+      },
+    ]);
+    const byEntry = (entryId: string) => processes.find((s) => s.attributes['redstream.entry_id'] === entryId)!.attributes;
+    expect(byEntry(requestMessage.entryId)).toEqual({
+      'messaging.system': 'redis',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': 'rs:{trace.quotes}',
+      'messaging.consumer.group.name': 'pricing',
+      'messaging.message.id': requestMessage.messageId,
+      'messaging.message.conversation_id': 'c-42',
+      'redstream.entry_id': requestMessage.entryId,
+      'redstream.delivery_count': 1,
+    });
+    expect(byEntry(eventMessage.entryId)).toEqual({
+      'messaging.system': 'redis',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': 'rs:{trace.quotes}',
+      'messaging.consumer.group.name': 'pricing',
+      'messaging.message.id': 'order-7',
+      'redstream.entry_id': eventMessage.entryId,
+      'redstream.delivery_count': 1,
+    });
+    // The id on the send span is the one the consumer reads from the entry, not a second one.
+    expect(requestMessage.messageId).toMatch(/^[0-9a-f-]{36}$/);
+
+    await consumer.stop();
+    await producer.close();
+  });
+
   it('stays off with tracing: false even though the API is installed', async () => {
     const stream = 'trace.off';
     const seen: ReceivedMessage[] = [];

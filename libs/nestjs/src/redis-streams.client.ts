@@ -12,6 +12,7 @@ import {
   type Reply,
 } from '@redstream/core';
 import { Observable } from 'rxjs';
+import { createPacket } from './nest-compat.js';
 import { RedisStreamRecord } from './redis-streams-record.builder.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsClientOptions } from './redis-streams.options.js';
 
@@ -99,7 +100,7 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
    */
   override emit<TResult = string, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit(pattern, data);
-    const published = this.dispatchEvent<TResult>(this.createPacket(pattern, data));
+    const published = this.dispatchEvent<TResult>(createPacket(this, pattern, data));
     // Fire-and-forget callers never subscribe: a failure must not become an unhandled rejection.
     published.catch(() => undefined);
     return new Observable<TResult>((subscriber) => {

@@ -3,6 +3,7 @@ import { CustomTransportStrategy, MessageHandler, Server, Transport } from '@nes
 import { StreamConsumer, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
 import { isObservable, type Observable } from 'rxjs';
 import { captureHandlerErrors } from './handler-error-capture.js';
+import { runWithProcessingHooks } from './nest-compat.js';
 import { RedisStreamContext } from './redis-streams.context.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsServerOptions } from './redis-streams.options.js';
 import { RequestResponder } from './request-responder.js';
@@ -118,7 +119,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       // rejection. A start hook that throws fails the entry (it is retried).
       return new Promise<void>((resolve, reject) => {
         try {
-          const started: unknown = this.runWithProcessingHooks(context, (runEndHook) => {
+          const started: unknown = runWithProcessingHooks(this, context, (runEndHook) => {
             const outcome = run(message, context);
             outcome.then(resolve, reject);
             return outcome.then(runEndHook, runEndHook);

@@ -89,10 +89,21 @@ export class RequestResponder {
     });
   }
 
-  /** Ends every open answer with an error reply; answers that open from now on end after their first value. */
-  async close(): Promise<void> {
+  /**
+   * Ends every open answer with an error reply; answers that open from now on end after their
+   * first value. Bounded: with Redis unreachable the replies wait in the offline queue, and the
+   * requesters time out by themselves.
+   */
+  async close(timeoutMs = 2_000): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.open].map((answer) => this.endForShutdown(answer).catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.open].map((answer) => this.endForShutdown(answer).catch(() => undefined))),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private endForShutdown(answer: OpenAnswer): Promise<void> {

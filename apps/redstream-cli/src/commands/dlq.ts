@@ -18,7 +18,7 @@ import {
 } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatAge, formatCount, renderRecord, renderTable, truncate } from '../support/format.js';
-import { collectEntryIds, parseDuration, parseEntryId, parsePositiveInteger } from '../support/parse.js';
+import { collectEntryIds, parseDuration, parseEntryId, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 import { startProgress } from '../support/progress.js';
 import { UsageError } from '../support/usage-error.js';
 
@@ -51,7 +51,7 @@ export function registerDlqCommand(program: Command): void {
   dlq
     .command('list')
     .description('dead letters, oldest first: original id, group, reason, deliveries, age, error')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .option('-n, --limit <n>', 'at most this many', parsePositiveInteger, LIST_LIMIT)
     .addOption(GROUP_FILTER)
     .addOption(REASON_FILTER)
@@ -60,14 +60,14 @@ export function registerDlqCommand(program: Command): void {
   dlq
     .command('show')
     .description('one dead letter in full: failure details, stack and original fields')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('<id>', 'dead-letter entry id (from dlq list)', parseEntryId)
     .action(adminAction(showDeadLetter));
 
   dlq
     .command('replay')
     .description('re-publish dead letters to their stream and remove them from the DLQ, exactly once even if interrupted')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('[ids...]', 'only these dead-letter ids (default: all, oldest first)', collectEntryIds)
     .addOption(GROUP_FILTER)
     .addOption(REASON_FILTER)
@@ -80,7 +80,7 @@ export function registerDlqCommand(program: Command): void {
   dlq
     .command('purge')
     .description('delete dead letters: by id, --older-than a duration, or --all')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('[ids...]', 'dead-letter ids to delete', collectEntryIds)
     .option('--all', 'every dead letter of the stream')
     .option('--older-than <duration>', 'dead letters older than this, e.g. 7d', parseDuration)

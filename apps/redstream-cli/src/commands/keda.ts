@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { KEDA_DEFAULTS, KEDA_MODES, resolveKedaOptions, type KedaMode } from '../keda/keda-options.js';
 import { renderKedaManifests } from '../keda/render-manifests.js';
 import { toYaml } from '../keda/render-yaml.js';
-import { parseNonNegativeInteger } from '../support/parse.js';
+import { parseNonNegativeInteger, parseStream, STREAM_ARGUMENT } from '../support/parse.js';
 
 interface KedaFlags {
   group: string;
@@ -30,7 +30,7 @@ export function registerKedaCommand(program: Command): void {
   program
     .command('keda')
     .description('render KEDA manifests (TriggerAuthentication, ScaledObject) that autoscale a worker deployment on its group')
-    .argument('<stream>', 'logical stream name, e.g. orders.created')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .requiredOption('-g, --group <group>', 'consumer group the deployment consumes with')
     .requiredOption('-d, --deployment <name>', 'worker Deployment to scale')
     .option('--target <n>', 'entries per replica (lagCount and pendingEntriesCount); keep it below the worker concurrency', parseNonNegativeInteger, KEDA_DEFAULTS.target)

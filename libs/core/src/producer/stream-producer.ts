@@ -73,10 +73,13 @@ export class StreamProducer {
     if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
     if (tracing === undefined || !tracing.enabled) return this.write(stream, data, options);
-    return tracing.send(stream, this.keys.stream(stream), options.headers, (headers) => this.write(stream, data, { ...options, headers }));
+    return tracing.send(stream, this.keys.stream(stream), options, (headers, messageIdKnown) =>
+      this.write(stream, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
+    );
   }
 
-  private write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+  /** `encoded` sees the envelope's fields (`[data, …, id, <messageId>, …]`) before they are written. */
+  private write(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
       validateStreamName(stream);
@@ -84,6 +87,7 @@ export class StreamProducer {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (encoded !== undefined) encoded(fields);
     this.register(stream);
     if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(stream, fields, options);
     if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey);

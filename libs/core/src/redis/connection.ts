@@ -106,7 +106,7 @@ export class RedisConnection extends EventEmitter {
     target.on('error', noteError);
     try {
       await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => {
-        throw new Error(`gave up after ${connectTimeout} ms`);
+        throw new Error(`connecting timed out after ${connectTimeout} ms`);
       });
     } catch (error) {
       await target.disconnect().catch(() => undefined);

@@ -38,12 +38,24 @@ export class ReplyListener {
     return () => this.waiting.delete(correlationId);
   }
 
-  /** Stops reading and deletes this requester's reply stream (nobody else reads it). */
-  async stop(cleanup?: RedisConnection): Promise<void> {
+  /**
+   * Stops reading and deletes this requester's reply stream (nobody else reads it). With Redis
+   * unreachable the DEL would wait in the offline queue: the stream expires by itself, so stop
+   * does not wait for it longer than `cleanupTimeoutMs`.
+   */
+  async stop(cleanup?: RedisConnection, cleanupTimeoutMs = 1_000): Promise<void> {
     this.running = false;
     await this.reader.disconnect();
     await this.loop;
-    await cleanup?.send(['DEL', this.replyTo]).catch(() => undefined);
+    if (cleanup === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      cleanup.send(['DEL', this.replyTo]).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, cleanupTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async run(): Promise<void> {
