@@ -9,6 +9,7 @@ import { registerAckCommand } from './commands/ack.js';
 import { registerClaimCommand } from './commands/claim.js';
 import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDlqCommand } from './commands/dlq.js';
+import { registerJobsCommand } from './commands/jobs.js';
 import { registerKedaCommand } from './commands/keda.js';
 import { registerPendingCommand } from './commands/pending.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -32,6 +33,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerTrimCommand,
   registerWatchCommand,
   registerStatusCommand,
+  registerJobsCommand,
   registerKedaCommand,
 ];
 

@@ -21,3 +21,4 @@ export * from './admin/pending.js';
 export * from './admin/dead-letters.js';
 export * from './admin/trim.js';
 export * from './admin/job-status.js';
+export * from './admin/jobs.js';

@@ -6,8 +6,9 @@
  * commands sent together, whatever the stream's length; nothing is scanned.
  */
 import { compareEntryIds } from '../entry-ids.js';
+import { fieldsToObject } from '../envelope.js';
 import type { KeyBuilder, StreamKeys } from '../keys.js';
-import { readTrackedJob } from '../lifecycle/job-tracker.js';
+import { readTrackedJob, type TrackedJob } from '../lifecycle/job-tracker.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { validateStreamName } from '../validation.js';
 import { readGroups, type GroupStats } from './stream-stats.js';
@@ -64,7 +65,7 @@ export async function getJobStatus(connection: RedisConnection, keys: KeyBuilder
   const entryId = target.entryId;
   const [exists, tracking, ...pending] = await Promise.all([
     connection.send<unknown[]>(['XRANGE', k.stream, entryId, entryId]).then((rows) => rows.length > 0),
-    connection.send<string[]>(['HGETALL', k.job(entryId)]).then(pairsToObject),
+    connection.send<string[]>(['HGETALL', k.job(entryId)]).then(fieldsToObject),
     ...groups.map((g) => connection.send<PendingRow[]>(['XPENDING', k.stream, g.name, entryId, entryId, 1])),
   ]);
   return { stream, id, entryId, groups: groups.map((g, i) => groupStatus(g, entryId, exists, pending[i][0], tracking)) };
@@ -93,9 +94,7 @@ function groupStatus(group: GroupStats, entryId: string, exists: boolean, pendin
   const base = { group: group.name, ...(tracked.progress !== undefined && { progress: tracked.progress }), ...(tracked.updatedAt !== undefined && { updatedAt: tracked.updatedAt }) };
   if (pending !== undefined) {
     const deliveries = Number(pending[3]);
-    // The consumer keeps a failed entry pending on itself until its backoff passed; the retry's
-    // delivery (XCLAIM) raises the count above the failed one, which makes it active again.
-    if (tracked.state === 'retrying' && tracked.failedDelivery !== undefined && deliveries <= tracked.failedDelivery) {
+    if (pendingState(tracked, deliveries) === 'retrying') {
       return { ...base, state: 'retrying', deliveries, consumer: pending[1], error: tracked.error, ...(tracked.retryAt !== undefined && { dueAt: tracked.retryAt }) };
     }
     return { ...base, state: 'active', deliveries, consumer: pending[1] };
@@ -107,8 +106,11 @@ function groupStatus(group: GroupStats, entryId: string, exists: boolean, pendin
   return { ...base, state: 'completed', deliveries: (tracked.failedDelivery ?? 0) + 1 };
 }
 
-function pairsToObject(pairs: readonly string[]): Record<string, string> {
-  const object: Record<string, string> = {};
-  for (let i = 0; i + 1 < pairs.length; i += 2) object[pairs[i]] = pairs[i + 1];
-  return object;
+/**
+ * A pending entry is retrying when its last delivery failed: the consumer keeps it pending on
+ * itself until its backoff passed, and the retry's delivery (XCLAIM) raises the count above the
+ * failed one, which makes it active again.
+ */
+export function pendingState(tracked: TrackedJob, deliveries: number): 'active' | 'retrying' {
+  return tracked.state === 'retrying' && tracked.failedDelivery !== undefined && deliveries <= tracked.failedDelivery ? 'retrying' : 'active';
 }
