@@ -12,6 +12,7 @@ import { registerDlqCommand } from './commands/dlq.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerKedaCommand } from './commands/keda.js';
 import { registerPendingCommand } from './commands/pending.js';
+import { registerSchedulesCommand } from './commands/schedules.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerStreamsCommand } from './commands/streams.js';
 import { registerTrimCommand } from './commands/trim.js';
@@ -34,6 +35,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerWatchCommand,
   registerStatusCommand,
   registerJobsCommand,
+  registerSchedulesCommand,
   registerKedaCommand,
 ];
 

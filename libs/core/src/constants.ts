@@ -15,6 +15,8 @@ export const DEFAULTS = {
   backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true },
   claim: { minIdleMs: 15_000, intervalMs: 5_000, count: 100 },
   dedupe: { ttlMs: 86_400_000 },
+  /** Schedulers: look for new or changed schedules this often; a tick later than `graceMs` counts as missed. */
+  scheduler: { pollMs: 1_000, graceMs: 2_000 },
   /** Job status: TTL of an entry's tracking hash (failures, progress). */
   tracking: { ttlMs: 86_400_000 },
   retention: { strategy: 'acked' as const, intervalMs: 10_000 },
@@ -59,3 +61,6 @@ export const QUIT_TIMEOUT_MS = 2_000;
 /** Headers redstream itself reads. */
 export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';
 export const HEADER_TRACEPARENT = 'traceparent';
+/** Headers of a scheduled tick's message: the schedule's name and the tick time (ISO 8601). */
+export const HEADER_SCHEDULE = 'schedule';
+export const HEADER_SCHEDULE_TICK = 'schedule-tick';

@@ -22,3 +22,6 @@ export * from './admin/dead-letters.js';
 export * from './admin/trim.js';
 export * from './admin/job-status.js';
 export * from './admin/jobs.js';
+export * from './admin/schedules.js';
+export * from './schedules/schedule-plan.js';
+export * from './schedules/scheduler.js';

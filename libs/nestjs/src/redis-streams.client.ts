@@ -3,11 +3,15 @@ import {
   RedstreamError,
   ReplyListener,
   getJobStatus,
+  removeSchedule,
+  saveSchedule,
   RequestTimeoutError,
   StreamProducer,
   resolveProducerOptions,
   type ConnectionStatus,
   type GroupJobStatus,
+  type ScheduleInfo,
+  type ScheduleOptions,
   type PublishOptions,
   type Reply,
 } from '@redstream/core';
@@ -91,6 +95,19 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
     const producer = await this.connect();
     const stream = streamForPattern(this.normalizePattern(pattern), this.streams);
     return (await getJobStatus(producer.connection, producer.keys, stream, id)).groups;
+  }
+
+  /** Stores a schedule whose ticks publish `data` to `pattern`'s stream; workers with `schedules: true` run it (README "Schedules"). */
+  async schedule(name: string, options: Omit<ScheduleOptions, 'stream'> & { pattern: Parameters<ClientProxy['emit']>[0] }): Promise<ScheduleInfo> {
+    const producer = await this.connect();
+    const { pattern, ...rest } = options;
+    return saveSchedule(producer.connection, producer.keys, name, { ...rest, stream: streamForPattern(this.normalizePattern(pattern), this.streams) });
+  }
+
+  /** Removes a schedule; false when there was none by that name. */
+  async unschedule(name: string): Promise<boolean> {
+    const producer = await this.connect();
+    return removeSchedule(producer.connection, producer.keys, name);
   }
 
   /**

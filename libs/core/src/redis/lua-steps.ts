@@ -129,4 +129,16 @@ export const LuaSteps = {
   async trackJob(connection: RedisConnection, keys: { job: string }, args: { ttlMs: number; fields: readonly string[] }): Promise<void> {
     await Scripts.trackJob.run<number>(connection, [keys.job], [args.ttlMs, ...args.fields]);
   },
+
+  /** fire-schedule-3: claims a schedule's due tick (compare-and-set of `next`) and publishes it once. */
+  async fireSchedule(
+    connection: RedisConnection,
+    keys: { schedule: string; stream: string; tickIdempotency: string },
+    args: { expectedNext: number; fireAt: number | null; next: number | null; idempotencyTtlMs: number; now: number; fields: readonly string[] },
+  ): Promise<{ claimed: boolean; entryId: string | null }> {
+    const [claimed, entryId] = await Scripts.fireSchedule.run<[number, string | null]>(connection, [keys.schedule, keys.stream, keys.tickIdempotency], [
+      args.expectedNext, args.fireAt ?? '', args.next ?? '', args.idempotencyTtlMs, args.now, ...args.fields,
+    ]);
+    return { claimed: claimed === 1, entryId: entryId ?? null };
+  },
 } as const;

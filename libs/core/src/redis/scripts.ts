@@ -62,4 +62,5 @@ export const Scripts = {
   removeConsumerIfIdle: LuaScript.load('remove-consumer-if-idle-1'),
   replayDeadLetter: LuaScript.load('replay-dead-letter-3'),
   trackJob: LuaScript.load('track-job-1'),
+  fireSchedule: LuaScript.load('fire-schedule-3'),
 } as const;
