@@ -85,6 +85,32 @@ describe('getJobStatus', () => {
     expect(await fx.client.sendCommand(['EXISTS', keys.forStream(stream).job(entryId)])).toBe(0);
   });
 
+  it('shows the progress a handler reported, while active and once completed; refuses a bad progress value', async () => {
+    const stream = 'status.progress';
+    const { entryId } = await fx.producer.publish(stream, { render: 'video' });
+    let finish: () => void = () => undefined;
+    const refused: unknown[] = [];
+    await fx.consumer(stream, async (message) => {
+      await message.reportProgress(10);
+      await message.reportProgress({ step: 'encode', percent: 60 });
+      for (const bad of [101, -1, Number.NaN, 'half', [1], { blob: 'x'.repeat(2_000) }]) {
+        await message.reportProgress(bad as never).catch((error: Error) => refused.push(error.message));
+      }
+      await new Promise<void>((resolve) => (finish = resolve));
+      await message.reportProgress(100);
+    }, { group: 'g', shutdownTimeoutMs: 1_000 });
+    const active = await until(stream, entryId, 'g', { state: 'active' });
+    await waitFor(async () => (of(await status(stream, entryId), 'g')?.progress as { step?: string } | undefined)?.step === 'encode', { what: 'progress' });
+    expect(of(await status(stream, entryId), 'g')).toMatchObject({ state: 'active', progress: { step: 'encode', percent: 60 } });
+    expect(active.deliveries).toBe(1);
+    expect(refused).toHaveLength(6);
+    expect(refused[0]).toMatch(/reportProgress\(101\): give a number from 0 to 100 or a JSON object/);
+    finish();
+    const done = await until(stream, entryId, 'g', { state: 'completed' });
+    expect(done.progress).toBe(100);
+    expect(done.updatedAt).toBeGreaterThan(Date.now() - 10_000);
+  });
+
   it('reports a delayed message as delayed, by its delayed id and by its idempotency key, and finds keyed entries by key', async () => {
     const stream = 'status.delayed';
     await fx.client.sendCommand(['XGROUP', 'CREATE', keys.stream(stream), 'g', '$', 'MKSTREAM']);

@@ -1,10 +1,11 @@
 /**
  * The Nest surface of issue 15: a worker with `schedules: true` runs the schedules a
  * RedisStreamsClient stored (`client.schedule`) and stops them in close(); `client.getStatus`
- * reports the ticks it handled.
+ * reports the ticks it handled and the progress a handler gave `ctx.reportProgress`.
  */
 import 'reflect-metadata';
 import { RedisStreamsClient } from '@redstream/nestjs';
+import { lastValueFrom } from 'rxjs';
 import { startWorker } from '../nestjs/worker-app.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { quietLogger } from '../support/quiet-logger.js';
@@ -27,6 +28,27 @@ describe('Nest worker with schedules: true', () => {
       await waitFor(async () => (await client.getStatus('nest.scheduled', received[2].entryId))[0]?.state === 'completed', { what: 'the last tick completed' });
       expect(await client.unschedule('three-ticks')).toBe(true);
       expect(await client.unschedule('three-ticks')).toBe(false);
+    } finally {
+      await app.close();
+      await client.close();
+    }
+  });
+
+  it('ctx.reportProgress reaches client.getStatus', async () => {
+    const client = new RedisStreamsClient({ url: env.redis.url, logger: quietLogger });
+    const { app, received } = await startWorker('nest.progress', { url: env.redis.url, group: 'g' }, {
+      onEvent: async (_data, ctx) => {
+        await ctx.reportProgress({ frames: 120, of: 240 });
+        await ctx.reportProgress(50);
+      },
+    });
+    try {
+      const entryId = await lastValueFrom(client.emit('nest.progress', { render: 1 }));
+      await waitFor(async () => (await client.getStatus('nest.progress', entryId))[0]?.state === 'completed', { what: 'completed' });
+      expect(received).toHaveLength(1);
+      expect(await client.getStatus('nest.progress', entryId)).toEqual([
+        { group: 'g', state: 'completed', deliveries: 1, progress: 50, updatedAt: expect.any(Number) },
+      ]);
     } finally {
       await app.close();
       await client.close();

@@ -21,6 +21,11 @@ export interface ReceivedMessage<T = unknown> {
   readonly correlationId: string | undefined;
   /** The raw fields of the entry, as `[field, value, ...]`. */
   readonly fields: readonly string[];
+  /**
+   * Records the handler's progress (a number 0-100 or a small JSON object) in the entry's
+   * tracking hash, where getJobStatus reads it. One write per call; nothing when never called.
+   */
+  reportProgress(value: number | Record<string, unknown>): Promise<void>;
 }
 
 export type MessageHandler = (message: ReceivedMessage) => unknown;

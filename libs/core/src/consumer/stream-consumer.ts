@@ -178,7 +178,9 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) subscription.handle = composeHandler(this.middlewares, subscription.handler);
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
-    this.observers.add(new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking')));
+    const tracker = new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking'));
+    this.observers.add(tracker);
+    for (const subscription of this.subscriptions.values()) subscription.progress = (message, value) => tracker.progress(message, value);
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,

@@ -11,3 +11,4 @@ export * from './unknown-stream-key.error.js';
 export * from './lua-key-count.error.js';
 export * from './consumer-setup.error.js';
 export * from './max-deliveries.error.js';
+export * from './invalid-progress.error.js';

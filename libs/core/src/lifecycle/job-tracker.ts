@@ -3,8 +3,10 @@
  * failed, when it is retried, that it was dead-lettered — to the entry's tracking hash
  * (`rs:{s}:job:<entryId>`, fields `<group>:<name>`, TTL `tracking.ttlMs`). A consumer
  * observer that listens to failures only: the success path writes nothing for job status.
+ * A handler's `reportProgress` writes the same hash, once per call.
  */
-import type { ConsumerObserver, HandlerFailure } from '../consumer/received-message.js';
+import type { ConsumerObserver, HandlerFailure, ReceivedMessage } from '../consumer/received-message.js';
+import { InvalidProgressError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
@@ -34,6 +36,18 @@ export class JobTracker implements ConsumerObserver {
     private readonly onError: (error: Error) => void,
   ) {}
 
+  /** A handler's progress report: written at once (awaitable), with the hash's TTL. */
+  progress(message: ReceivedMessage, value: unknown): Promise<void> {
+    let encoded: string;
+    try {
+      encoded = encodeProgress(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const fields = [`${this.group}:progress`, encoded, `${this.group}:updatedAt`, String(Date.now())];
+    return LuaSteps.trackJob(this.connection, { job: this.keys.forStream(message.stream).job(message.entryId) }, { ttlMs: this.ttlMs, fields });
+  }
+
   failed(failure: HandlerFailure): void {
     const g = this.group;
     const error = failure.error instanceof Error ? failure.error.message : String(failure.error);
@@ -48,6 +62,27 @@ export class JobTracker implements ConsumerObserver {
       (e: Error) => this.onError(e),
     );
   }
+}
+
+/** Longest progress object kept, serialized: the tracking hash is not a result store. */
+export const MAX_PROGRESS_LENGTH = 1_024;
+
+/** The JSON of a valid progress value: a number 0-100 or a small plain object. */
+export function encodeProgress(value: unknown): string {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0 && value <= 100) return String(value);
+    throw new InvalidProgressError(value, MAX_PROGRESS_LENGTH);
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(value);
+    } catch {
+      encoded = undefined;
+    }
+    if (encoded !== undefined && encoded.length <= MAX_PROGRESS_LENGTH) return encoded;
+  }
+  throw new InvalidProgressError(value, MAX_PROGRESS_LENGTH);
 }
 
 /** The fields of `group` in a tracking hash (HGETALL reply as an object). */
