@@ -91,19 +91,25 @@ async function delayedTarget(connection: RedisConnection, k: StreamKeys, member:
 
 function groupStatus(group: GroupStats, entryId: string, exists: boolean, pending: PendingRow | undefined, tracking: Record<string, string>): GroupJobStatus {
   const tracked = readTrackedJob(tracking, group.name);
-  const base = { group: group.name, ...(tracked.progress !== undefined && { progress: tracked.progress }), ...(tracked.updatedAt !== undefined && { updatedAt: tracked.updatedAt }) };
+  const status = stateOf(group, entryId, exists, pending, tracked);
+  if (tracked.progress !== undefined) status.progress = tracked.progress;
+  if (tracked.updatedAt !== undefined) status.updatedAt = tracked.updatedAt;
+  return status;
+}
+
+function stateOf(group: GroupStats, entryId: string, exists: boolean, pending: PendingRow | undefined, tracked: TrackedJob): GroupJobStatus {
   if (pending !== undefined) {
     const deliveries = Number(pending[3]);
     if (pendingState(tracked, deliveries) === 'retrying') {
-      return { ...base, state: 'retrying', deliveries, consumer: pending[1], error: tracked.error, ...(tracked.retryAt !== undefined && { dueAt: tracked.retryAt }) };
+      return { group: group.name, state: 'retrying', deliveries, consumer: pending[1], error: tracked.error, ...(tracked.retryAt !== undefined && { dueAt: tracked.retryAt }) };
     }
-    return { ...base, state: 'active', deliveries, consumer: pending[1] };
+    return { group: group.name, state: 'active', deliveries, consumer: pending[1] };
   }
-  if (tracked.state === 'dead-lettered') return { ...base, state: 'dead-lettered', deliveries: tracked.failedDelivery ?? 1, error: tracked.error };
+  if (tracked.state === 'dead-lettered') return { group: group.name, state: 'dead-lettered', deliveries: tracked.failedDelivery ?? 1, error: tracked.error };
   // Not pending and not in the stream: trimmed (every group had finished it) or never written.
-  if (!exists) return { ...base, state: 'unknown', deliveries: 0 };
-  if (compareEntryIds(entryId, group.lastDeliveredId) > 0) return { ...base, state: 'waiting', deliveries: 0 };
-  return { ...base, state: 'completed', deliveries: (tracked.failedDelivery ?? 0) + 1 };
+  if (!exists) return { group: group.name, state: 'unknown', deliveries: 0 };
+  if (compareEntryIds(entryId, group.lastDeliveredId) > 0) return { group: group.name, state: 'waiting', deliveries: 0 };
+  return { group: group.name, state: 'completed', deliveries: (tracked.failedDelivery ?? 0) + 1 };
 }
 
 /**
