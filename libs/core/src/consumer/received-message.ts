@@ -44,7 +44,6 @@ export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-
 export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
-/** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
 /** A handler failure after its outcome was decided (off the success path; job tracking reads it). */
 export interface HandlerFailure {
   stream: string;
@@ -56,6 +55,7 @@ export interface HandlerFailure {
   deadLettered: boolean;
 }
 
+/** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
 export interface ConsumerObserver {
   handled?(stream: string, outcome: HandledOutcome, durationMs: number): void;
   failed?(failure: HandlerFailure): void;
