@@ -1,5 +1,6 @@
 /** Requester side of request-response: one blocking XREAD loop on a dedicated connection, dispatching by correlation id. */
 import { randomUUID } from 'node:crypto';
+import { withDeadline } from '../deadline.js';
 import type { Serializer } from '../envelope.js';
 import { fieldsToObject } from '../envelope.js';
 import type { KeyBuilder } from '../keys.js';
@@ -48,14 +49,7 @@ export class ReplyListener {
     await this.reader.disconnect();
     await this.loop;
     if (cleanup === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      cleanup.send(['DEL', this.replyTo]).catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, cleanupTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await withDeadline(cleanup.send(['DEL', this.replyTo]).catch(() => undefined), cleanupTimeoutMs, () => undefined);
   }
 
   private async run(): Promise<void> {
