@@ -6,6 +6,7 @@ export * from './options.js';
 export * from './redis/connection.js';
 export { LuaScript, Scripts } from './redis/scripts.js';
 export * from './producer/stream-producer.js';
+export { validateGroupName, REPLY_NAMESPACE } from './validation.js';
 export * from './consumer/received-message.js';
 export * from './consumer/stream-consumer.js';
 export { backoffDelay } from './consumer/backoff.js';

@@ -16,6 +16,7 @@ import {
   requireNonEmptyString,
   requireObject,
   requireOneOf,
+  validateGroupName,
 } from './validation.js';
 
 export interface BackoffOptions {
@@ -160,7 +161,7 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
   const claim = resolveClaim(options.claim);
   const resolved: ResolvedConsumerOptions = {
     ...common,
-    group: requireNonEmptyString('group', options.group, NAME, NAME_HINT),
+    group: validateGroupName(options.group),
     consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME, NAME_HINT),
     startFrom: requireOneOf('startFrom', options.startFrom ?? DEFAULTS.startFrom, ['0', '$'] as const),
     concurrency,

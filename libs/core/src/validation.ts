@@ -47,3 +47,36 @@ export function rejectUnknownKeys(option: string, value: Record<string, unknown>
     }
   }
 }
+
+/**
+ * The prefix of reply streams (`rs:{reply.<clientId>}`). A stream of that name would share
+ * its key with a requester's reply stream, which workers trim and give a TTL.
+ */
+export const REPLY_NAMESPACE = 'reply.';
+
+/**
+ * A logical stream name: it goes inside the `{name}` hash tag of every key of the stream,
+ * so no spaces or braces; `#` is reserved for partitions (`{name#i}`) and `reply.` for
+ * reply streams (DESIGN.md, Wave 2).
+ */
+export function validateStreamName(stream: unknown, option = 'stream'): string {
+  if (typeof stream !== 'string' || !/^[^\s{}#]+$/.test(stream)) {
+    throw new InvalidOptionError(option, stream, 'a non-empty stream name without spaces, braces or "#" ("#" is reserved for partitions)');
+  }
+  if (stream.startsWith(REPLY_NAMESPACE)) {
+    throw new InvalidOptionError(option, stream, `a stream name not starting with "${REPLY_NAMESPACE}" (reserved for request-response reply streams)`);
+  }
+  return stream;
+}
+
+/**
+ * A consumer group name. It is a segment of the completion-mark key
+ * (`...:done:<group>:<key>`), so a `:` would let `billing` + key `eu:42` and
+ * `billing:eu` + key `42` share one mark and the second group skip its message.
+ */
+export function validateGroupName(group: unknown, option = 'group'): string {
+  if (typeof group !== 'string' || !/^[^\s{}:]+$/.test(group)) {
+    throw new InvalidOptionError(option, group, 'a non-empty group name without spaces, braces or ":" (":" separates the parts of its dedupe keys)');
+  }
+  return group;
+}

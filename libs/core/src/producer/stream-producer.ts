@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { encodeEnvelope } from '../envelope.js';
-import { InvalidOptionError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions } from '../options.js';
@@ -13,6 +12,7 @@ import { RedisConnection } from '../redis/connection.js';
 import { Scripts } from '../redis/scripts.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
+import { validateStreamName } from '../validation.js';
 
 export interface PublishOptions {
   idempotencyKey?: string;
@@ -136,8 +136,5 @@ function appended(entryId: string): PublishResult {
   return { entryId, added: true };
 }
 
-export function validateStreamName(stream: string): void {
-  if (typeof stream !== 'string' || !/^[^\s{}]+$/.test(stream)) {
-    throw new InvalidOptionError('stream', stream, 'a non-empty stream name without spaces or braces');
-  }
-}
+/** Kept here too: the consumer and older callers import it from the producer. */
+export { validateStreamName } from '../validation.js';
