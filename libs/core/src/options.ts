@@ -60,6 +60,11 @@ export interface CommonOptions {
   serializer?: Serializer;
   logger?: Logger;
   connectTimeoutMs?: number;
+  /**
+   * Largest message (UTF-8 bytes of all its fields) a producer publishes or a consumer
+   * handles; a consumer dead-letters larger entries with reason `too-large` unparsed.
+   */
+  maxPayloadBytes?: number;
 }
 
 export interface ConsumerOptions extends CommonOptions {
@@ -92,6 +97,7 @@ export interface ResolvedCommonOptions {
   logger: Logger;
   connectTimeoutMs: number;
   tracing: boolean;
+  maxPayloadBytes: number;
 }
 
 export interface ResolvedConsumerOptions extends ResolvedCommonOptions {
@@ -148,7 +154,7 @@ export const consoleLogger: Logger = {
 };
 
 const CONSUMER_KEYS = [
-  'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'group', 'consumer', 'startFrom',
+  'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'group', 'consumer', 'startFrom',
   'concurrency', 'blockMs', 'readCount', 'maxDeliveries', 'backoff', 'claim', 'dedupe', 'retention', 'deadLetter',
   'delayed', 'idleConsumers', 'ack', 'shutdownTimeoutMs', 'isUnrecoverable',
 ] as const;
@@ -189,7 +195,9 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
 
 export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
   const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
-  rejectUnknownKeys('', options, ['url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'dedupe', 'requestTimeoutMs']);
+  rejectUnknownKeys('', options, [
+    'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'dedupe', 'requestTimeoutMs',
+  ]);
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
     ...resolveCommon(options),
@@ -241,6 +249,8 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
     logger: options.logger ?? consoleLogger,
     connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_MS),
     tracing: requireBoolean('tracing', options.tracing ?? true),
+    // Up to Redis's own limit for one value (proto-max-bulk-len, 512 MB by default).
+    maxPayloadBytes: requireInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes, 1, 512 * 1024 * 1024),
   };
 }
 

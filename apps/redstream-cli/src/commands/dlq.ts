@@ -40,7 +40,7 @@ interface PurgeOptions {
 
 const LIST_LIMIT = 20;
 const GROUP_FILTER = new Option('-g, --group <group>', 'only dead letters of this group');
-const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout']);
+const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout', 'too-large']);
 const ERROR_WIDTH = 60;
 
 export function registerDlqCommand(program: Command): void {

@@ -2,6 +2,7 @@
  * Moves an entry to `rs:{stream}:dlq` with every original field plus the failure
  * details, and acks it — one Lua step (dead-letter-2.lua).
  */
+import { PayloadTooLargeError } from '../errors/index.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { Scripts } from '../redis/scripts.js';
 import type { DeadLetterReason } from './received-message.js';
@@ -51,7 +52,8 @@ export class DeadLetterWriter {
       'dlqGroup', this.group,
       'dlqConsumer', this.consumer,
       'dlqDeliveries', String(input.deliveries),
-      'dlqReason', input.reason,
+      // Oversized entries fail in decoding, before anything is parsed; their reason says why.
+      'dlqReason', input.error instanceof PayloadTooLargeError ? 'too-large' : input.reason,
       'dlqError', error?.message ?? String(input.error),
       'dlqStack', (error?.stack ?? '').slice(0, MAX_STACK),
       'dlqFailedAt', String(Date.now()),

@@ -30,7 +30,7 @@ export type HandlerMiddleware = (message: ReceivedMessage, next: () => Promise<u
 
 export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-duplicate';
 
-export type DeadLetterReason = 'handler-error' | 'max-deliveries' | 'unrecoverable' | 'decode-error' | 'timeout';
+export type DeadLetterReason = 'handler-error' | 'max-deliveries' | 'unrecoverable' | 'decode-error' | 'timeout' | 'too-large';
 
 /** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
 export interface ConsumerObserver {

@@ -637,7 +637,7 @@ export class StreamConsumer extends EventEmitter {
     }
     let envelope: DecodedEnvelope;
     try {
-      envelope = decodeEnvelope(entryId, fields, this.options.serializer);
+      envelope = decodeEnvelope(entryId, fields, this.options.serializer, this.options.maxPayloadBytes, subscription.keys.name);
     } catch (error) {
       this.slots.release();
       this.deadLetter(subscription, entryId, fields, deliveryCount, 'decode-error', error);

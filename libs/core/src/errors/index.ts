@@ -6,3 +6,4 @@ export * from './unrecoverable.error.js';
 export * from './handler-timeout.error.js';
 export * from './unknown-stream.error.js';
 export * from './unknown-group.error.js';
+export * from './payload-too-large.error.js';

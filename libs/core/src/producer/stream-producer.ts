@@ -4,7 +4,8 @@
  * client, so an unawaited burst costs one round trip, not one per message.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeEnvelope } from '../envelope.js';
+import { encodeEnvelope, payloadBytesOver } from '../envelope.js';
+import { PayloadTooLargeError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions } from '../options.js';
@@ -78,6 +79,8 @@ export class StreamProducer {
     try {
       validateStreamName(stream);
       fields = encodeEnvelope(stream, { data, ...options }, this.options.serializer);
+      const oversize = payloadBytesOver(fields, this.options.maxPayloadBytes);
+      if (oversize !== undefined) throw new PayloadTooLargeError(stream, oversize, this.options.maxPayloadBytes);
     } catch (error) {
       return Promise.reject(error);
     }
