@@ -17,3 +17,4 @@ export * from './admin/stream-stats.js';
 export * from './admin/pending.js';
 export * from './admin/dead-letters.js';
 export * from './admin/trim.js';
+export type { WaitForReplicas } from './producer/replica-wait.js';

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { RedisClientOptions, RedisClusterOptions } from 'redis';
 import { DEFAULT_URL, DEFAULTS } from './constants.js';
 import type { Serializer } from './envelope.js';
+import type { WaitForReplicas } from './producer/replica-wait.js';
 import { jsonSerializer } from './envelope.js';
 import { InvalidOptionError } from './errors/index.js';
 import {
@@ -126,12 +127,18 @@ export interface ResolvedConsumerOptions extends ResolvedCommonOptions {
 
 export interface ProducerOptions extends CommonOptions {
   dedupe?: { ttlMs?: number };
+  /**
+   * Durable publish: after each write, WAIT until this many replicas have it (at most
+   * `timeoutMs`); fewer rejects with ReplicationError (the entry is on the primary).
+   */
+  waitForReplicas?: WaitForReplicas | false;
   /** Default wait for a request-response reply. */
   requestTimeoutMs?: number;
 }
 
 export interface ResolvedProducerOptions extends ResolvedCommonOptions {
   dedupeTtlMs: number;
+  waitForReplicas: WaitForReplicas | false;
   requestTimeoutMs: number;
 }
 
@@ -196,13 +203,25 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
 export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
   const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
   rejectUnknownKeys('', options, [
-    'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'dedupe', 'requestTimeoutMs',
+    'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'dedupe', 'requestTimeoutMs', 'waitForReplicas',
   ]);
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
     ...resolveCommon(options),
     dedupeTtlMs: requireInteger('dedupe.ttlMs', dedupe.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1),
     requestTimeoutMs: requireInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULTS.request.timeoutMs, 1, MAX_MS),
+    waitForReplicas: options.waitForReplicas === undefined ? false : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas),
+  };
+}
+
+/** `{ replicas, timeoutMs }` or false; a WAIT without timeout (0) would block a publish forever. */
+export function resolveWaitForReplicas(option: string, value: unknown): WaitForReplicas | false {
+  if (value === false) return false;
+  const given = requireObject(option, value);
+  rejectUnknownKeys(option, given, ['replicas', 'timeoutMs']);
+  return {
+    replicas: requireInteger(`${option}.replicas`, given.replicas, 1, 1_000),
+    timeoutMs: requireInteger(`${option}.timeoutMs`, given.timeoutMs, 1, MAX_MS),
   };
 }
 

@@ -7,3 +7,4 @@ export * from './handler-timeout.error.js';
 export * from './unknown-stream.error.js';
 export * from './unknown-group.error.js';
 export * from './payload-too-large.error.js';
+export * from './replication.error.js';

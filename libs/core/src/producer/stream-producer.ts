@@ -8,12 +8,13 @@ import { encodeEnvelope, payloadBytesOver } from '../envelope.js';
 import { PayloadTooLargeError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
-import { resolveProducerOptions } from '../options.js';
+import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { Scripts } from '../redis/scripts.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { validateStreamName } from '../validation.js';
+import { ReplicaWait, type WaitForReplicas } from './replica-wait.js';
 
 export interface PublishOptions {
   idempotencyKey?: string;
@@ -22,6 +23,8 @@ export interface PublishOptions {
   delayMs?: number;
   replyTo?: string;
   correlationId?: string;
+  /** Resolve only once this many replicas have the entry (WAIT); `false` turns the producer's default off for this message. */
+  waitForReplicas?: WaitForReplicas | false;
 }
 
 export interface PublishResult {
@@ -38,6 +41,7 @@ export class StreamProducer {
   private tracing: MessageTracing | undefined;
   /** Set until the optional OpenTelemetry import settled; publishes wait for it once. */
   private tracingLoaded: Promise<void> | undefined;
+  private readonly replicaWait: ReplicaWait;
 
   private constructor(
     readonly connection: RedisConnection,
@@ -45,6 +49,7 @@ export class StreamProducer {
   ) {
     this.options = options;
     this.keys = new KeyBuilder(options.prefix);
+    this.replicaWait = new ReplicaWait(connection);
     if (options.tracing) {
       this.tracingLoaded = loadMessageTracing().then((tracing) => {
         this.tracing = tracing;
@@ -75,6 +80,12 @@ export class StreamProducer {
   }
 
   private write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+    const wait = options.waitForReplicas === undefined ? this.options.waitForReplicas : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas);
+    if (wait === false) return this.writeEntry(stream, data, options);
+    return this.replicaWait.after(stream, this.keys.stream(stream), this.writeEntry(stream, data, options), wait);
+  }
+
+  private writeEntry(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
     let fields: string[];
     try {
       validateStreamName(stream);

@@ -143,6 +143,16 @@ export class RedisConnection extends EventEmitter {
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
   }
 
+  /**
+   * Sends a command that has no key of its own (WAIT) to the server that holds `key`: in a
+   * cluster, the primary of the key's slot, where the writes it is about were made.
+   */
+  sendRoutedBy<T = RedisReply>(key: string, args: readonly (string | number)[]): Promise<T> {
+    const command = args.map(String);
+    if (this.client) return this.client.sendCommand(command) as Promise<T>;
+    return this.cluster!.sendCommand(key, false, command) as Promise<T>;
+  }
+
   /** Sends many commands as one MULTI/EXEC-free pipeline and returns each reply or error. */
   async pipeline(commands: readonly (readonly (string | number)[])[]): Promise<(RedisReply | Error)[]> {
     return Promise.all(commands.map((args) => this.send(args).catch((error: Error) => error)));
