@@ -18,3 +18,4 @@ export * from './admin/pending.js';
 export * from './admin/dead-letters.js';
 export * from './admin/trim.js';
 export type { WaitForReplicas } from './producer/replica-wait.js';
+export * from './redis/server-safety.js';

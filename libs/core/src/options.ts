@@ -66,6 +66,11 @@ export interface CommonOptions {
    * handles; a consumer dead-letters larger entries with reason `too-large` unparsed.
    */
   maxPayloadBytes?: number;
+  /**
+   * At start the server's maxmemory-policy and persistence are checked; anything but
+   * `noeviction` is a loud warning. `true` refuses to start instead (UnsafeRedisError).
+   */
+  requireNoEviction?: boolean;
 }
 
 export interface ConsumerOptions extends CommonOptions {
@@ -99,6 +104,7 @@ export interface ResolvedCommonOptions {
   connectTimeoutMs: number;
   tracing: boolean;
   maxPayloadBytes: number;
+  requireNoEviction: boolean;
 }
 
 export interface ResolvedConsumerOptions extends ResolvedCommonOptions {
@@ -161,7 +167,7 @@ export const consoleLogger: Logger = {
 };
 
 const CONSUMER_KEYS = [
-  'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'group', 'consumer', 'startFrom',
+  'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'requireNoEviction', 'group', 'consumer', 'startFrom',
   'concurrency', 'blockMs', 'readCount', 'maxDeliveries', 'backoff', 'claim', 'dedupe', 'retention', 'deadLetter',
   'delayed', 'idleConsumers', 'ack', 'shutdownTimeoutMs', 'isUnrecoverable',
 ] as const;
@@ -203,7 +209,7 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
 export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
   const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
   rejectUnknownKeys('', options, [
-    'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'dedupe', 'requestTimeoutMs', 'waitForReplicas',
+    'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'requireNoEviction', 'dedupe', 'requestTimeoutMs', 'waitForReplicas',
   ]);
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
@@ -270,6 +276,7 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
     tracing: requireBoolean('tracing', options.tracing ?? true),
     // Up to Redis's own limit for one value (proto-max-bulk-len, 512 MB by default).
     maxPayloadBytes: requireInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes, 1, 512 * 1024 * 1024),
+    requireNoEviction: requireBoolean('requireNoEviction', options.requireNoEviction ?? false),
   };
 }
 

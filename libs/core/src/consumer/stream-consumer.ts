@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { DecodedEnvelope } from '../envelope.js';
 import { decodeEnvelope } from '../envelope.js';
+import { checkServerSafety } from '../redis/server-safety.js';
 import { HandlerTimeoutError, RedstreamError, UnrecoverableError } from '../errors/index.js';
 import type { StreamKeys } from '../keys.js';
 import { KeyBuilder } from '../keys.js';
@@ -227,10 +228,10 @@ export class StreamConsumer extends EventEmitter {
     }
     this.watchConnection(this.command);
     this.setStatus('connected');
-    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
+    this.groups = new GroupManager(this.command, o.group, o.startFrom, o.logger, this.keys);
     try {
+      await checkServerSafety(this.command, o.logger, o.requireNoEviction);
       await this.groups.ensure(streamKeys);
-      await this.command.send(['SADD', this.keys.registry, ...keys.map((k) => k.name)]);
     } catch (error) {
       // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
       await Promise.all(this.readers.map((reader) => reader.close()));

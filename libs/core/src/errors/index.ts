@@ -8,3 +8,4 @@ export * from './unknown-stream.error.js';
 export * from './unknown-group.error.js';
 export * from './payload-too-large.error.js';
 export * from './replication.error.js';
+export * from './unsafe-redis.error.js';

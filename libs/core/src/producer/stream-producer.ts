@@ -11,6 +11,7 @@ import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { Scripts } from '../redis/scripts.js';
+import { checkServerSafety } from '../redis/server-safety.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { validateStreamName } from '../validation.js';
@@ -64,6 +65,12 @@ export class StreamProducer {
       { url: options.url, client: options.client, cluster: options.cluster, connectTimeoutMs: options.connectTimeoutMs },
       'redstream-producer',
     );
+    try {
+      await checkServerSafety(connection, options.logger, options.requireNoEviction);
+    } catch (error) {
+      await connection.disconnect();
+      throw error;
+    }
     return new StreamProducer(connection, options);
   }
 
