@@ -1,12 +1,13 @@
 /**
  * Runs a command against Redis: reads the global options (`--url`/REDIS_URL, `--prefix`,
- * `--json`, `--connect-timeout`), opens one connection that fails fast instead of
+ * `--json`, `--connect-timeout`, `--tls-*`), opens one connection that fails fast instead of
  * reconnecting, and always closes it.
  */
 import type { Command } from 'commander';
 import { KeyBuilder, RedisConnection, redactUrl } from '@redstream/core';
+import { tlsSocketOptions, type TlsFlags } from './tls-options.js';
 
-export interface GlobalOptions {
+export interface GlobalOptions extends TlsFlags {
   url: string;
   prefix: string;
   json: boolean;
@@ -35,8 +36,9 @@ export function adminAction<Args extends unknown[]>(
   return async (...args) => {
     const command = args[args.length - 1] as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();
+    const socket = tlsSocketOptions(globals.url, globals);
     const connection = await RedisConnection.open(
-      { url: globals.url, reconnect: false, connectTimeoutMs: globals.connectTimeout },
+      { url: globals.url, client: socket && { socket }, reconnect: false, connectTimeoutMs: globals.connectTimeout },
       'redstream-cli',
     );
     try {
