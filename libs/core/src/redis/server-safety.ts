@@ -1,9 +1,9 @@
 /**
  * What a Redis server would do to redstream's keys under memory pressure or on restart:
  * its `maxmemory-policy` (anything but `noeviction` deletes keys — whole streams with their
- * groups and pending entries — when Redis is full) and whether it persists at all. Read with
- * CONFIG GET, or from INFO when CONFIG is refused (managed Redis, least-privilege ACL
- * users); a check that cannot read either says so and never stops anything.
+ * groups and pending entries — when Redis is full) and whether it persists at all. Read from
+ * INFO, and from CONFIG GET for the RDB save points (or when INFO is refused); a check that
+ * cannot read either says so and never stops anything.
  */
 import { UnsafeRedisError } from '../errors/index.js';
 import type { Logger } from '../options.js';
@@ -21,27 +21,32 @@ export interface ServerSafety {
 }
 
 export async function inspectServer(connection: RedisConnection): Promise<ServerSafety> {
+  let safety: ServerSafety;
+  try {
+    // INFO first: the least-privilege users of README "Security" have it, and not CONFIG
+    // (CONFIG GET would also show secrets such as masterauth).
+    const info = String(await connection.send<string>(['INFO', 'memory', 'persistence']));
+    const aofEnabled = infoField(info, 'aof_enabled');
+    safety = { maxmemoryPolicy: infoField(info, 'maxmemory_policy'), aof: aofEnabled === undefined ? undefined : aofEnabled === '1', rdb: undefined, source: 'info' };
+  } catch {
+    safety = { maxmemoryPolicy: undefined, aof: undefined, rdb: undefined, source: 'none' };
+  }
+  // RDB save points are only in CONFIG; asked for when they matter (AOF off or unknown).
+  if (safety.maxmemoryPolicy !== undefined && safety.aof === true) return safety;
   try {
     const reply = (await connection.send<string[]>(['CONFIG', 'GET', 'maxmemory-policy', 'appendonly', 'save'])) ?? [];
     const config = new Map<string, string>();
     for (let i = 0; i + 1 < reply.length; i += 2) config.set(reply[i], reply[i + 1]);
-    if (config.has('maxmemory-policy')) {
-      return {
-        maxmemoryPolicy: config.get('maxmemory-policy'),
-        aof: config.get('appendonly') === 'yes',
-        rdb: (config.get('save') ?? '').trim() !== '',
-        source: 'config',
-      };
-    }
+    if (!config.has('maxmemory-policy')) return safety;
+    return {
+      maxmemoryPolicy: config.get('maxmemory-policy'),
+      aof: config.get('appendonly') === 'yes',
+      rdb: (config.get('save') ?? '').trim() !== '',
+      source: 'config',
+    };
   } catch {
-    // CONFIG refused (NOPERM, renamed or disabled command): INFO has the policy and the AOF flag.
-  }
-  try {
-    const memory = infoField(await connection.send<string>(['INFO', 'memory']), 'maxmemory_policy');
-    const aofEnabled = infoField(await connection.send<string>(['INFO', 'persistence']).catch(() => ''), 'aof_enabled');
-    return { maxmemoryPolicy: memory, aof: aofEnabled === undefined ? undefined : aofEnabled === '1', rdb: undefined, source: 'info' };
-  } catch {
-    return { maxmemoryPolicy: undefined, aof: undefined, rdb: undefined, source: 'none' };
+    // Refused (NOPERM, or renamed away on managed Redis): what INFO said stands.
+    return safety;
   }
 }
 
@@ -50,7 +55,7 @@ export function safetyWarnings(safety: ServerSafety): string[] {
   const warnings: string[] = [];
   const policy = safety.maxmemoryPolicy;
   if (policy === undefined) {
-    warnings.push('could not read the Redis maxmemory-policy (CONFIG GET and INFO refused); make sure it is noeviction (README "Memory")');
+    warnings.push('could not read the Redis maxmemory-policy (INFO and CONFIG GET refused); make sure it is noeviction (README "Memory")');
   } else if (policy !== 'noeviction') {
     const what = policy.startsWith('volatile-')
       ? 'the keys that have a TTL: consumer and producer dedupe marks (duplicates are then handled again), dead-letter replay marks and request-response reply streams'
