@@ -17,6 +17,7 @@ import {
   requireNonEmptyString,
   requireObject,
   requireOneOf,
+  requireRedisUrl,
   validateGroupName,
 } from './validation.js';
 
@@ -245,18 +246,20 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
 
 function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
-  if (options.url !== undefined) {
-    requireNonEmptyString('url', options.url);
-    if (!/^rediss?:\/\//.test(options.url)) {
-      throw new InvalidOptionError('url', options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'), 'a URL starting with redis:// or rediss://');
-    }
+  if (options.url !== undefined) requireRedisUrl('url', options.url);
+  if (options.client !== undefined) {
+    requireObject('client', options.client);
+    if (options.client.url !== undefined) requireRedisUrl('client.url', options.client.url);
   }
-  if (options.client !== undefined) requireObject('client', options.client);
   if (options.cluster !== undefined) {
     const cluster = requireObject('cluster', options.cluster);
     if (!Array.isArray(cluster.rootNodes) || cluster.rootNodes.length === 0) {
       throw new InvalidOptionError('cluster.rootNodes', cluster.rootNodes, 'a non-empty array of node options, e.g. [{ url: "redis://10.0.0.1:6379" }]');
     }
+    cluster.rootNodes.forEach((node: unknown, index: number) => {
+      const url = (node as { url?: unknown } | null)?.url;
+      if (url !== undefined) requireRedisUrl(`cluster.rootNodes[${index}].url`, url);
+    });
     if (options.url !== undefined || options.client !== undefined) {
       throw new InvalidOptionError('cluster', '{...}', 'either `cluster` or `url`/`client`, not both');
     }

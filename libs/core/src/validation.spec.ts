@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { InvalidOptionError } from './errors/index.js';
 import { KeyBuilder } from './keys.js';
 import { resolveConsumerOptions } from './options.js';
@@ -25,5 +26,31 @@ describe('stream and group names', () => {
 
   it('accepts ordinary names, including ones that merely contain "reply"', () => {
     for (const name of ['orders.created', 'replyx', 'billing.reply.sent', 'a:b', 'emails_send-v2']) expect(validateStreamName(name)).toBe(name);
+  });
+});
+
+describe('passwords in URL options never reach an error', () => {
+  const secret = 's3cret-pw';
+  const messageOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return `${(error as Error).message} ${inspect(error)}`;
+    }
+    throw new Error('expected an error');
+  };
+
+  it.each([
+    ['a bad cluster.rootNodes URL', { cluster: { rootNodes: [{ url: `redis://:${secret}@10.0.0.1:99999` }] } }, /cluster\.rootNodes\[0\]\.url/],
+    ['cluster.rootNodes given as a string', { cluster: { rootNodes: `redis://admin:${secret}@10.0.0.1:6379` } }, /cluster\.rootNodes/],
+    ['an unparsable url', { url: `redis://:${secret}@ho st:6379` }, /`url`.*a valid URL/],
+    ['a password with an unencoded @ and /', { url: `redis://:${secret}/x@y@host:6379/0 ` }, /`url`/],
+    ['an unparsable client.url', { client: { url: `rediss://u:${secret}@[::1` } }, /client\.url/],
+    ['a url of another scheme', { url: `http://u:${secret}@host` }, /redis:\/\/ or rediss:\/\//],
+  ])('%s', (_what, options, option) => {
+    const text = messageOf(() => resolveConsumerOptions({ group: 'g', ...(options as object) }));
+    expect(text).toMatch(option);
+    expect(text).toContain('***');
+    expect(text).not.toContain(secret);
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors/index.js';
+import { redactCredentials } from './redact.js';
 
 /** Small checks shared by option validators; each throws InvalidOptionError naming the option. */
 export function requireInteger(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -79,4 +80,16 @@ export function validateGroupName(group: unknown, option = 'group'): string {
     throw new InvalidOptionError(option, group, 'a non-empty group name without spaces, braces or ":" (":" separates the parts of its dedupe keys)');
   }
   return group;
+}
+
+/** A `redis://` or `rediss://` URL that parses; the error shows it with the password masked. */
+export function requireRedisUrl(option: string, value: unknown): string {
+  const url = requireNonEmptyString(option, value);
+  if (!/^rediss?:\/\//.test(url)) throw new InvalidOptionError(option, redactCredentials(url), 'a URL starting with redis:// or rediss://');
+  try {
+    new URL(url);
+  } catch {
+    throw new InvalidOptionError(option, redactCredentials(url), 'a valid URL: redis[s]://[[user]:password@]host[:port][/db] (characters such as @ : / in the password percent-encoded)');
+  }
+  return url;
 }

@@ -4,7 +4,7 @@
  * reconnecting, and always closes it.
  */
 import type { Command } from 'commander';
-import { KeyBuilder, RedisConnection, redactUrl } from '@redstream/core';
+import { KeyBuilder, RedisConnection, redactUrl, requireRedisUrl } from '@redstream/core';
 import { tlsSocketOptions, type TlsFlags } from './tls-options.js';
 
 export interface GlobalOptions extends TlsFlags {
@@ -36,6 +36,7 @@ export function adminAction<Args extends unknown[]>(
   return async (...args) => {
     const command = args[args.length - 1] as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();
+    requireRedisUrl('--url', globals.url);
     const socket = tlsSocketOptions(globals.url, globals);
     const connection = await RedisConnection.open(
       { url: globals.url, client: socket && { socket }, reconnect: false, connectTimeoutMs: globals.connectTimeout },
