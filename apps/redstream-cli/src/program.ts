@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--tls-cert <file>', 'PEM client certificate, for a server with tls-auth-clients yes (with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'PEM private key of the client certificate'))
     .addOption(new Option('--tls-servername <name>', 'server name to verify the certificate against (SNI), when it differs from the URL host'))
+    .addOption(new Option('--cluster', 'Redis Cluster: --url names one or more seed nodes (comma-separated); the other nodes are discovered'))
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showSuggestionAfterError(true)
     .exitOverride()
