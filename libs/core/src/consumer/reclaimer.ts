@@ -5,7 +5,6 @@
  */
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { replyToRecord } from '../admin/stream-stats.js';
-import type { OptionalSteps } from './optional-steps.js';
 
 export interface ReclaimedEntry {
   entryId: string;
@@ -27,22 +26,13 @@ export class Reclaimer {
     private readonly group: string,
     private readonly consumer: string,
     private readonly minIdleMs: number,
-    /** Where a refused XAUTOCLAIM / XPENDING is reported; without it the refusal is thrown. */
-    private readonly optional?: OptionalSteps,
   ) {}
 
   async claim(streamKey: string, count: number): Promise<ReclaimResult> {
     const cursor = this.cursors.get(streamKey) ?? '0-0';
-    const autoclaim = () =>
-      this.connection.send<[string, ([string, string[] | null] | null)[], string[]] | undefined>([
-        'XAUTOCLAIM', streamKey, this.group, this.consumer, this.minIdleMs, cursor, 'COUNT', count,
-      ]);
-    const reply = this.optional ? await this.optional.run('reclaiming entries of dead consumers', undefined, autoclaim) : await autoclaim();
-    if (reply === undefined) {
-      // Refused: this pass ends here and the next one starts over.
-      this.cursors.delete(streamKey);
-      return { entries: [], deletedIds: [] };
-    }
+    const reply = await this.connection.send<[string, ([string, string[] | null] | null)[], string[]]>([
+      'XAUTOCLAIM', streamKey, this.group, this.consumer, this.minIdleMs, cursor, 'COUNT', count,
+    ]);
     const [next, claimed, deletedIds] = reply;
     this.cursors.set(streamKey, next);
     const live = claimed.filter((entry): entry is [string, string[]] => entry !== null && entry[1] !== null);
@@ -83,9 +73,9 @@ export class Reclaimer {
    * range per id (a range over first..last could span thousands of other pending entries).
    */
   private async deliveryCounts(streamKey: string, entryIds: readonly string[]): Promise<number[]> {
-    const read = () => Promise.all(entryIds.map((id) => this.connection.send<RedisReply[][]>(['XPENDING', streamKey, this.group, id, id, 1])));
-    // Refused, the entries are still ours and handled; their delivery count is then unknown (1).
-    const rows = this.optional ? await this.optional.run('reading delivery counts of reclaimed entries (XPENDING)', [], read) : await read();
-    return entryIds.map((_, i) => Number(rows[i]?.[0]?.[3] ?? 1));
+    const rows = await Promise.all(
+      entryIds.map((id) => this.connection.send<RedisReply[][]>(['XPENDING', streamKey, this.group, id, id, 1])),
+    );
+    return rows.map((row) => Number(row[0]?.[3] ?? 1));
   }
 }

@@ -37,7 +37,6 @@ import type {
   MessageHandler,
   ReceivedMessage,
 } from './received-message.js';
-import { OptionalSteps } from './optional-steps.js';
 import { Reclaimer } from './reclaimer.js';
 import { RetentionTrimmer } from './retention.js';
 import { RetryScheduler } from './retry-scheduler.js';
@@ -112,7 +111,6 @@ export class StreamConsumer extends EventEmitter {
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers: ConsumerObserver[] = [];
   private observer: ConsumerObserver = {};
-  private readonly optional = new OptionalSteps({ warn: (message) => this.options.logger.warn(message) }, () => this.observer);
   /** Forwards to the observers added so far, for units created before all observers were. */
   private readonly relay: ConsumerObserver = {
     trimmed: (stream, count) => this.observer.trimmed?.(stream, count),
@@ -259,7 +257,7 @@ export class StreamConsumer extends EventEmitter {
     this.deadLetters = new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen);
 
     if (o.claim) {
-      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim.minIdleMs, this.optional);
+      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim.minIdleMs);
       // Entries waiting for a retry stay pending on this consumer too: their backoff may
       // be longer than minIdleMs, and another consumer must not take them early.
       this.leases = new LeaseKeeper(this.command, o.group, o.consumer, o.claim.minIdleMs, () => [...this.held, ...this.retries.entries()], (error) =>
@@ -386,7 +384,7 @@ export class StreamConsumer extends EventEmitter {
     while (!this.stopping) {
       try {
         if (rereadOwn) {
-          await this.optional.run('re-reading own pending entries (XPENDING, XCLAIM)', undefined, () => this.rereadOwnPending());
+          await this.rereadOwnPending();
           rereadOwn = false;
         }
         if (first && (this.retries.hasDue || this.reclaimDue)) {
@@ -883,7 +881,7 @@ function remaining(deadline: number): number {
 
 function combineObservers(observers: ConsumerObserver[]): ConsumerObserver {
   const combined: ConsumerObserver = {};
-  const names = ['handled', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged', 'permissionRefused'] as const;
+  const names = ['handled', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged'] as const;
   for (const name of names) {
     const listeners = observers.map((o) => o[name]?.bind(o)).filter((f): f is (...args: never[]) => void => f !== undefined);
     if (listeners.length === 0) continue;

@@ -8,7 +8,6 @@
  * the same server) so retries, reclaims and shutdown never wait for `blockMs`.
  */
 import type { ConnectionStatus, RedisConnection } from '../redis/connection.js';
-import { RedstreamError } from '../errors/index.js';
 import { isErrorReply, isRedisErrorReply } from '../redis/connection.js';
 
 export type XReadReply = [string, [string, string[] | null][]][] | null;
@@ -27,8 +26,6 @@ export class StreamReader {
   private connections: ReaderConnections;
   private readerId: string | undefined;
   private blocked = false;
-  /** CLIENT ID refused (NOPERM): reads then run without being interruptible. */
-  private clientIdRefused = false;
 
   constructor(
     readonly streamKeys: readonly string[],
@@ -49,7 +46,7 @@ export class StreamReader {
 
   async read(group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean): Promise<XReadReply> {
     const reader = this.connections.reader;
-    if (this.readerId === undefined && !this.clientIdRefused) await this.learnClientId(reader);
+    if (this.readerId === undefined) this.readerId = String(await reader.send(['CLIENT', 'ID']));
     this.blocked = true;
     try {
       // Checked after `blocked` is set, so a wake-up between the two is not lost.
@@ -59,21 +56,6 @@ export class StreamReader {
       ]);
     } finally {
       this.blocked = false;
-    }
-  }
-
-  private async learnClientId(reader: RedisConnection): Promise<void> {
-    try {
-      this.readerId = String(await reader.send(['CLIENT', 'ID']));
-    } catch (error) {
-      if (!isErrorReply(error, 'NOPERM')) throw error;
-      this.clientIdRefused = true;
-      this.onError(
-        new RedstreamError(
-          'ERR_NOPERM',
-          `CLIENT ID refused (${(error as Error).message}): blocking reads cannot be interrupted, so retries, reclaims and shutdown wait up to blockMs; grant +client|id and +client|unblock`,
-        ),
-      );
     }
   }
 

@@ -13,7 +13,6 @@ export interface EventCounters {
   trimmed: Counter<'stream'>;
   unreadDropped: Counter<'stream'>;
   deadLetterDropped: Counter<'stream'>;
-  permissionRefused: Counter<'group' | 'step'>;
 }
 
 export class MetricsObserver implements ConsumerObserver {
@@ -52,9 +51,5 @@ export class MetricsObserver implements ConsumerObserver {
 
   deadLetterDropped(stream: string, count: number): void {
     this.counters.deadLetterDropped.inc({ stream }, count);
-  }
-
-  permissionRefused(step: string): void {
-    this.counters.permissionRefused.inc({ group: this.group, step });
   }
 }
