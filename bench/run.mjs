@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: redstream side by side with BullMQ, NestJS's built-in Redis transport and
- * a raw node-redis v4 loop, on private redis-server processes (no persistence, then AOF
- * everysec). Producers and workers are separate child processes; every figure is the median
+ * `npm run bench`: redstream side by side with BullMQ 5.x, NestJS's built-in Redis transport
+ * and a raw node-redis v4 loop (checked by an ioredis one), on private redis-server processes
+ * (no persistence, then AOF everysec), and with the anchors of bench/anchors/: BullMQ 6.x,
+ * NestJS's RabbitMQ transport and NATS JetStream (each skipped with a note when its server
+ * is not reachable; their packages are installed into bench/anchors on first use).
+ * Producers and workers are separate child processes; every figure is the median
  * of BENCH_RUNS runs, the scenarios interleaved run by run so that machine noise spreads
  * over all of them. Prints markdown tables and writes bench/results.json.
  *
@@ -19,10 +22,17 @@
  *   BENCH_PROFILE_DIR=dir    V8 CPU profiles of every producer and worker process
  *   BENCH_NODE_ARGS='...'    extra node flags for every producer and worker (e.g. --trace-gc)
  *   BENCH_VERBOSE=1          worker CPU per message on stderr
+ *   BENCH_RABBITMQ_URL       RabbitMQ of the Nest RMQ anchor (default amqp://guest:guest@127.0.0.1:5672)
+ *   BENCH_NATS_URL           nats-server of the JetStream anchor (default 127.0.0.1:4222)
  */
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { bullmq6Anchor, bullmq6Version } from './anchors/bullmq6.mjs';
+import { jetstreamAnchor } from './anchors/jetstream.mjs';
+import { nestRmqAnchor } from './anchors/nest-rmq.mjs';
+import { ensureAnchorsInstalled } from './lib/anchors.mjs';
 import { machineDetails } from './lib/machine.mjs';
 import { BenchRedis } from './lib/redis-server.mjs';
 import { drainThroughput, latencyAtRate, liveThroughput, memoryOverRun, publishRate } from './lib/scenarios.mjs';
@@ -46,6 +56,8 @@ const settings = {
   aof: env.BENCH_AOF === undefined ? !quick : env.BENCH_AOF !== '0',
   bullmqConcurrencyCandidates: quick ? [256] : [16, 64, 256, 1024],
   bullmqConcurrency: 0,
+  prefetchCandidates: quick ? [1024] : [64, 256, 1024, 4096],
+  pullCandidates: quick ? [1024] : [64, 256, 1024, 4096],
 };
 const only = env.BENCH_ONLY?.split(',').filter(Boolean);
 const n = settings.n;
@@ -54,8 +66,12 @@ const awaitedCount = Math.min(10_000, Math.max(1000, Math.floor(n / 10)));
 const redstream = (server = {}) => ({ system: 'redstream', config: { server: { concurrency: settings.concurrency, ...server } } });
 const bullmq = () => ({ system: 'bullmq', config: { concurrency: settings.bullmqConcurrency } });
 const raw = { system: 'raw', config: {} };
+const rawIoredis = { system: 'raw-ioredis', config: {} };
 const nestRedis = { system: 'nest-redis', config: {} };
 const C = () => settings.concurrency.toLocaleString('en-US');
+const bullmq5 = `BullMQ ${createRequire(import.meta.url)('bullmq/package.json').version}`;
+const anchors = [bullmq6Anchor(settings), nestRmqAnchor(settings), jetstreamAnchor(settings)];
+const anchorFigures = (section) => anchors.flatMap((anchor) => anchor.figures.filter((f) => f.section === section));
 
 /** Every figure: id, section, label, unit, how to measure it once, and on which servers. */
 const figures = [
@@ -65,9 +81,9 @@ const figures = [
     measure: (redis, id) => publishRate(redis, id, 'redstream-burst', n) },
   { id: 'publish.redstream.keyed', section: 'publish', label: () => 'redstream `emit` with idempotency key (producer dedupe), bursts', unit: 'msg/s', aof: false,
     measure: (redis, id) => publishRate(redis, id, 'redstream-keyed', n) },
-  { id: 'publish.bullmq.add', section: 'publish', label: () => 'BullMQ `queue.add`, each awaited', unit: 'msg/s', aof: false,
+  { id: 'publish.bullmq.add', section: 'publish', label: () => `${bullmq5} \`queue.add\`, each awaited`, unit: 'msg/s', aof: false,
     measure: (redis, id) => publishRate(redis, id, 'bullmq-add', awaitedCount) },
-  { id: 'publish.bullmq.addBulk', section: 'publish', label: () => 'BullMQ `queue.addBulk` of 1,000', unit: 'msg/s', aof: true,
+  { id: 'publish.bullmq.addBulk', section: 'publish', label: () => `${bullmq5} \`queue.addBulk\` of 1,000`, unit: 'msg/s', aof: true,
     measure: (redis, id) => publishRate(redis, id, 'bullmq-addBulk', n) },
   { id: 'publish.raw.pipelined', section: 'publish', label: () => 'raw node-redis XADD pipelined, bursts of 1,000 (same fields: data, id, ts)', unit: 'msg/s', aof: true,
     measure: (redis, id) => publishRate(redis, id, 'raw-pipelined', n) },
@@ -80,15 +96,19 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ concurrency: settings.defaultConcurrency })) },
   { id: 'drain.core', section: 'drain', label: () => `@redstream/core StreamConsumer alone (no NestJS), async no-op handler, concurrency ${C()}`, unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, { system: 'core', config: { server: { concurrency: settings.concurrency } } }) },
-  { id: 'drain.bullmq', section: 'drain', label: () => `BullMQ worker, concurrency ${settings.bullmqConcurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`, unit: 'msg/s', aof: true,
+  { id: 'drain.bullmq', section: 'drain', label: () => `${bullmq5} worker, concurrency ${settings.bullmqConcurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`, unit: 'msg/s', aof: true,
     measure: (redis, id) => drainThroughput(redis, id, n, bullmq()) },
-  { id: 'drain.raw', section: 'drain', label: () => 'raw node-redis XREADGROUP COUNT 500 + JSON.parse + XACK loop', unit: 'msg/s', aof: true,
+  ...anchorFigures('drain'),
+  { id: 'drain.raw', section: 'drain', label: () => 'raw node-redis loop: XREADGROUP COUNT 500, two reads in flight, JSON.parse, XACK per read on a 2nd connection', unit: 'msg/s', aof: true,
     measure: (redis, id) => drainThroughput(redis, id, n, raw) },
+  { id: 'drain.rawIoredis', section: 'drain', label: () => 'raw ioredis loop (independent check): XREADGROUP COUNT 500, next read sent on each reply, JSON.parse, XACK per read on a 2nd connection', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, rawIoredis) },
 
   { id: 'live.redstream', section: 'live', label: () => `redstream worker (concurrency ${C()}) + \`emit\` bursts producer`, unit: 'msg/s', aof: true,
     measure: async (redis, id) => (await liveThroughput(redis, id, n, redstream(), 'redstream-burst')).rate },
-  { id: 'live.bullmq', section: 'live', label: () => `BullMQ worker (concurrency ${settings.bullmqConcurrency}) + \`addBulk\` producer`, unit: 'msg/s', aof: true,
+  { id: 'live.bullmq', section: 'live', label: () => `${bullmq5} worker (concurrency ${settings.bullmqConcurrency}) + \`addBulk\` producer`, unit: 'msg/s', aof: true,
     measure: async (redis, id) => (await liveThroughput(redis, id, n, bullmq(), 'bullmq-addBulk')).rate },
+  ...anchorFigures('live'),
   { id: 'live.nestRedis', section: 'live', label: () => 'NestJS built-in Redis transport (pub/sub, not durable) + `emit` bursts', unit: 'msg/s', aof: false,
     measure: async (redis, id) => (await liveThroughput(redis, id, n, nestRedis, 'nest-redis-burst')).rate },
   { id: 'live.raw', section: 'live', label: () => 'raw loop + raw pipelined XADD producer', unit: 'msg/s', aof: true,
@@ -96,7 +116,7 @@ const figures = [
 
   { id: 'latency.redstream', section: 'latency', label: () => `redstream (\`emit\` → \`@EventPattern\`), concurrency ${C()}`, unit: 'ms', aof: false,
     measure: (redis, id) => latencyAtRate(redis, id, redstream(), 'redstream-burst', settings.latencyRate, settings.latencySeconds, settings.latencyWarmupSeconds) },
-  { id: 'latency.bullmq', section: 'latency', label: () => `BullMQ (\`add\` → worker), concurrency ${settings.bullmqConcurrency}`, unit: 'ms', aof: false,
+  { id: 'latency.bullmq', section: 'latency', label: () => `${bullmq5} (\`add\` → worker), concurrency ${settings.bullmqConcurrency}`, unit: 'ms', aof: false,
     measure: (redis, id) => latencyAtRate(redis, id, bullmq(), 'bullmq-add', settings.latencyRate, settings.latencySeconds, settings.latencyWarmupSeconds) },
 
   { id: 'feature.dedupe.on', section: 'feature', label: () => 'drain of entries with idempotency keys, consumer dedupe on (default)', unit: 'msg/s', aof: false,
@@ -107,7 +127,7 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
 ].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
 
-const results = { settings, machine: undefined, figures: {}, bullmqTuning: {}, memory: undefined, targets: [] };
+const results = { settings, machine: undefined, figures: {}, bullmqTuning: {}, anchors: {}, notes: [], memory: undefined, targets: [] };
 
 async function tuneBullmq(redis) {
   const tuneN = Math.min(n, 50_000);
@@ -122,6 +142,27 @@ async function tuneBullmq(redis) {
   settings.bullmqConcurrency = best.concurrency;
 }
 
+/**
+ * Installs the anchors' package if needed, drops the figures of an anchor whose server is
+ * not reachable (with a note in the output), and tunes the others' knob once.
+ */
+async function prepareAnchors(redis) {
+  const wanted = anchors.filter((anchor) => figures.some((f) => f.anchor === anchor.id));
+  if (wanted.length === 0) return;
+  const installFailure = ensureAnchorsInstalled(log);
+  for (const anchor of wanted) {
+    const reason = installFailure ? `${installFailure}: ${anchor.id} rows skipped` : await anchor.unavailable();
+    if (reason) {
+      log(`note: ${reason}`);
+      results.notes.push(reason);
+      figures.splice(0, figures.length, ...figures.filter((f) => f.anchor !== anchor.id));
+      continue;
+    }
+    await anchor.tune(redis, Math.min(n, 50_000), log);
+    results.anchors[anchor.id] = anchor.tuned;
+  }
+}
+
 async function main() {
   const servers = { none: await BenchRedis.start('none') };
   if (settings.aof) servers.aof = await BenchRedis.start('aof');
@@ -134,10 +175,11 @@ async function main() {
   try {
     results.machine = machineDetails(await servers.none.version());
     log(`redstream bench: N=${n.toLocaleString('en-US')}, ${settings.runs} run(s), redstream concurrency ${settings.concurrency}, ${results.machine.cpuModel} x${results.machine.cores}, Node ${results.machine.node}, Redis ${results.machine.redis}`);
-    if (figures.some((f) => f.id.includes('bullmq'))) {
-      log('tuning BullMQ worker concurrency (no persistence):');
+    if (figures.some((f) => f.id.split('.')[1] === 'bullmq')) {
+      log(`tuning ${bullmq5} worker concurrency (no persistence):`);
       await tuneBullmq(servers.none);
     }
+    await prepareAnchors(servers.none);
     for (let run = 1; run <= settings.runs; run++) {
       for (const [persistence, redis] of Object.entries(servers)) {
         for (const figure of figures) {
@@ -197,19 +239,32 @@ const value = (id, persistence = 'none') => results.figures[`${id}@${persistence
 
 function targets() {
   const list = [];
-  const ratio = (target, a, b, goal, persistence = 'none', strict = false) => {
+  /** `goal` undefined: for information. `bPersistence`: where b was measured, when not where a was. */
+  const ratio = (target, a, b, goal, persistence = 'none', strict = false, bPersistence = persistence) => {
     const x = value(a, persistence);
-    const y = value(b, persistence);
+    const y = value(b, bPersistence);
     if (x === undefined || y === undefined) return;
     const measured = round(x / y, 2);
-    list.push({ target, persistence, measured, goal, met: strict ? measured > goal : measured >= goal });
+    if (goal === undefined) list.push({ target, persistence, measured, goal: '–', met: undefined });
+    else list.push({ target, persistence, measured, goal, met: strict ? measured > goal : measured >= goal });
   };
   for (const persistence of settings.aof ? ['none', 'aof'] : ['none']) {
-    ratio('e2e draining vs BullMQ (x)', 'drain.redstream', 'drain.bullmq', 8, persistence);
+    ratio(`e2e draining vs ${bullmq5} (x)`, 'drain.redstream', 'drain.bullmq', 8, persistence);
     ratio('e2e draining vs raw loop', 'drain.redstream', 'drain.raw', 0.5, persistence);
-    ratio('e2e with live producer vs BullMQ (x)', 'live.redstream', 'live.bullmq', 7, persistence);
+    ratio(`e2e with live producer vs ${bullmq5} (x)`, 'live.redstream', 'live.bullmq', 7, persistence);
     ratio('unawaited publish bursts vs raw pipelined XADD (same fields)', 'publish.redstream.burst', 'publish.raw.pipelined', 0.6, persistence);
+    if (value('drain.bullmq6', persistence) !== undefined || value('live.bullmq6', persistence) !== undefined) {
+      ratio(`e2e draining vs BullMQ ${bullmq6Version()} (x)`, 'drain.redstream', 'drain.bullmq6', 8, persistence);
+      ratio(`e2e with live producer vs BullMQ ${bullmq6Version()} (x)`, 'live.redstream', 'live.bullmq6', 7, persistence);
+    }
+    // RabbitMQ and JetStream keep their own disk whatever the Redis setting: measured once,
+    // compared with redstream without persistence and with AOF everysec. No goal was set.
+    ratio('e2e draining vs NestJS RMQ transport, durable (x)', 'drain.redstream', 'drain.nestRmq', undefined, persistence, false, 'none');
+    ratio('e2e with live producer vs NestJS RMQ transport, durable (x)', 'live.redstream', 'live.nestRmq', undefined, persistence, false, 'none');
+    ratio('e2e draining vs NATS JetStream (x)', 'drain.redstream', 'drain.jetstream', undefined, persistence, false, 'none');
+    ratio('e2e with live producer vs NATS JetStream (x)', 'live.redstream', 'live.jetstream', undefined, persistence, false, 'none');
   }
+  ratio('raw node-redis loop vs the independent ioredis loop (the ceiling checked)', 'drain.raw', 'drain.rawIoredis', undefined);
   ratio('e2e with live producer vs NestJS Redis transport (x)', 'live.redstream', 'live.nestRedis', 1, 'none', true);
   ratio('unawaited publish bursts vs raw XADD of `data` alone (for information)', 'publish.redstream.burst', 'publish.raw.dataOnly', 0.6);
   const latency = value('latency.redstream');
@@ -231,6 +286,12 @@ function render() {
   lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores (shared by producers, workers and redis-server), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Redis ${m.redis}; ${m.date}.`);
   lines.push(`Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}.`);
   lines.push(`Settings: N = ${n.toLocaleString('en-US')} small JSON messages per figure, median of ${settings.runs} interleaved run(s); "spread" = (max − min) / median of the runs.`);
+  const tuning = (what, rates) => `${what} ${Object.keys(rates).join('/')}: ${Object.values(rates).map(fmt).join(' / ')} msg/s`;
+  const tunings = [];
+  if (Object.keys(results.bullmqTuning).length > 0) tunings.push(tuning(`${bullmq5} concurrency`, results.bullmqTuning));
+  const knobs = { bullmq6: () => `BullMQ ${bullmq6Version()} concurrency`, nestRmq: () => 'Nest RMQ prefetchCount', jetstream: () => 'JetStream max_messages' };
+  for (const [id, tuned] of Object.entries(results.anchors)) tunings.push(tuning(knobs[id](), tuned.rates));
+  if (tunings.length > 0) lines.push(`Tuning (a drain of ${Math.min(n, 50_000).toLocaleString('en-US')}, no persistence, at the start): ${tunings.join('; ')}.`);
   lines.push('');
   const sections = [
     ['publish', 'Publish rate (msg/s)'],
@@ -266,7 +327,8 @@ function render() {
     lines.push('');
   }
   lines.push('| Target | persistence | measured | goal | met |', '|---|---|---:|---:|:---:|');
-  for (const t of results.targets) lines.push(`| ${t.target} | ${t.persistence} | ${t.measured} | ${t.goal} | ${t.met ? 'yes' : 'NO'} |`);
+  for (const t of results.targets) lines.push(`| ${t.target} | ${t.persistence} | ${t.measured} | ${t.goal} | ${t.met === undefined ? '–' : t.met ? 'yes' : 'NO'} |`);
+  if (results.notes.length > 0) lines.push('', ...results.notes.map((note) => `Note: ${note}.`));
   return lines.join('\n');
 }
 

@@ -1,21 +1,9 @@
-/**
- * The NestJS side of a worker: one controller with a no-op `@EventPattern` handler that
- * only records the message. Decorators are applied as functions because the bench is
- * plain JavaScript run as is.
- */
+/** The bench's NestJS worker module (bench/lib/bench-module.mjs) with the root's Nest packages. */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
+import { defineBenchModule } from './bench-module.mjs';
 
 export function benchModule(pattern, recorder) {
-  class BenchHandlers {
-    handle(data) {
-      recorder.record(data);
-    }
-  }
-  Controller()(BenchHandlers);
-  EventPattern(pattern)(BenchHandlers.prototype, 'handle', Object.getOwnPropertyDescriptor(BenchHandlers.prototype, 'handle'));
-  class BenchModule {}
-  Module({ controllers: [BenchHandlers] })(BenchModule);
-  return BenchModule;
+  return defineBenchModule({ Controller, Module, EventPattern }, pattern, recorder);
 }

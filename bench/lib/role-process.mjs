@@ -3,17 +3,19 @@
  * would in production), configured through one JSON env variable and talking over IPC.
  */
 import { fork } from 'node:child_process';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const rolesDir = fileURLToPath(new URL('../roles/', import.meta.url));
 
 export class RoleProcess {
+  /** `name`: a role under bench/roles/ (`worker-raw`), or the absolute path of a role file elsewhere (the anchors'). */
   constructor(name, config) {
-    this.name = name;
+    this.name = name.includes('/') ? basename(name, '.mjs') : name;
     this.inbox = [];
     this.waiters = [];
     this.exited = false;
-    this.child = fork(`${rolesDir}${name}.mjs`, [], {
+    this.child = fork(name.includes('/') ? name : `${rolesDir}${name}.mjs`, [], {
       env: { ...process.env, BENCH_ROLE_CONFIG: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of every role process there; BENCH_NODE_ARGS adds node flags.
@@ -33,7 +35,7 @@ export class RoleProcess {
       this.exited = true;
       for (const waiter of this.waiters.splice(0)) {
         clearTimeout(waiter.timer);
-        waiter.reject(new Error(`${name} exited (code ${code}, signal ${signal}) while the runner waited for "${waiter.type}"`));
+        waiter.reject(new Error(`${this.name} exited (code ${code}, signal ${signal}) while the runner waited for "${waiter.type}"`));
       }
     });
   }

@@ -24,7 +24,8 @@ function names(id) {
 
 /** Publishes `count` messages and returns the rate (msg/s) the producer achieved. */
 export async function publishRate(redis, id, mode, count, extra = {}) {
-  const publisher = await startRole('publisher', { ...names(id), url: redis.url, port: redis.port, mode, count, run: id, ...extra });
+  const { role = 'publisher', ...rest } = extra;
+  const publisher = await startRole(role, { ...names(id), url: redis.url, port: redis.port, mode, count, run: id, ...rest });
   try {
     publisher.send({ type: 'go' });
     const { rate, cpuUsPerMessage } = await publisher.next('published');
@@ -35,13 +36,30 @@ export async function publishRate(redis, id, mode, count, extra = {}) {
   }
 }
 
-/** Fills a stream (StreamProducer) or a BullMQ queue (addBulk) before a worker starts. */
-async function prefill(redis, id, system, count, keyed) {
-  const mode = system === 'bullmq' ? 'bullmq-addBulk' : 'core-burst';
-  await publishRate(redis, id, mode, count, { keyed });
+/**
+ * Fills a stream (StreamProducer), a BullMQ queue (addBulk) or, for a worker that names its
+ * own `prefill` publisher (the anchors' brokers), its queue before the worker starts.
+ */
+async function prefill(redis, id, worker, count, keyed) {
+  if (worker.prefill) return publishRate(redis, id, worker.prefill.mode, count, { role: worker.prefill.role, ...worker.config });
+  const mode = worker.system === 'bullmq' ? 'bullmq-addBulk' : 'core-burst';
+  return publishRate(redis, id, mode, count, { keyed, bullmqModule: worker.config.bullmqModule });
 }
 
-const workerRoles = { redstream: 'worker-redstream', core: 'worker-core', bullmq: 'worker-bullmq', raw: 'worker-raw', 'nest-redis': 'worker-nest-redis' };
+const workerRoles = {
+  redstream: 'worker-redstream',
+  core: 'worker-core',
+  bullmq: 'worker-bullmq',
+  raw: 'worker-raw',
+  'raw-ioredis': 'worker-raw-ioredis',
+  'nest-redis': 'worker-nest-redis',
+};
+
+/** A worker's role: one of bench/roles/ by its system, or the file an anchor names. */
+const workerRole = (worker) => worker.role ?? workerRoles[worker.system];
+
+/** A live scenario's producer: a mode of bench/roles/publisher.mjs, or `{ role, mode }` of an anchor. */
+const publisherOf = (spec) => (typeof spec === 'string' ? { role: 'publisher', mode: spec } : spec);
 
 function workerConfig(redis, id, n, worker) {
   return { ...names(id), url: redis.url, port: redis.port, n, ...worker.config };
@@ -49,9 +67,9 @@ function workerConfig(redis, id, n, worker) {
 
 /** A worker drains `n` messages already in the stream/queue; returns msg/s. */
 export async function drainThroughput(redis, id, n, worker, { keyed = false } = {}) {
-  const role = await startRole(workerRoles[worker.system], workerConfig(redis, id, n, worker));
+  const role = await startRole(workerRole(worker), workerConfig(redis, id, n, worker));
   try {
-    await prefill(redis, id, worker.system, n, keyed);
+    await prefill(redis, id, worker, n, keyed);
     role.send({ type: 'go' });
     const started = await role.next('started');
     const done = await role.next('done');
@@ -67,12 +85,13 @@ export async function drainThroughput(redis, id, n, worker, { keyed = false } = 
  * returns msg/s from the first publish to the last handled message.
  */
 export async function liveThroughput(redis, id, n, worker, publisherMode, { rate, progress } = {}) {
-  const role = await startRole(workerRoles[worker.system], workerConfig(redis, id, n, worker));
+  const role = await startRole(workerRole(worker), workerConfig(redis, id, n, worker));
+  const { role: publisherRole, mode } = publisherOf(publisherMode);
   let publisher;
   try {
     role.send({ type: 'go' });
     await role.next('started');
-    publisher = await startRole('publisher', { ...names(id), url: redis.url, port: redis.port, mode: publisherMode, count: n, rate, run: id });
+    publisher = await startRole(publisherRole, { ...workerConfig(redis, id, n, worker), mode, count: n, rate, run: id });
     publisher.send({ type: 'go' });
     const published = await publisher.next('published', 1_800_000);
     const done = await waitDone(role, progress);
@@ -117,7 +136,7 @@ const MiB = 2 ** 20;
  */
 export async function memoryOverRun(redis, id, n, worker, publisherMode, { rate, settleMs }) {
   const progressEvery = Math.max(1, Math.floor(n / 20));
-  const role = await startRole(workerRoles[worker.system], { ...workerConfig(redis, id, n, worker), progressEvery });
+  const role = await startRole(workerRole(worker), { ...workerConfig(redis, id, n, worker), progressEvery });
   let publisher;
   const samples = [];
   try {

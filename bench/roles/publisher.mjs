@@ -5,25 +5,24 @@
  *   redstream-keyed     as redstream-burst, each with an idempotency key (producer dedupe)
  *   core-burst          StreamProducer.publish bursts (fast prefill, not a measured figure)
  *   bullmq-add          Queue.add, one at a time, each awaited
- *   bullmq-addBulk      Queue.addBulk of `burst` jobs
+ *   bullmq-addBulk      Queue.addBulk of `burst` jobs (BullMQ 6 when `bullmqModule` is set)
  *   raw-pipelined       node-redis v4 XADD of the same three fields redstream writes
  *                       (data, id, ts), `burst` commands per pipeline
  *   raw-data-only       the same with the `data` field alone
  *   nest-redis-burst    Nest's built-in Redis ClientProxy.emit (PUBLISH), bursts
- * A burst is sent without awaiting each message and ends when the reply to its last one
- * arrives (replies come back in order on the one connection), for every client alike.
- * With `rate` set, messages are offered at that fixed rate instead of as fast as possible.
+ * Bursts, fixed-rate offering and the report are bench/lib/publish-loop.mjs, shared with
+ * the anchors' producers.
  */
 import { Logger } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { StreamProducer } from '@redstream/core';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { lastValueFrom } from 'rxjs';
 import { now } from '../lib/clock.mjs';
-import { config, onStop, payload, send, when } from '../lib/role.mjs';
+import { runPublisher } from '../lib/publish-loop.mjs';
+import { config, payload } from '../lib/role.mjs';
 
 const { mode, count, burst = 1000, rate } = config;
 
@@ -49,6 +48,8 @@ async function connect() {
     }
     case 'bullmq-add':
     case 'bullmq-addBulk': {
+      // BullMQ 6 comes from the bench's anchors package (`bullmqModule`), 5.x from the root.
+      const { Queue } = await import(config.bullmqModule ?? 'bullmq');
       const queue = new Queue(config.queue, { connection: { host: '127.0.0.1', port: config.port } });
       await queue.waitUntilReady();
       const opts = { removeOnComplete: true, removeOnFail: true };
@@ -84,49 +85,9 @@ async function connect() {
   }
 }
 
-function publishRange(client, from, to) {
-  if (client.publishMany && mode === 'bullmq-addBulk') return client.publishMany(from, to);
-  if (!client.fireOne) {
-    const sends = new Array(to - from);
-    for (let i = from; i < to; i++) sends[i - from] = client.publishOne(i);
-    return Promise.all(sends);
-  }
-  for (let i = from; i < to - 1; i++) client.fireOne(i);
-  return client.publishOne(to - 1);
-}
-
 function reportFailure(error) {
   console.error(`publish failed: ${error.message}`);
 }
 
-async function asFastAsPossible(client) {
-  if (mode.endsWith('-awaited') || mode === 'bullmq-add') {
-    for (let i = 0; i < count; i++) await client.publishOne(i);
-    return;
-  }
-  for (let from = 0; from < count; from += burst) await publishRange(client, from, Math.min(count, from + burst));
-}
-
-/** Offers `rate` messages per second: every millisecond, publishes what is due by then. */
-async function atFixedRate(client) {
-  const startedAt = now();
-  const pending = [];
-  let sent = 0;
-  while (sent < count) {
-    const due = Math.min(count, Math.floor(((now() - startedAt) * rate) / 1000));
-    for (; sent < due; sent++) pending.push(client.publishOne(sent));
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(pending);
-}
-
 const client = await connect();
-onStop(() => client.close());
-send({ type: 'ready' });
-await when('go');
-const startedAt = now();
-const cpuAtStart = process.cpuUsage();
-await (rate ? atFixedRate(client) : asFastAsPossible(client));
-const endedAt = now();
-const cpu = process.cpuUsage(cpuAtStart);
-send({ type: 'published', count, startedAt, endedAt, rate: (count * 1000) / (endedAt - startedAt), cpuUsPerMessage: (cpu.user + cpu.system) / count });
+await runPublisher(client, { count, burst, rate, awaited: mode.endsWith('-awaited') || mode === 'bullmq-add' });

@@ -1,19 +1,17 @@
-import { KeyBuilder, RedisConnection, RetentionTrimmer } from '@redstream/core';
-import { RedisServer } from '../support/redis-server.js';
+import { compareEntryIds, KeyBuilder, RedisConnection, RetentionTrimmer } from '@redstream/core';
+import { usePrivateRedis } from '../support/private-redis.js';
 import { quietLogger } from '../support/quiet-logger.js';
 
 describe('retention (acked strategy) against a real redis-server', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await redis.stop();
+  const env = usePrivateRedis();
+  const connections: RedisConnection[] = [];
+  afterEach(async () => {
+    await Promise.all(connections.splice(0).map((connection) => connection.close()));
   });
 
   it('trims everything every group has acked in one pass, even far more than 10,000 entries, and keeps the pending ones', async () => {
     const keys = new KeyBuilder('rs').forStream('retention.bulk');
-    const client = await redis.client();
+    const client = env.client;
     const total = 25_000;
     const pendingFrom = 20_000;
     for (let from = 0; from < total; from += 1_000) {
@@ -26,7 +24,8 @@ describe('retention (acked strategy) against a real redis-server', () => {
       await client.sendCommand(['XACK', keys.stream, 'g', ...ids.slice(from, from + 1_000)]);
     }
 
-    const connection = await RedisConnection.open({ url: redis.url }, 'retention-test');
+    const connection = await RedisConnection.open({ url: env.redis.url }, 'retention-test');
+    connections.push(connection);
     const trimmer = new RetentionTrimmer(connection, [keys], { strategy: 'acked', intervalMs: 10_000 }, 'test', {}, quietLogger);
     await trimmer.trim(keys);
 
@@ -36,14 +35,7 @@ describe('retention (acked strategy) against a real redis-server', () => {
     expect(left).toBeGreaterThanOrEqual(total - pendingFrom);
     expect(left).toBeLessThan(total - pendingFrom + 100);
     const [[oldest]] = (await client.sendCommand(['XRANGE', keys.stream, '-', '+', 'COUNT', '1'])) as [string, string[]][];
-    expect(compareIds(oldest, ids[pendingFrom])).toBeLessThanOrEqual(0);
-    await connection.close();
-    await client.quit();
+    expect(compareEntryIds(oldest, ids[pendingFrom])).toBeLessThanOrEqual(0);
   });
 });
 
-function compareIds(a: string, b: string): number {
-  const [ams, aseq] = a.split('-').map(BigInt);
-  const [bms, bseq] = b.split('-').map(BigInt);
-  return ams === bms ? Number(aseq - bseq) : Number(ams - bms);
-}

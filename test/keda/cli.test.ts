@@ -56,7 +56,7 @@ describe('redstream keda', () => {
   it.each([
     ['missing --group', ['keda', 'orders.created', '--deployment', 'w'], /required option '-g, --group <group>'/],
     ['missing stream', ['keda', '--group', 'g', '--deployment', 'w'], /missing required argument 'stream'/],
-    ['stream with braces', ['keda', '{orders}', '--group', 'g', '--deployment', 'w'], /stream "\{orders\}" is not a valid stream name/],
+    ['empty stream', ['keda', '', '--group', 'g', '--deployment', 'w'], /a stream name or pattern must not be empty/],
     ['non-numeric --target', ['keda', 's', '--group', 'g', '--deployment', 'w', '--target', 'ten'], /--target <n>' argument 'ten' is invalid/],
     ['--target 0', ['keda', 's', '--group', 'g', '--deployment', 'w', '--target', '0'], /--target must be an integer >= 1, got 0/],
     ['--min above --max', ['keda', 's', '--group', 'g', '--deployment', 'w', '--min', '5', '--max', '2'], /--min \(5\) must not exceed --max \(2\)/],
@@ -69,5 +69,17 @@ describe('redstream keda', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(reason);
+  });
+
+  it.each([
+    ['an object pattern in JSON', '{"cmd":"sum"}', 'rs:{cmd=sum}'],
+    ['its mapped name', 'cmd=sum', 'rs:{cmd=sum}'],
+    ['a string pattern a stream name cannot hold', 'orders {eu}', 'rs:{orders%20%7Beu%7D}'],
+  ])('takes %s and names the stream the transport uses', (_name, argument, key) => {
+    const result = redstream('keda', argument, '--group', 'g', '--deployment', 'w', '--json');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as { key: string; manifests: KubernetesDoc[] };
+    expect(output.key).toBe(key);
+    for (const doc of output.manifests) expect(validateKedaObject(doc)).toEqual([]);
   });
 });

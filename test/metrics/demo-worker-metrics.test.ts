@@ -7,7 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { StreamProducer } from '@redstream/core';
 import { DEMO_GROUP, DEMO_STREAM } from '../../apps/demo-worker/src/demo-stream.js';
-import { freePort, RedisServer } from '../support/redis-server.js';
+import { useCleanup } from '../support/cleanup.js';
+import { usePrivateRedis } from '../support/private-redis.js';
+import { freePort } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** `name{labels} value` lines of a Prometheus text exposition → value by `name{labels}`. */
@@ -22,16 +24,25 @@ function parseExposition(text: string): Map<string, number> {
 }
 
 describe('demo worker /metrics', () => {
-  let redis: RedisServer;
   let worker: ChildProcess;
   let port: number;
   let output = '';
+  // Declared before usePrivateRedis: Jest runs afterAll hooks in declaration order, so the
+  // worker stops before its Redis does.
+  afterAll(async () => {
+    if (worker?.exitCode === null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+  });
+  const env = usePrivateRedis();
+  const stopAfterEach = useCleanup();
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
     port = await freePort();
     worker = spawn(process.execPath, [join(process.cwd(), 'apps', 'demo-worker', 'dist', 'main.js')], {
-      env: { ...process.env, REDIS_URL: redis.url, PORT: String(port), WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000' },
+      env: { ...process.env, REDIS_URL: env.redis.url, PORT: String(port), WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker.stdout!.on('data', (chunk) => (output += chunk));
@@ -40,15 +51,6 @@ describe('demo worker /metrics', () => {
       what: `demo worker health on ${port} (output: ${output.slice(-500)})`,
       timeoutMs: 30_000,
     });
-  });
-
-  afterAll(async () => {
-    if (worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
-    await redis.stop();
   });
 
   async function scrape(): Promise<Map<string, number>> {
@@ -66,7 +68,7 @@ describe('demo worker /metrics', () => {
     expect(before.get('redstream_consumer_connected{group="demo-workers"}')).toBe(1);
     expect(before.get('process_cpu_user_seconds_total')).toBeGreaterThan(0); // default Node metrics too
 
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url }), (p) => p.close());
     const jobs = 60;
     await producer.publishMany(DEMO_STREAM, Array.from({ length: jobs }, (_, id) => ({ data: { id, workMs: 25 } })));
     await producer.publish(DEMO_STREAM, { id: 999, poison: true });

@@ -5,19 +5,15 @@
  */
 import { KeyBuilder, replyToRecord, StreamConsumer, StreamProducer, UnrecoverableError, type RedisReply } from '@redstream/core';
 import { quietLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useCleanup } from '../support/cleanup.js';
+import { usePrivateRedis, type RedisClient } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('group lag stays a number', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
+  const env = usePrivateRedis();
+  const stopAfterEach = useCleanup();
 
-  async function groupLags(client: Awaited<ReturnType<RedisServer['client']>>, key: string): Promise<Record<string, RedisReply>> {
+  async function groupLags(client: RedisClient, key: string): Promise<Record<string, RedisReply>> {
     const groups = (await client.sendCommand(['XINFO', 'GROUPS', key])) as RedisReply[][];
     return Object.fromEntries(groups.map(replyToRecord).map((g) => [String(g.name), g.lag]));
   }
@@ -26,10 +22,10 @@ describe('group lag stays a number', () => {
     const stream = 'lag.retention';
     const key = new KeyBuilder().stream(stream);
     const total = 400;
-    const client = await redis.client();
+    const client = env.client;
     // A second group that has read (and acked) only part of the stream.
     await client.sendCommand(['XGROUP', 'CREATE', key, 'audit', '0', 'MKSTREAM']);
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url }), (p) => p.close());
     await producer.publishMany(stream, Array.from({ length: total }, (_, i) => ({ data: { i, poison: i % 10 === 0 } })));
     const auditRead = 250;
     const read = (await client.sendCommand(['XREADGROUP', 'GROUP', 'audit', 'a1', 'COUNT', String(auditRead), 'STREAMS', key, '>'])) as [
@@ -39,11 +35,11 @@ describe('group lag stays a number', () => {
     await client.sendCommand(['XACK', key, 'audit', ...read[0][1].map(([id]) => id)]);
 
     let trimmed = 0;
-    const consumer = new StreamConsumer({ url: redis.url, group: 'billing', logger: quietLogger, retention: { intervalMs: 100 } })
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group: 'billing', logger: quietLogger, retention: { intervalMs: 100 } })
       .subscribe(stream, (message) => {
         if ((message.data as { poison: boolean }).poison) throw new UnrecoverableError('poison');
       })
-      .addObserver({ trimmed: (_stream, count) => (trimmed += count) });
+      .addObserver({ trimmed: (_stream, count) => (trimmed += count) }), (c) => c.stop());
     await consumer.start();
 
     const poison = total / 10;
@@ -59,18 +55,16 @@ describe('group lag stays a number', () => {
 
     await consumer.stop();
     await producer.close();
-    await client.quit();
   });
 
   it('control: an XDEL past a group\'s position does make it NULL (what redstream never does)', async () => {
     const key = new KeyBuilder().stream('lag.control');
-    const client = await redis.client();
+    const client = env.client;
     await client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0', 'MKSTREAM']);
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await client.sendCommand(['XADD', key, '*', 'data', '1'])) as string);
     expect(await groupLags(client, key)).toEqual({ g: 3 });
     await client.sendCommand(['XDEL', key, ids[1]]);
     expect(await groupLags(client, key)).toEqual({ g: null });
-    await client.quit();
   });
 });

@@ -11,7 +11,8 @@ import { RedstreamMetrics } from '@redstream/core/metrics';
 import { Registry } from 'prom-client';
 import { desiredReplicas, type TriggerReading } from '../../apps/redstream-cli/src/keda/replica-math.js';
 import { quietLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useCleanup } from '../support/cleanup.js';
+import { usePrivateRedis, type RedisClient } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface TableRow {
@@ -66,13 +67,8 @@ describe('replica math', () => {
 });
 
 describe('metric parity against a real redis-server', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
+  const env = usePrivateRedis();
+  const stopAfterEach = useCleanup();
 
   it('pending and lag: KEDA\'s reads, readStreamStats and the gauges are equal; replicas match the README', async () => {
     const stream = 'parity.orders';
@@ -80,23 +76,23 @@ describe('metric parity against a real redis-server', () => {
     const concurrency = 64;
     const backlog = 120;
     const key = new KeyBuilder().stream(stream);
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url }), (p) => p.close());
     await producer.publishMany(stream, Array.from({ length: concurrency + backlog }, (_, i) => ({ data: { i } })));
 
     // A saturated worker: every handler slot holds an entry that does not finish yet.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    const consumer = new StreamConsumer({ url: redis.url, group, concurrency, logger: quietLogger, retention: false }).subscribe(stream, async () => {
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group, concurrency, logger: quietLogger, retention: false }).subscribe(stream, async () => {
       started += 1;
       await released;
-    });
+    }), (c) => c.stop());
     const registry = new Registry();
     new RedstreamMetrics({ registry }).observe(consumer);
     await consumer.start();
     await waitFor(() => started === concurrency, { what: `${concurrency} handlers running` });
 
-    const client = await redis.client();
+    const client = env.client;
     const [kedaPending] = (await client.sendCommand(['XPENDING', key, group])) as [number];
     const groups = (await client.sendCommand(['XINFO', 'GROUPS', key])) as RedisReply[][];
     const kedaLag = Number(groups.map(replyToRecord).find((g) => g.name === group)!.lag);
@@ -131,13 +127,12 @@ describe('metric parity against a real redis-server', () => {
     const after = await registry.getMetricsAsJSON();
     const handled = after.find((m) => m.name === 'redstream_messages_handled_total')!.values.find((v) => v.labels.outcome === 'success')!;
     expect(handled.value).toBe(concurrency + backlog);
-    await client.quit();
     await consumer.stop();
     await producer.close();
   });
 });
 
-async function commandCalls(client: Awaited<ReturnType<RedisServer['client']>>, command: string): Promise<number> {
+async function commandCalls(client: RedisClient, command: string): Promise<number> {
   const info = (await client.sendCommand(['INFO', 'commandstats'])) as string;
   const match = new RegExp(`cmdstat_${command.replace('|', '\\|')}:calls=(\\d+)`).exec(info);
   return match ? Number(match[1]) : 0;

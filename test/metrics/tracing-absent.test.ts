@@ -5,20 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { RedisServer } from '../support/redis-server.js';
+import { usePrivateRedis } from '../support/private-redis.js';
 
 describe('OpenTelemetry absent', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
+  const env = usePrivateRedis();
 
   it('publishes and consumes with no tracing hook at all', () => {
     const output = execFileSync(process.execPath, [join(process.cwd(), 'test', 'fixtures', 'without-opentelemetry.mjs')], {
-      env: { ...process.env, REDIS_URL: redis.url },
+      env: { ...process.env, REDIS_URL: env.redis.url },
       encoding: 'utf8',
       timeout: 60_000,
     });

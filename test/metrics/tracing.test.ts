@@ -9,22 +9,22 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { StreamConsumer, StreamProducer, UnrecoverableError, type ReceivedMessage } from '@redstream/core';
 import { quietLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useCleanup } from '../support/cleanup.js';
+import { usePrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('OpenTelemetry trace propagation', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  let redis: RedisServer;
+  const env = usePrivateRedis();
+  const stopAfterEach = useCleanup();
 
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
-    redis = await RedisServer.start();
   });
   afterAll(async () => {
-    await redis.stop();
     await provider.shutdown();
     trace.disable();
     propagation.disable();
@@ -37,12 +37,12 @@ describe('OpenTelemetry trace propagation', () => {
   it('continues the producer\'s trace around the handler, and records a handler failure', async () => {
     const stream = 'trace.orders';
     const seen: { message: ReceivedMessage; active: SpanContext | undefined }[] = [];
-    const consumer = new StreamConsumer({ url: redis.url, group: 'billing', logger: quietLogger, maxDeliveries: 1 }).subscribe(stream, (message) => {
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group: 'billing', logger: quietLogger, maxDeliveries: 1 }).subscribe(stream, (message) => {
       seen.push({ message, active: trace.getActiveSpan()?.spanContext() });
       if ((message.data as { fail?: boolean }).fail) throw new UnrecoverableError('card declined');
-    });
+    }), (c) => c.stop());
     await consumer.start();
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url }), (p) => p.close());
 
     const tracer = trace.getTracer('checkout-service');
     await tracer.startActiveSpan('checkout', async (span) => {
@@ -87,14 +87,81 @@ describe('OpenTelemetry trace propagation', () => {
     await producer.close();
   });
 
-  it('stays off with tracing: false even though the API is installed', async () => {
-    const stream = 'trace.off';
+  it('names its spans and attributes after the OpenTelemetry messaging semantic conventions, with the conversation id of a request', async () => {
+    const stream = 'trace.quotes';
     const seen: ReceivedMessage[] = [];
-    const consumer = new StreamConsumer({ url: redis.url, group: 'g', logger: quietLogger, tracing: false }).subscribe(stream, (message) => {
+    const consumer = new StreamConsumer({ url: env.redis.url, group: 'pricing', logger: quietLogger }).subscribe(stream, (message) => {
       seen.push(message);
     });
     await consumer.start();
-    const producer = await StreamProducer.connect({ url: redis.url, tracing: false });
+    const producer = await StreamProducer.connect({ url: env.redis.url });
+    exporter.reset();
+
+    const request = await producer.publish(stream, { sku: 'A-1' }, { replyTo: 'rs:{reply.client-1}', correlationId: 'c-42' });
+    const event = await producer.publish(stream, { sku: 'B-2' }, { idempotencyKey: 'order-7' });
+    await waitFor(() => seen.length === 2, { what: 'both messages' });
+    await waitFor(() => exporter.getFinishedSpans().filter((s) => s.name === `process ${stream}`).length === 2, { what: 'both process spans' });
+    const spans = exporter.getFinishedSpans();
+    const sends = spans.filter((s) => s.name === `send ${stream}`);
+    const processes = spans.filter((s) => s.name === `process ${stream}`);
+    const [requestMessage, eventMessage] = seen;
+
+    expect(sends.map((s) => s.attributes)).toEqual([
+      {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'messaging.destination.name': 'rs:{trace.quotes}',
+        'messaging.message.id': requestMessage.messageId,
+        'messaging.message.conversation_id': 'c-42',
+        'redstream.entry_id': request.entryId,
+      },
+      {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'messaging.destination.name': 'rs:{trace.quotes}',
+        'messaging.message.id': 'order-7',
+        'redstream.entry_id': event.entryId,
+      },
+    ]);
+    const byEntry = (entryId: string) => processes.find((s) => s.attributes['redstream.entry_id'] === entryId)!.attributes;
+    expect(byEntry(requestMessage.entryId)).toEqual({
+      'messaging.system': 'redis',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': 'rs:{trace.quotes}',
+      'messaging.consumer.group.name': 'pricing',
+      'messaging.message.id': requestMessage.messageId,
+      'messaging.message.conversation_id': 'c-42',
+      'redstream.entry_id': requestMessage.entryId,
+      'redstream.delivery_count': 1,
+    });
+    expect(byEntry(eventMessage.entryId)).toEqual({
+      'messaging.system': 'redis',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': 'rs:{trace.quotes}',
+      'messaging.consumer.group.name': 'pricing',
+      'messaging.message.id': 'order-7',
+      'redstream.entry_id': eventMessage.entryId,
+      'redstream.delivery_count': 1,
+    });
+    // The id on the send span is the one the consumer reads from the entry, not a second one.
+    expect(requestMessage.messageId).toMatch(/^[0-9a-f-]{36}$/);
+
+    await consumer.stop();
+    await producer.close();
+  });
+
+  it('stays off with tracing: false even though the API is installed', async () => {
+    const stream = 'trace.off';
+    const seen: ReceivedMessage[] = [];
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group: 'g', logger: quietLogger, tracing: false }).subscribe(stream, (message) => {
+      seen.push(message);
+    }), (c) => c.stop());
+    await consumer.start();
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url, tracing: false }), (p) => p.close());
     exporter.reset();
     await trace.getTracer('t').startActiveSpan('outer', async (span) => {
       await producer.publish(stream, { n: 1 });

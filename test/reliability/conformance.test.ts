@@ -3,9 +3,9 @@
  * publish N, consume N, crash a worker process mid-way, nothing lost. Workers are real
  * child processes running the built @redstream/core.
  */
-import { StreamProducer, type ConsumerOptions, type PublishOptions } from '@redstream/core';
-import type { RedisClientType } from 'redis';
-import { RedisServer, type RedisServerOptions } from '../support/redis-server.js';
+import { KeyBuilder, type ConsumerOptions, type PublishOptions } from '@redstream/core';
+import { useRedis } from '../support/redis-fixture.js';
+import type { RedisServerOptions } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { parseRecords, WorkerProcess } from '../support/worker-process.js';
 
@@ -28,29 +28,17 @@ const configurations: Configuration[] = [
 ];
 
 describe.each(configurations)('conformance: $name', (configuration) => {
-  let redis: RedisServer;
-  let client: RedisClientType;
-  let producer: StreamProducer;
+  const fx = useRedis(configuration.redis);
+  const keys = new KeyBuilder();
   const workers: WorkerProcess[] = [];
   const claim = { minIdleMs: 1_000, intervalMs: 250 };
-
-  beforeAll(async () => {
-    redis = await RedisServer.start(configuration.redis);
-    client = (await redis.client()) as RedisClientType;
-    producer = await StreamProducer.connect({ url: redis.url });
-  });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.kill()));
-  });
-  afterAll(async () => {
-    await producer.close();
-    await client.quit();
-    await redis.stop();
   });
 
   const startWorker = async (stream: string, consumer: string) => {
     const worker = await WorkerProcess.start({
-      url: redis.url, stream, group: 'g', consumer, recordKey: `rec:${stream}`, options: { ...configuration.consumer, claim },
+      url: fx.redis.url, stream, group: 'g', consumer, recordKey: `rec:${stream}`, options: { ...configuration.consumer, claim },
     });
     workers.push(worker);
     return worker;
@@ -59,23 +47,23 @@ describe.each(configurations)('conformance: $name', (configuration) => {
     const ids: string[] = [];
     for (let sent = 0; sent < N; sent += 500) {
       const batch = Array.from({ length: 500 }, (_, i) => ({ data: { n: sent + i, workMs: 1 }, options: configuration.publish(sent + i) }));
-      ids.push(...(await producer.publishMany(stream, batch)).map((r) => r.entryId));
+      ids.push(...(await fx.producer.publishMany(stream, batch)).map((r) => r.entryId));
     }
     return ids;
   };
   const handledCounts = async (stream: string) => {
     const counts = new Map<string, number>();
-    for (const record of parseRecords(await client.lRange(`rec:${stream}`, 0, -1))) counts.set(record.entryId, (counts.get(record.entryId) ?? 0) + 1);
+    for (const record of parseRecords(await fx.client.lRange(`rec:${stream}`, 0, -1))) counts.set(record.entryId, (counts.get(record.entryId) ?? 0) + 1);
     return counts;
   };
-  const pendingCount = async (stream: string) => ((await client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g'])) as [number])[0];
+  const pendingCount = async (stream: string) => ((await fx.client.sendCommand(['XPENDING', keys.stream(stream), 'g'])) as [number])[0];
 
   it('publishes N and consumes N exactly once with two workers', async () => {
     const stream = 'conformance.plain';
     await startWorker(stream, 'w1');
     await startWorker(stream, 'w2');
     const ids = await publishAll(stream);
-    await waitFor(async () => (await client.lLen(`rec:${stream}`)) >= N && (await pendingCount(stream)) === 0, { timeoutMs: 30_000, what: 'N handled' });
+    await waitFor(async () => (await fx.client.lLen(`rec:${stream}`)) >= N && (await pendingCount(stream)) === 0, { timeoutMs: 30_000, what: 'N handled' });
     const counts = await handledCounts(stream);
     expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
     expect(counts.size).toBe(N);
@@ -86,9 +74,9 @@ describe.each(configurations)('conformance: $name', (configuration) => {
     const doomed = await startWorker(stream, 'w1');
     await startWorker(stream, 'w2');
     const publishing = publishAll(stream);
-    await waitFor(async () => (await client.lLen(`rec:${stream}`)) >= N / 3, { timeoutMs: 30_000, intervalMs: 5, what: 'a third handled' });
+    await waitFor(async () => (await fx.client.lLen(`rec:${stream}`)) >= N / 3, { timeoutMs: 30_000, intervalMs: 5, what: 'a third handled' });
     await doomed.kill();
-    const inFlightAtKill = ((await client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g', '-', '+', '10000', 'w1'])) as string[][]).length;
+    const inFlightAtKill = ((await fx.client.sendCommand(['XPENDING', keys.stream(stream), 'g', '-', '+', '10000', 'w1'])) as string[][]).length;
     // The same pod name comes back: it first takes back what it still owns.
     await startWorker(stream, 'w1');
     const ids = await publishing;

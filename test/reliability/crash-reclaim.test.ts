@@ -4,43 +4,33 @@
  * nothing and its entries are handled again within 20 s; a live handler that runs 60 s
  * keeps its entry. The two scenarios are independent and run side by side.
  */
-import { StreamProducer } from '@redstream/core';
-import type { RedisClientType } from 'redis';
-import { RedisServer } from '../support/redis-server.js';
+import { KeyBuilder } from '@redstream/core';
+import { useRedis } from '../support/redis-fixture.js';
 import { waitFor } from '../support/wait-for.js';
 import { parseRecords, WorkerProcess, type HandledRecord } from '../support/worker-process.js';
 
 const TOTAL = 20_000;
 
 describe('worker crash and long handlers at default claim settings', () => {
-  let redis: RedisServer;
-  let client: RedisClientType;
-  let producer: StreamProducer;
+  // Its own redis-server, an assertion client and a producer; the workers are killed after each test.
+  const fx = useRedis();
+  const keys = new KeyBuilder();
   const workers: WorkerProcess[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    client = (await redis.client()) as RedisClientType;
-    producer = await StreamProducer.connect({ url: redis.url });
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill()));
-    await producer.close();
-    await client.quit();
-    await redis.stop();
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.kill()));
   });
 
   const startWorker = async (stream: string, consumer: string) => {
-    const worker = await WorkerProcess.start({ url: redis.url, stream, group: 'g', consumer, recordKey: `rec:${stream}` });
+    const worker = await WorkerProcess.start({ url: fx.redis.url, stream, group: 'g', consumer, recordKey: `rec:${stream}` });
     workers.push(worker);
     return worker;
   };
-  const records = async (stream: string): Promise<HandledRecord[]> => parseRecords(await client.lRange(`rec:${stream}`, 0, -1));
+  const records = async (stream: string): Promise<HandledRecord[]> => parseRecords(await fx.client.lRange(`rec:${stream}`, 0, -1));
   const pendingOf = async (stream: string, consumer: string): Promise<string[]> => {
-    const rows = (await client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g', '-', '+', '100000', consumer])) as string[][];
+    const rows = (await fx.client.sendCommand(['XPENDING', keys.stream(stream), 'g', '-', '+', '100000', consumer])) as string[][];
     return rows.map((row) => row[0]);
   };
-  const pendingCount = async (stream: string) => ((await client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g'])) as [number])[0];
+  const pendingCount = async (stream: string) => ((await fx.client.sendCommand(['XPENDING', keys.stream(stream), 'g'])) as [number])[0];
 
   async function crashMidFlow(): Promise<void> {
     const stream = 'crash.flow';
@@ -49,11 +39,11 @@ describe('worker crash and long handlers at default claim settings', () => {
     const entryIds: string[] = [];
     const publishing = (async () => {
       for (let sent = 0; sent < TOTAL; sent += 500) {
-        const results = await producer.publishMany(stream, Array.from({ length: 500 }, (_, i) => ({ data: { n: sent + i, workMs: 2 } })));
+        const results = await fx.producer.publishMany(stream, Array.from({ length: 500 }, (_, i) => ({ data: { n: sent + i, workMs: 2 } })));
         entryIds.push(...results.map((r) => r.entryId));
       }
     })();
-    await waitFor(async () => (await client.lLen(`rec:${stream}`)) >= 5_000, { timeoutMs: 60_000, intervalMs: 5, what: '5,000 handled' });
+    await waitFor(async () => (await fx.client.lLen(`rec:${stream}`)) >= 5_000, { timeoutMs: 60_000, intervalMs: 5, what: '5,000 handled' });
     await doomed.kill();
     const killedAt = Date.now();
     const inFlightAtKill = await pendingOf(stream, 'worker-a');
@@ -70,7 +60,7 @@ describe('worker crash and long handlers at default claim settings', () => {
       { timeoutMs: 40_000, intervalMs: 100, what: "the dead worker's entries to be handled again" },
     );
     const reclaimMs = Date.now() - killedAt;
-    await waitFor(async () => (await pendingCount(stream)) === 0 && (await client.lLen(`rec:${stream}`)) >= TOTAL, {
+    await waitFor(async () => (await pendingCount(stream)) === 0 && (await fx.client.lLen(`rec:${stream}`)) >= TOTAL, {
       timeoutMs: 60_000,
       what: 'all entries handled and acked',
     });
@@ -97,7 +87,7 @@ describe('worker crash and long handlers at default claim settings', () => {
     const stream = 'crash.long';
     await startWorker(stream, 'worker-c');
     await startWorker(stream, 'worker-d');
-    const { entryId } = await producer.publish(stream, { workMs: 60_000, recordStart: true });
+    const { entryId } = await fx.producer.publish(stream, { workMs: 60_000, recordStart: true });
     await waitFor(async () => (await records(stream)).some((r) => r.phase === 'done'), {
       timeoutMs: 90_000,
       intervalMs: 500,
@@ -108,7 +98,7 @@ describe('worker crash and long handlers at default claim settings', () => {
     expect(seen.filter((r) => r.phase === 'done')).toEqual([expect.objectContaining({ entryId, deliveryCount: 1 })]);
     await waitFor(async () => (await pendingCount(stream)) === 0, { what: 'the long entry acked' });
     const [start, done] = await Promise.all(
-      ['start', 'done'].map(async (phase) => (await client.lRange(`rec:${stream}`, 0, -1)).indexOf(`${phase} ${seen[0].consumer} ${entryId} 1`)),
+      ['start', 'done'].map(async (phase) => (await fx.client.lRange(`rec:${stream}`, 0, -1)).indexOf(`${phase} ${seen[0].consumer} ${entryId} 1`)),
     );
     expect([start, done]).toEqual([0, 1]);
   }

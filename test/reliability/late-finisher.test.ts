@@ -5,10 +5,9 @@
  * was done — and the second handler's XACK later is a no-op. Nothing fails and nothing is
  * left pending; the entry was handled twice, which at-least-once delivery allows.
  */
-import { StreamConsumer, StreamProducer, type ReceivedMessage } from '@redstream/core';
-import type { RedisClientType } from 'redis';
+import { KeyBuilder, StreamConsumer, type ReceivedMessage } from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-fixture.js';
 import { waitFor } from '../support/wait-for.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -18,12 +17,13 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe('a late finisher whose entry was reclaimed', () => {
+  const fx = useRedis();
+
   it('acks the entry for the group; the reclaiming consumer’s ack is then a no-op', async () => {
-    const redis = await RedisServer.start();
-    const client = (await redis.client()) as RedisClientType;
-    const producer = await StreamProducer.connect({ url: redis.url });
+    const { redis, client, producer } = fx;
     const stream = 'late.finisher';
-    const key = `rs:{${stream}}`;
+    const keys = new KeyBuilder().forStream(stream);
+    const key = keys.stream;
     const pendingCount = async () => ((await client.sendCommand(['XPENDING', key, 'g'])) as [number])[0];
     const releaseA = deferred();
     const releaseB = deferred();
@@ -65,7 +65,7 @@ describe('a late finisher whose entry was reclaimed', () => {
       // b's own ack went out and changed nothing; no error anywhere, nothing pending.
       await b.stop();
       expect(await pendingCount()).toBe(0);
-      expect(await client.xLen(`${key}:dlq`)).toBe(0);
+      expect(await client.xLen(keys.deadLetter)).toBe(0);
       expect([...loggerA.lines, ...loggerB.lines].filter((l) => l.startsWith('error'))).toEqual([]);
       expect(runs).toEqual(['a:1', 'b:2']);
       expect(loggerB.lines).toContain(
@@ -75,9 +75,6 @@ describe('a late finisher whose entry was reclaimed', () => {
       releaseA.resolve();
       releaseB.resolve();
       await Promise.all([a.stop(), b.stop()]);
-      await producer.close();
-      await client.quit();
-      await redis.stop();
     }
   });
 });

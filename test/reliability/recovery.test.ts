@@ -3,7 +3,7 @@
  * restart (AOF, appendfsync always), a CLIENT PAUSE longer than its read block time, a
  * killed connection and the deletion of its stream, without being restarted.
  */
-import { StreamConsumer, StreamProducer, type ConnectionStatus } from '@redstream/core';
+import { compareEntryIds, StreamConsumer, StreamProducer, type ConnectionStatus } from '@redstream/core';
 import type { RedisClientType } from 'redis';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
@@ -61,7 +61,7 @@ describe('recovery of a running worker', () => {
       await redis.kill();
       const lastDelivered = groups[0][groups[0].indexOf('last-delivered-id') + 1];
       const pendingAtKill = new Set(pel.map(([id]) => id));
-      const ackedAtKill = before.filter((id) => compareIds(id, lastDelivered) <= 0 && !pendingAtKill.has(id));
+      const ackedAtKill = before.filter((id) => compareEntryIds(id, lastDelivered) <= 0 && !pendingAtKill.has(id));
       expect(ackedAtKill.length).toBeGreaterThan(0);
 
       await waitFor(() => worker.consumer.status !== 'connected', { what: 'the worker to notice the crash' });
@@ -157,8 +157,3 @@ describe('recovery of a running worker', () => {
   });
 });
 
-function compareIds(a: string, b: string): number {
-  const [ams, aseq] = a.split('-').map(BigInt);
-  const [bms, bseq] = b.split('-').map(BigInt);
-  return ams === bms ? Number(aseq - bseq) : ams < bms ? -1 : 1;
-}

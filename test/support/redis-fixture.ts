@@ -2,7 +2,7 @@
  * The usual setup of a reliability test file: usePrivateRedis (its own redis-server and an
  * assertion client) plus a producer, and consumers that are stopped after each test. Call at describe level.
  */
-import { StreamConsumer, StreamProducer, type ConsumerOptions, type HandlerOptions, type MessageHandler } from '@redstream/core';
+import { KeyBuilder, StreamConsumer, StreamProducer, type ConsumerOptions, type HandlerOptions, type MessageHandler } from '@redstream/core';
 import type { RedisClientType } from 'redis';
 import { collectingLogger } from './quiet-logger.js';
 import { usePrivateRedis } from './private-redis.js';
@@ -19,18 +19,20 @@ export interface RedisFixture {
 }
 
 export function useRedis(options: RedisServerOptions = {}): RedisFixture {
-  const env = usePrivateRedis(options);
   const consumers: StreamConsumer[] = [];
   let producer: StreamProducer;
+  // Jest runs hooks of one kind in the order they were declared: the producer closes before
+  // usePrivateRedis stops the server, and connects after it started.
+  afterAll(async () => {
+    await producer?.close();
+  });
+  const env = usePrivateRedis(options);
   beforeAll(async () => {
     // Its own logger: test servers run without persistence, which the producer warns about at start.
     producer = await StreamProducer.connect({ url: env.redis.url, logger: collectingLogger() });
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
-  });
-  afterAll(async () => {
-    await producer?.close();
   });
   return {
     get redis() {
@@ -53,7 +55,7 @@ export function useRedis(options: RedisServerOptions = {}): RedisFixture {
       return consumer;
     },
     async pendingCount(stream, group = 'g') {
-      return ((await env.client.sendCommand(['XPENDING', `rs:{${stream}}`, group])) as [number])[0];
+      return ((await env.client.sendCommand(['XPENDING', new KeyBuilder().stream(stream), group])) as [number])[0];
     },
   };
 }

@@ -14,6 +14,7 @@ import { registerPendingCommand } from './commands/pending.js';
 import { registerStreamsCommand } from './commands/streams.js';
 import { registerTrimCommand } from './commands/trim.js';
 import { registerWatchCommand } from './commands/watch.js';
+import { oneLine } from './support/exit.js';
 import { parseDuration } from './support/parse.js';
 
 /** Connecting gives up after this long: an operator at night must not wait on a dead host. */
@@ -49,8 +50,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      // Commander's usage errors as the same one line as every other error.
-      outputError: (text, write) => write(`redstream: ${text.replace(/^error: /, '').trim()}\n`),
+      // Commander's usage errors as the same one line as every other error (its "(Did you mean ...?)" hint included).
+      outputError: (text, write) => write(`redstream: ${oneLine(text.replace(/^error: /, ''))}\n`),
     });
   for (const register of COMMANDS) register(program);
   return program;

@@ -29,8 +29,36 @@ export const DEFAULTS = {
    * that the entries a worker holds stay bounded: concurrency × 1 MiB (64 MiB by default).
    */
   maxPayloadBytes: 1_048_576,
+  tracing: true,
+  /** Besides UnrecoverableError, no error is unrecoverable unless the user says so. */
+  isUnrecoverable: (_error: unknown): boolean => false,
+  /** A producer (RedisStreamsClient) fails sooner, as Nest's clients do: a caller is waiting. */
+  clientConnectTimeoutMs: 2_000,
   request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
 } as const;
+
+/** Longest delay a Node timer accepts (ms); the upper bound of every `*Ms` option. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Reconnects and failed reads back off with the same formula as retries (backoff.ts). */
+export const RECONNECT_BACKOFF = {
+  delayMs: DEFAULTS.reconnect.minDelayMs,
+  maxDelayMs: DEFAULTS.reconnect.maxDelayMs,
+  jitter: true,
+} as const;
+
+/** A reclaim pass is scheduled this long after a silent consumer's entries become claimable. */
+export const RECLAIM_MARGIN_MS = 20;
+/** The log gets at most one line per error source this often (every error still reaches `consumer-error`). */
+export const ERROR_LOG_INTERVAL_MS = 5_000;
+/** A failed ack flush is sent again after this long. */
+export const ACK_RETRY_MS = 200;
+/** Leases are refreshed every third of `claim.minIdleMs`, but never more often than this. */
+export const MIN_LEASE_PERIOD_MS = 50;
+/** Shutdown grants these steps at least this long even when `shutdownTimeoutMs` is spent. */
+export const SHUTDOWN_MIN_MS = { background: 1_000, ackDrain: 2_000, leaveGroup: 1_000 } as const;
+/** How long a graceful close waits for QUIT before it drops the socket. */
+export const QUIT_TIMEOUT_MS = 2_000;
 
 /** Headers redstream itself reads. */
 export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';

@@ -4,6 +4,7 @@
  *   id       message id: the idempotency key if given, else a UUID   required
  *   ts       publish time, ms since epoch                            required
  *   headers  JSON object of string headers                           optional
+ *   metadata JSON object of strings: Nest packet metadata            optional
  *   replyTo, correlationId                                           request-response only
  * Fields written by other programs are kept (and copied to dead letters) but ignored.
  */
@@ -12,6 +13,8 @@ import { HEADER_IDEMPOTENCY_KEY } from './constants.js';
 import { DecodeError, PayloadTooLargeError, SerializationError } from './errors/index.js';
 
 export type Headers = Record<string, string>;
+/** Out-of-band strings a Nest client's dispatch hook attaches to a packet (trace ids, tenant). */
+export type PacketMetadata = Record<string, string>;
 
 export interface Serializer {
   serialize(value: unknown): string;
@@ -32,6 +35,7 @@ export interface OutgoingMessage {
   /** Becomes the message id and switches on producer- and consumer-side dedupe. */
   idempotencyKey?: string;
   headers?: Headers;
+  metadata?: PacketMetadata;
   replyTo?: string;
   correlationId?: string;
 }
@@ -67,6 +71,7 @@ export function encodeEnvelope(stream: string, message: OutgoingMessage, seriali
     }
     fields.push('headers', JSON.stringify(headers));
   }
+  if (message.metadata !== undefined) fields.push('metadata', encodeMetadata(stream, message.metadata));
   if (message.replyTo !== undefined) fields.push('replyTo', message.replyTo);
   if (message.correlationId !== undefined) fields.push('correlationId', message.correlationId);
   return fields;
@@ -157,6 +162,34 @@ function utf8Bytes(fields: readonly string[]): number {
   let bytes = 0;
   for (let i = 0; i < fields.length; i++) bytes += Buffer.byteLength(fields[i], 'utf8');
   return bytes;
+}
+
+function encodeMetadata(stream: string, metadata: PacketMetadata): string {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new SerializationError(stream, new TypeError('packet metadata must be an object of strings'));
+  }
+  for (const [name, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') throw new SerializationError(stream, new TypeError(`metadata "${name}" must be a string, got ${typeof value}`));
+  }
+  return JSON.stringify(metadata);
+}
+
+/**
+ * The `metadata` field of an entry's raw fields, or null. Read on demand (from the context),
+ * not by the decoder: most handlers never ask. A malformed field reads as null.
+ */
+export function readMetadata(fields: readonly string[]): PacketMetadata | null {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] !== 'metadata') continue;
+    try {
+      const parsed: unknown = JSON.parse(fields[i + 1]);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as PacketMetadata;
+    } catch {
+      // Written by another program: not metadata we can read.
+    }
+    return null;
+  }
+  return null;
 }
 
 /** The millisecond part of a stream entry id. */

@@ -27,3 +27,14 @@ describe('KeyBuilder', () => {
     expect(keys.parseStream('rs:{orders.created}:dlq')).toBeUndefined();
   });
 });
+
+describe('KeyBuilder.isReplyStream', () => {
+  const keys = new KeyBuilder('rs');
+  it('accepts exactly the reply streams it makes', () => {
+    const id = '0b7c2a9e-1f4d-4c1a-9a51-2f0a8e6d1c33';
+    expect(keys.isReplyStream(keys.replyStream(id))).toBe(true);
+    for (const key of ['rs:{reply.orders}', 'rs:{orders.created}', `other:{reply.${id}}`, `rs:{reply.${id}}:x`, `rs:{reply.${id}x}`]) {
+      expect(keys.isReplyStream(key)).toBe(false);
+    }
+  });
+});

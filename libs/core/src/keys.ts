@@ -4,6 +4,7 @@
  * touching several of them stay inside one Redis Cluster slot.
  */
 export const DEFAULT_PREFIX = 'rs';
+const REPLY_CLIENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface StreamKeys {
   readonly stream: string;
@@ -48,6 +49,12 @@ export class KeyBuilder {
   /** The reply stream of one request-response client (its own hash tag). */
   replyStream(clientId: string): string {
     return `${this.prefix}:{reply.${clientId}}`;
+  }
+
+  /** True for exactly the reply streams `replyStream()` makes: `<prefix>:{reply.<uuid>}`. */
+  isReplyStream(key: string): boolean {
+    const head = `${this.prefix}:{reply.`;
+    return key.startsWith(head) && key.endsWith('}') && REPLY_CLIENT_ID.test(key.slice(head.length, -1));
   }
 
   /** Inverse of `stream()`: the logical name inside a stream key, or undefined if not ours. */

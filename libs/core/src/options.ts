@@ -4,13 +4,12 @@
  * InvalidOptionError that names the option, the value given and what is allowed.
  */
 import { hostname } from 'node:os';
-import type { RedisClientOptions, RedisClusterOptions } from 'redis';
-import { DEFAULT_URL, DEFAULTS } from './constants.js';
-import type { Serializer } from './envelope.js';
-import type { WaitForReplicas } from './producer/replica-wait.js';
+import { DEFAULT_URL, DEFAULTS, MAX_TIMER_MS } from './constants.js';
 import { jsonSerializer } from './envelope.js';
 import { InvalidOptionError } from './errors/index.js';
 import {
+  NAME_HINT,
+  NAME_PATTERN,
   rejectUnknownKeys,
   requireBoolean,
   requireInteger,
@@ -19,147 +18,22 @@ import {
   requireOneOf,
   requireRedisUrl,
   validateGroupName,
+  validatePrefix,
 } from './validation.js';
+import type { WaitForReplicas } from './producer/replica-wait.js';
+import type {
+  BackoffOptions,
+  ClaimOptions,
+  CommonOptions,
+  ConsumerOptions,
+  HandlerOptions,
+  Logger,
+  OptionKeys,
+  ProducerOptions,
+  RetentionOptions,
+} from './option-types.js';
 
-export interface BackoffOptions {
-  /** Delay before the first retry; doubles with each delivery. */
-  delayMs?: number;
-  maxDelayMs?: number;
-  /** Full jitter: a random delay between half and all of the computed one. */
-  jitter?: boolean;
-}
-
-export interface ClaimOptions {
-  /** Entries idle this long on another consumer are reclaimed. */
-  minIdleMs?: number;
-  intervalMs?: number;
-  count?: number;
-}
-
-export type RetentionOptions =
-  | false
-  | { strategy?: 'acked'; intervalMs?: number }
-  | { maxLen: number; intervalMs?: number }
-  | { maxAgeMs: number; intervalMs?: number };
-
-export interface Logger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string, stack?: string): void;
-}
-
-export interface CommonOptions {
-  url?: string;
-  /** Redis Cluster (node-redis cluster options: `rootNodes`, `defaults`); instead of `url`/`client`. */
-  cluster?: RedisClusterOptions;
-  /**
-   * OpenTelemetry propagation when `@opentelemetry/api` is installed (default true):
-   * `false` keeps it off even then, e.g. when prom-client pulled the API in.
-   */
-  tracing?: boolean;
-  client?: RedisClientOptions;
-  prefix?: string;
-  serializer?: Serializer;
-  logger?: Logger;
-  connectTimeoutMs?: number;
-  /**
-   * Largest message (UTF-8 bytes of all its fields) a producer publishes or a consumer
-   * handles; a consumer dead-letters larger entries with reason `too-large` unparsed.
-   */
-  maxPayloadBytes?: number;
-  /**
-   * At start the server's maxmemory-policy and persistence are checked; anything but
-   * `noeviction` is a loud warning. `true` refuses to start instead (UnsafeRedisError).
-   */
-  requireNoEviction?: boolean;
-}
-
-export interface ConsumerOptions extends CommonOptions {
-  group: string;
-  consumer?: string;
-  startFrom?: '0' | '$';
-  concurrency?: number;
-  blockMs?: number;
-  readCount?: number;
-  maxDeliveries?: number;
-  backoff?: BackoffOptions;
-  claim?: ClaimOptions | false;
-  dedupe?: { ttlMs?: number } | false;
-  retention?: RetentionOptions;
-  deadLetter?: { maxLen?: number };
-  delayed?: { intervalMs?: number; batchSize?: number } | false;
-  idleConsumers?: { removeAfterMs?: number; intervalMs?: number } | false;
-  ack?: { batchSize?: number; flushMs?: number };
-  shutdownTimeoutMs?: number;
-  /** Errors for which retrying cannot help; besides UnrecoverableError. */
-  isUnrecoverable?: (error: unknown) => boolean;
-}
-
-export interface ResolvedCommonOptions {
-  url: string;
-  client: RedisClientOptions | undefined;
-  cluster: RedisClusterOptions | undefined;
-  prefix: string;
-  serializer: Serializer;
-  logger: Logger;
-  connectTimeoutMs: number;
-  tracing: boolean;
-  maxPayloadBytes: number;
-  requireNoEviction: boolean;
-}
-
-export interface ResolvedConsumerOptions extends ResolvedCommonOptions {
-  group: string;
-  consumer: string;
-  startFrom: '0' | '$';
-  concurrency: number;
-  blockMs: number;
-  readCount: number;
-  maxDeliveries: number;
-  backoff: Required<BackoffOptions>;
-  claim: Required<ClaimOptions> | false;
-  dedupe: { ttlMs: number } | false;
-  retention:
-    | false
-    | { strategy: 'acked'; intervalMs: number }
-    | { strategy: 'maxLen'; maxLen: number; intervalMs: number }
-    | { strategy: 'maxAge'; maxAgeMs: number; intervalMs: number };
-  deadLetter: { maxLen: number };
-  delayed: { intervalMs: number; batchSize: number } | false;
-  idleConsumers: { removeAfterMs: number; intervalMs: number } | false;
-  ack: { batchSize: number; flushMs: number };
-  shutdownTimeoutMs: number;
-  isUnrecoverable: (error: unknown) => boolean;
-}
-
-export interface ProducerOptions extends CommonOptions {
-  dedupe?: { ttlMs?: number };
-  /**
-   * Durable publish: after each write, WAIT until this many replicas have it (at most
-   * `timeoutMs`); fewer rejects with ReplicationError (the entry is on the primary).
-   */
-  waitForReplicas?: WaitForReplicas | false;
-  /** Default wait for a request-response reply. */
-  requestTimeoutMs?: number;
-}
-
-export interface ResolvedProducerOptions extends ResolvedCommonOptions {
-  dedupeTtlMs: number;
-  waitForReplicas: WaitForReplicas | false;
-  requestTimeoutMs: number;
-}
-
-/** Per-handler overrides, from `@EventPattern(pattern, extras)`. */
-export interface HandlerOptions {
-  maxDeliveries?: number;
-  backoff?: BackoffOptions;
-  concurrency?: number;
-  timeoutMs?: number;
-}
-
-const NAME = /^[^\s{}]+$/;
-const NAME_HINT = 'a non-empty string without spaces or braces';
-const MAX_MS = 2 ** 31 - 1;
+export type * from './option-types.js';
 
 export const consoleLogger: Logger = {
   log: (message) => console.log(`[redstream] ${message}`),
@@ -167,25 +41,40 @@ export const consoleLogger: Logger = {
   error: (message, stack) => console.error(`[redstream] ${message}${stack ? `\n${stack}` : ''}`),
 };
 
-const CONSUMER_KEYS = [
-  'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'requireNoEviction', 'group', 'consumer', 'startFrom',
-  'concurrency', 'blockMs', 'readCount', 'maxDeliveries', 'backoff', 'claim', 'dedupe', 'retention', 'deadLetter',
-  'delayed', 'idleConsumers', 'ack', 'shutdownTimeoutMs', 'isUnrecoverable',
-] as const;
+const COMMON_KEYS: OptionKeys<CommonOptions> = {
+  url: true, cluster: true, tracing: true, client: true, prefix: true, serializer: true, logger: true, connectTimeoutMs: true,
+  maxPayloadBytes: true, requireNoEviction: true,
+};
+const CONSUMER_KEYS = Object.keys({
+  ...COMMON_KEYS,
+  group: true, consumer: true, startFrom: true, concurrency: true, blockMs: true, readCount: true, maxDeliveries: true,
+  backoff: true, claim: true, dedupe: true, retention: true, deadLetter: true, delayed: true, idleConsumers: true, ack: true,
+  shutdownTimeoutMs: true, isUnrecoverable: true,
+} satisfies OptionKeys<ConsumerOptions>);
+const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true, waitForReplicas: true } satisfies OptionKeys<ProducerOptions>);
 
-export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumerOptions {
+export type ResolvedCommonOptions = ReturnType<typeof resolveCommon>;
+export type ResolvedConsumerOptions = ReturnType<typeof resolveConsumerOptions>;
+export type ResolvedProducerOptions = ReturnType<typeof resolveProducerOptions>;
+export type ResolvedRetention =
+  | false
+  | { strategy: 'acked'; intervalMs: number }
+  | { strategy: 'maxLen'; maxLen: number; intervalMs: number }
+  | { strategy: 'maxAge'; maxAgeMs: number; intervalMs: number };
+
+export function resolveConsumerOptions(input: ConsumerOptions) {
   const options = requireObject('options', input) as ConsumerOptions & Record<string, unknown>;
   rejectUnknownKeys('', options, CONSUMER_KEYS);
   const common = resolveCommon(options);
   const concurrency = requireInteger('concurrency', options.concurrency ?? DEFAULTS.concurrency, 1, 100_000);
   const claim = resolveClaim(options.claim);
-  const resolved: ResolvedConsumerOptions = {
+  const resolved = {
     ...common,
     group: validateGroupName(options.group),
-    consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME, NAME_HINT),
+    consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME_PATTERN, NAME_HINT),
     startFrom: requireOneOf('startFrom', options.startFrom ?? DEFAULTS.startFrom, ['0', '$'] as const),
     concurrency,
-    blockMs: requireInteger('blockMs', options.blockMs ?? DEFAULTS.blockMs, 1, MAX_MS),
+    blockMs: requireInteger('blockMs', options.blockMs ?? DEFAULTS.blockMs, 1, MAX_TIMER_MS),
     readCount: requireInteger('readCount', options.readCount ?? defaultReadCount(concurrency), 1, 100_000),
     maxDeliveries: requireInteger('maxDeliveries', options.maxDeliveries ?? DEFAULTS.maxDeliveries, 1, 1_000_000),
     backoff: resolveBackoff('backoff', options.backoff),
@@ -198,25 +87,24 @@ export function resolveConsumerOptions(input: ConsumerOptions): ResolvedConsumer
     delayed: resolveDelayed(options.delayed),
     idleConsumers: resolveIdleConsumers(options.idleConsumers),
     ack: resolveAck(options.ack),
-    shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_MS),
-    isUnrecoverable: options.isUnrecoverable ?? (() => false),
-  };
+    shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_TIMER_MS),
+    isUnrecoverable: options.isUnrecoverable ?? DEFAULTS.isUnrecoverable,
+  } satisfies Record<keyof ConsumerOptions, unknown>;
   if (typeof resolved.isUnrecoverable !== 'function') {
     throw new InvalidOptionError('isUnrecoverable', options.isUnrecoverable, 'a function (error) => boolean');
   }
   return resolved;
 }
 
-export function resolveProducerOptions(input: ProducerOptions = {}): ResolvedProducerOptions {
+export function resolveProducerOptions(input: ProducerOptions = {}) {
   const options = requireObject('options', input) as ProducerOptions & Record<string, unknown>;
-  rejectUnknownKeys('', options, [
-    'url', 'cluster', 'tracing', 'client', 'prefix', 'serializer', 'logger', 'connectTimeoutMs', 'maxPayloadBytes', 'requireNoEviction', 'dedupe', 'requestTimeoutMs', 'waitForReplicas',
-  ]);
+  rejectUnknownKeys('', options, PRODUCER_KEYS);
   const dedupe = optionalObject('dedupe', options.dedupe, ['ttlMs']);
   return {
     ...resolveCommon(options),
+    connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.clientConnectTimeoutMs, 1, MAX_TIMER_MS),
     dedupeTtlMs: requireInteger('dedupe.ttlMs', dedupe.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1),
-    requestTimeoutMs: requireInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULTS.request.timeoutMs, 1, MAX_MS),
+    requestTimeoutMs: requireInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULTS.request.timeoutMs, 1, MAX_TIMER_MS),
     waitForReplicas: options.waitForReplicas === undefined ? false : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas),
   };
 }
@@ -228,7 +116,7 @@ export function resolveWaitForReplicas(option: string, value: unknown): WaitForR
   rejectUnknownKeys(option, given, ['replicas', 'timeoutMs']);
   return {
     replicas: requireInteger(`${option}.replicas`, given.replicas, 1, 1_000),
-    timeoutMs: requireInteger(`${option}.timeoutMs`, given.timeoutMs, 1, MAX_MS),
+    timeoutMs: requireInteger(`${option}.timeoutMs`, given.timeoutMs, 1, MAX_TIMER_MS),
   };
 }
 
@@ -240,12 +128,12 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
     maxDeliveries: requireInteger(at('maxDeliveries'), options.maxDeliveries ?? consumer.maxDeliveries, 1, 1_000_000),
     backoff: options.backoff === undefined ? consumer.backoff : resolveBackoff(at('backoff'), options.backoff as BackoffOptions),
     concurrency: requireInteger(at('concurrency'), options.concurrency ?? consumer.concurrency, 1, consumer.concurrency),
-    timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_MS),
+    timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_TIMER_MS),
   };
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
 
-function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
+function resolveCommon(options: CommonOptions) {
   if (options.url !== undefined) requireRedisUrl('url', options.url);
   if (options.client !== undefined) {
     requireObject('client', options.client);
@@ -272,15 +160,15 @@ function resolveCommon(options: CommonOptions): ResolvedCommonOptions {
     url: options.url ?? options.client?.url ?? DEFAULT_URL,
     client: options.client,
     cluster: options.cluster,
-    prefix: requireNonEmptyString('prefix', options.prefix ?? DEFAULTS.prefix, /^[^\s{}:]+$/, 'a non-empty string without spaces, braces or colons'),
+    prefix: validatePrefix(options.prefix ?? DEFAULTS.prefix),
     serializer,
     logger: options.logger ?? consoleLogger,
-    connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_MS),
-    tracing: requireBoolean('tracing', options.tracing ?? true),
+    connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_TIMER_MS),
+    tracing: requireBoolean('tracing', options.tracing ?? DEFAULTS.tracing),
     // Up to Redis's own limit for one value (proto-max-bulk-len, 512 MB by default).
     maxPayloadBytes: requireInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes, 1, 512 * 1024 * 1024),
     requireNoEviction: requireBoolean('requireNoEviction', options.requireNoEviction ?? false),
-  };
+  } satisfies Record<keyof CommonOptions, unknown>;
 }
 
 function optionalObject<K extends string>(option: string, value: unknown, known: readonly K[]): Partial<Record<K, number>> {
@@ -292,8 +180,8 @@ function optionalObject<K extends string>(option: string, value: unknown, known:
 
 function resolveBackoff(option: string, value: BackoffOptions | undefined): Required<BackoffOptions> {
   const given = optionalObject(option, value, ['delayMs', 'maxDelayMs', 'jitter']) as BackoffOptions;
-  const delayMs = requireInteger(`${option}.delayMs`, given.delayMs ?? DEFAULTS.backoff.delayMs, 0, MAX_MS);
-  const maxDelayMs = requireInteger(`${option}.maxDelayMs`, given.maxDelayMs ?? Math.max(DEFAULTS.backoff.maxDelayMs, delayMs), delayMs, MAX_MS);
+  const delayMs = requireInteger(`${option}.delayMs`, given.delayMs ?? DEFAULTS.backoff.delayMs, 0, MAX_TIMER_MS);
+  const maxDelayMs = requireInteger(`${option}.maxDelayMs`, given.maxDelayMs ?? Math.max(DEFAULTS.backoff.maxDelayMs, delayMs), delayMs, MAX_TIMER_MS);
   return { delayMs, maxDelayMs, jitter: requireBoolean(`${option}.jitter`, given.jitter ?? DEFAULTS.backoff.jitter) };
 }
 
@@ -301,8 +189,8 @@ function resolveClaim(value: ClaimOptions | false | undefined): Required<ClaimOp
   if (value === false) return false;
   const given = optionalObject('claim', value, ['minIdleMs', 'intervalMs', 'count']);
   return {
-    minIdleMs: requireInteger('claim.minIdleMs', given.minIdleMs ?? DEFAULTS.claim.minIdleMs, 100, MAX_MS),
-    intervalMs: requireInteger('claim.intervalMs', given.intervalMs ?? DEFAULTS.claim.intervalMs, 1, MAX_MS),
+    minIdleMs: requireInteger('claim.minIdleMs', given.minIdleMs ?? DEFAULTS.claim.minIdleMs, 100, MAX_TIMER_MS),
+    intervalMs: requireInteger('claim.intervalMs', given.intervalMs ?? DEFAULTS.claim.intervalMs, 1, MAX_TIMER_MS),
     count: requireInteger('claim.count', given.count ?? DEFAULTS.claim.count, 1, 10_000),
   };
 }
@@ -313,10 +201,10 @@ function resolveDedupe(value: { ttlMs?: number } | false | undefined): { ttlMs: 
   return { ttlMs: requireInteger('dedupe.ttlMs', given.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1) };
 }
 
-function resolveRetention(value: RetentionOptions | undefined): ResolvedConsumerOptions['retention'] {
+function resolveRetention(value: RetentionOptions | undefined): ResolvedRetention {
   if (value === false) return false;
   const given = optionalObject('retention', value, ['strategy', 'intervalMs', 'maxLen', 'maxAgeMs']) as Record<string, unknown>;
-  const intervalMs = requireInteger('retention.intervalMs', given.intervalMs ?? DEFAULTS.retention.intervalMs, 1, MAX_MS);
+  const intervalMs = requireInteger('retention.intervalMs', given.intervalMs ?? DEFAULTS.retention.intervalMs, 1, MAX_TIMER_MS);
   const chosen = ['maxLen', 'maxAgeMs'].filter((key) => given[key] !== undefined);
   if (chosen.length > 1 || (chosen.length === 1 && given.strategy !== undefined)) {
     throw new InvalidOptionError('retention', value, 'only one of { strategy: "acked" }, { maxLen } or { maxAgeMs }');
@@ -327,25 +215,25 @@ function resolveRetention(value: RetentionOptions | undefined): ResolvedConsumer
   return { strategy: 'acked', intervalMs };
 }
 
-function resolveDelayed(value: ConsumerOptions['delayed']): ResolvedConsumerOptions['delayed'] {
+function resolveDelayed(value: ConsumerOptions['delayed']): { intervalMs: number; batchSize: number } | false {
   if (value === false) return false;
   const given = optionalObject('delayed', value, ['intervalMs', 'batchSize']);
   return {
-    intervalMs: requireInteger('delayed.intervalMs', given.intervalMs ?? DEFAULTS.delayed.intervalMs, 1, MAX_MS),
+    intervalMs: requireInteger('delayed.intervalMs', given.intervalMs ?? DEFAULTS.delayed.intervalMs, 1, MAX_TIMER_MS),
     batchSize: requireInteger('delayed.batchSize', given.batchSize ?? DEFAULTS.delayed.batchSize, 1, 100_000),
   };
 }
 
-function resolveIdleConsumers(value: ConsumerOptions['idleConsumers']): ResolvedConsumerOptions['idleConsumers'] {
+function resolveIdleConsumers(value: ConsumerOptions['idleConsumers']): { removeAfterMs: number; intervalMs: number } | false {
   if (value === false) return false;
   const given = optionalObject('idleConsumers', value, ['removeAfterMs', 'intervalMs']);
   return {
-    removeAfterMs: requireInteger('idleConsumers.removeAfterMs', given.removeAfterMs ?? DEFAULTS.idleConsumers.removeAfterMs, 1, MAX_MS),
-    intervalMs: requireInteger('idleConsumers.intervalMs', given.intervalMs ?? DEFAULTS.idleConsumers.intervalMs, 1, MAX_MS),
+    removeAfterMs: requireInteger('idleConsumers.removeAfterMs', given.removeAfterMs ?? DEFAULTS.idleConsumers.removeAfterMs, 1, MAX_TIMER_MS),
+    intervalMs: requireInteger('idleConsumers.intervalMs', given.intervalMs ?? DEFAULTS.idleConsumers.intervalMs, 1, MAX_TIMER_MS),
   };
 }
 
-function resolveAck(value: ConsumerOptions['ack']): ResolvedConsumerOptions['ack'] {
+function resolveAck(value: ConsumerOptions['ack']): { batchSize: number; flushMs: number } {
   const given = optionalObject('ack', value, ['batchSize', 'flushMs']);
   return {
     batchSize: requireInteger('ack.batchSize', given.batchSize ?? DEFAULTS.ack.batchSize, 1, 100_000),

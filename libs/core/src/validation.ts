@@ -2,6 +2,18 @@ import { InvalidOptionError } from './errors/index.js';
 import { redactCredentials } from './redact.js';
 
 /** Small checks shared by option validators; each throws InvalidOptionError naming the option. */
+
+/** Logical stream and group names: no whitespace, no braces (braces would break the `{name}` hash tag). */
+export const NAME_PATTERN = /^[^\s{}]+$/;
+export const NAME_HINT = 'a non-empty string without spaces or braces';
+/** Key prefixes: as names, and no colon either (the prefix ends at the first colon of every key). */
+export const PREFIX_PATTERN = /^[^\s{}:]+$/;
+export const PREFIX_HINT = 'a non-empty string without spaces, braces or colons';
+
+/** The one check of a key prefix (`prefix` option, CLI `--prefix`). */
+export function validatePrefix(prefix: unknown, option = 'prefix'): string {
+  return requireNonEmptyString(option, prefix, PREFIX_PATTERN, PREFIX_HINT);
+}
 export function requireInteger(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
@@ -56,7 +68,8 @@ export function rejectUnknownKeys(option: string, value: Record<string, unknown>
 export const REPLY_NAMESPACE = 'reply.';
 
 /**
- * A logical stream name: it goes inside the `{name}` hash tag of every key of the stream,
+ * The one check of a logical stream name, for the consumer, the producer and the CLI.
+ * It goes inside the `{name}` hash tag of every key of the stream,
  * so no spaces or braces; `#` is reserved for partitions (`{name#i}`) and `reply.` for
  * reply streams (DESIGN.md, Wave 2).
  */

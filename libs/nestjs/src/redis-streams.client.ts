@@ -1,26 +1,29 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import {
-  RedisConnection,
+  RedstreamError,
   ReplyListener,
   RequestTimeoutError,
   StreamProducer,
   resolveProducerOptions,
   type ConnectionStatus,
+  type PublishOptions,
+  type Reply,
 } from '@redstream/core';
 import { Observable } from 'rxjs';
+import { createPacket } from './nest-compat.js';
 import { RedisStreamRecord } from './redis-streams-record.builder.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsClientOptions } from './redis-streams.options.js';
 
 /**
  * ClientProxy over Redis Streams: `emit` XADDs and its Observable emits the entry id (the
- * first id again for a repeated idempotency key); `send` publishes a request and waits
- * for the reply on this client's reply stream, failing with RequestTimeoutError.
+ * first id again for a repeated idempotency key); `send` publishes a request and streams the
+ * replies from this client's reply stream until the handler's answer is complete, failing with
+ * RequestTimeoutError when no reply arrives for `requestTimeoutMs`.
  */
 export class RedisStreamsClient extends ClientProxy<Record<never, Function>, ConnectionStatus> {
   private producer: StreamProducer | undefined;
   private connecting: Promise<StreamProducer> | undefined;
-  private replies: ReplyListener | undefined;
-  private repliesStarting: Promise<ReplyListener> | undefined;
+  private replies: Promise<ReplyListener> | undefined;
   private readonly streams: PatternToStream | undefined;
   private readonly options: RedisStreamsClientOptions;
   private readonly requestTimeoutMs: number;
@@ -36,32 +39,37 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
 
   async connect(): Promise<StreamProducer> {
     if (this.producer) return this.producer;
-    this.connecting ??= StreamProducer.connect(this.options).then(
-      (producer) => {
+    if (this.connecting) return this.connecting;
+    const attempt: Promise<StreamProducer> = StreamProducer.connect(this.options).then(
+      async (producer) => {
+        // close() ran while this attempt was connecting: it must not leave a connection behind.
+        if (this.connecting !== attempt) {
+          await producer.close();
+          throw new RedstreamError('ERR_CLIENT_CLOSED', 'RedisStreamsClient was closed while connecting.');
+        }
         this.producer = producer;
+        this.connecting = undefined;
         producer.connection.on('status', (status: ConnectionStatus) => this._status$.next(status));
         this._status$.next('connected');
         return producer;
       },
       (error) => {
-        this.connecting = undefined;
+        if (this.connecting === attempt) this.connecting = undefined;
         throw error;
       },
     );
-    return this.connecting;
+    this.connecting = attempt;
+    return attempt;
   }
 
   async close(): Promise<void> {
     const producer = this.producer;
+    const replies = this.replies;
     this.producer = undefined;
     this.connecting = undefined;
-    const replies = this.replies;
     this.replies = undefined;
-    this.repliesStarting = undefined;
-    if (replies) {
-      await replies.stop();
-      await producer?.connection.send(['DEL', replies.replyTo]).catch(() => undefined);
-    }
+    const listener = await replies?.catch(() => undefined);
+    await listener?.stop(producer?.connection);
     await producer?.close();
     this._status$.next('disconnected');
   }
@@ -83,7 +91,7 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
    */
   override emit<TResult = string, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit(pattern, data);
-    const published = this.dispatchEvent<TResult>(this.createPacket(pattern, data));
+    const published = this.dispatchEvent<TResult>(createPacket(this, pattern, data));
     // Fire-and-forget callers never subscribe: a failure must not become an unhandled rejection.
     published.catch(() => undefined);
     return new Observable<TResult>((subscriber) => {
@@ -109,18 +117,22 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
     let unpacked: ReturnType<typeof unpack>;
     try {
       stream = streamForPattern(this.normalizePattern(packet.pattern), this.streams);
-      unpacked = unpack(packet.data);
+      unpacked = unpack(packet);
     } catch (error) {
       return Promise.reject(error);
     }
     return producer.publish(stream, unpacked.data, unpacked.options).then(entryIdOf) as Promise<T>;
   }
 
+  /**
+   * Publishes a request and passes every reply to Nest's observer: values as they come, the
+   * end of the answer as `isDisposed`. `requestTimeoutMs` bounds the wait for each reply.
+   */
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const stream = streamForPattern(this.normalizePattern(packet.pattern), this.streams);
-    const { data, options } = unpack(packet.data);
     let finished = false;
     let forget = () => {};
+    let timer: NodeJS.Timeout | undefined;
+    let stream = '';
     const finish = (result: WritePacket) => {
       if (finished) return;
       finished = true;
@@ -128,39 +140,60 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
       forget();
       callback({ ...result, isDisposed: true });
     };
-    const timer = setTimeout(() => finish({ err: new RequestTimeoutError(stream, this.requestTimeoutMs) }), this.requestTimeoutMs);
+    const armTimeout = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ err: new RequestTimeoutError(stream, this.requestTimeoutMs) }), this.requestTimeoutMs);
+    };
+    const onReply = (reply: Reply) => {
+      if (finished) return;
+      if (reply.error !== undefined) return finish({ err: reply.error });
+      if (reply.final) return finish(reply.data === undefined ? {} : { response: reply.data });
+      armTimeout();
+      callback({ response: reply.data, isDisposed: false });
+    };
+    armTimeout();
     void (async () => {
+      stream = streamForPattern(this.normalizePattern(packet.pattern), this.streams);
+      const { data, options } = unpack(packet);
       const producer = await this.connect();
       const replies = await this.replyListener(producer);
       const correlationId = producer.newCorrelationId();
-      forget = replies.expect(correlationId, (reply) =>
-        finish(reply.error !== undefined ? { err: reply.error } : { response: reply.data }),
-      );
+      forget = replies.expect(correlationId, onReply);
       if (finished) return forget();
       await producer.publish(stream, data, { ...options, replyTo: replies.replyTo, correlationId });
     })().catch((error) => finish({ err: error }));
-    return () => finish({ err: new Error('request cancelled') });
+    // Unsubscribing (take(n), a timeout operator) stops listening; Nest ignores anything after it.
+    return () => {
+      finished = true;
+      clearTimeout(timer);
+      forget();
+    };
   }
 
   private replyListener(producer: StreamProducer): Promise<ReplyListener> {
-    this.repliesStarting ??= (async () => {
-      const reader: RedisConnection = await producer.connection.duplicate('redstream-replies');
+    const starting: Promise<ReplyListener> = (this.replies ??= (async () => {
+      const reader = await producer.connection.duplicate('redstream-replies');
+      if (this.producer !== producer) {
+        // close() ran while the reader was connecting.
+        await reader.disconnect();
+        throw new RedstreamError('ERR_CLIENT_CLOSED', 'RedisStreamsClient was closed while starting its reply listener.');
+      }
       const listener = new ReplyListener(reader, producer.keys, producer.options.serializer, producer.options.logger);
       listener.start();
-      this.replies = listener;
       return listener;
-    })();
+    })());
     // A failed start is not cached: the next request tries again.
-    this.repliesStarting.catch(() => {
-      this.repliesStarting = undefined;
+    starting.catch(() => {
+      if (this.replies === starting) this.replies = undefined;
     });
-    return this.repliesStarting;
+    return starting;
   }
 }
 
-function unpack(data: unknown): { data: unknown; options: RedisStreamRecord['options'] } {
-  if (data instanceof RedisStreamRecord) return { data: data.data, options: data.options };
-  return { data, options: {} };
+function unpack(packet: ReadPacket): { data: unknown; options: PublishOptions } {
+  const { data, metadata } = packet;
+  if (data instanceof RedisStreamRecord) return { data: data.data, options: metadata === undefined ? data.options : { ...data.options, metadata } };
+  return { data, options: metadata === undefined ? {} : { metadata } };
 }
 
 function entryIdOf(result: { entryId: string }): string {

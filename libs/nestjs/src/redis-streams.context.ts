@@ -1,5 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { ReceivedMessage } from '@redstream/core';
+import { readMetadata, type PacketMetadata, type ReceivedMessage } from '@redstream/core';
 
 /** What a handler can learn about the entry it handles: `@Ctx() ctx: RedisStreamContext`. */
 export class RedisStreamContext extends BaseRpcContext<[ReceivedMessage]> {
@@ -39,4 +39,18 @@ export class RedisStreamContext extends BaseRpcContext<[ReceivedMessage]> {
   getMessage(): ReceivedMessage {
     return this.args[0];
   }
+
+  /** What the client's dispatch hook (`client.setOnDispatchHook`) attached to the packet; null when nothing was. */
+  getMetadata(): PacketMetadata | null {
+    if (this.metadata === undefined) this.metadata = readMetadata(this.args[0].fields);
+    return this.metadata;
+  }
+  private metadata: PacketMetadata | null | undefined;
+
+  /**
+   * The error a handler threw, seen before Nest's exception filter masks it (see
+   * `captureHandlerErrors`); the transport dead-letters and retries with it.
+   * @internal
+   */
+  failure: unknown;
 }

@@ -1,6 +1,10 @@
-import type { ConsumerOptions, ProducerOptions } from '@redstream/core';
+import { streamNameForPattern, type ConsumerOptions, type ProducerOptions } from '@redstream/core';
 
-/** Maps a Nest pattern to a stream name; by default a pattern maps to the stream of the same name. */
+/**
+ * Maps a Nest pattern (as Nest's route string: `'orders.created'`, `'{"cmd":"sum"}'`) to a stream
+ * name. Patterns the user does not map get `streamNameForPattern`'s name: the same string when it
+ * is a valid stream name, `cmd=sum` for `{ cmd: 'sum' }` (README, "Patterns and stream names").
+ */
 export type PatternToStream = Record<string, string> | ((pattern: string) => string);
 
 export interface RedisStreamsServerOptions extends ConsumerOptions {
@@ -12,9 +16,9 @@ export interface RedisStreamsClientOptions extends ProducerOptions {
 }
 
 export function streamForPattern(pattern: string, mapping: PatternToStream | undefined): string {
-  if (mapping === undefined) return pattern;
+  if (mapping === undefined) return streamNameForPattern(pattern);
   if (typeof mapping === 'function') return mapping(pattern);
-  return mapping[pattern] ?? pattern;
+  return mapping[pattern] ?? streamNameForPattern(pattern);
 }
 
 export function splitOptions<T extends { streams?: PatternToStream }>(options: T): [Omit<T, 'streams'>, PatternToStream | undefined] {

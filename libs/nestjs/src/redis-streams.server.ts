@@ -1,21 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server, Transport } from '@nestjs/microservices';
-import {
-  KeyBuilder,
-  ReplyWriter,
-  StreamConsumer,
-  type ConnectionStatus,
-  type HandlerOptions,
-  type ReceivedMessage,
-} from '@redstream/core';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { StreamConsumer, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
+import { isObservable, type Observable } from 'rxjs';
+import { captureHandlerErrors } from './handler-error-capture.js';
+import { runWithProcessingHooks } from './nest-compat.js';
 import { RedisStreamContext } from './redis-streams.context.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsServerOptions } from './redis-streams.options.js';
+import { RequestResponder } from './request-responder.js';
 
 type StreamsServerEvents = {
   status: (status: ConnectionStatus) => void;
   error: (error: Error) => void;
 };
+
+/**
+ * This transport's id: processing hooks receive it, and `@EventPattern(pattern, REDIS_STREAMS_TRANSPORT)`
+ * binds a handler to it alone in a hybrid app. `Symbol.for`, so that two copies of the package agree.
+ */
+export const REDIS_STREAMS_TRANSPORT: symbol = Symbol.for('@redstream/nestjs:transport');
 
 /**
  * NestJS transport strategy over Redis Streams consumer groups. Thin glue: the consumer
@@ -25,14 +27,17 @@ type StreamsServerEvents = {
  */
 export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionStatus> implements CustomTransportStrategy {
   readonly consumer: StreamConsumer;
+  /** Handler errors travel to the consumer (retries, dead letters), as with Nest's Kafka transport. */
+  override readonly propagatesEventHandlerErrors = true;
   private readonly streams: PatternToStream | undefined;
-  private replies: ReplyWriter | undefined;
+  private readonly responder: RequestResponder;
   private readonly nestLogger = new Logger(RedisStreamsServer.name);
 
   constructor(options: RedisStreamsServerOptions) {
     super();
     const [consumerOptions, streams] = splitOptions(options);
     this.streams = streams;
+    this.transportId = REDIS_STREAMS_TRANSPORT;
     this.consumer = new StreamConsumer({
       ...consumerOptions,
       logger: consumerOptions.logger ?? {
@@ -41,6 +46,8 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
         error: (message, stack) => this.nestLogger.error(message, stack),
       },
     });
+    this.responder = new RequestResponder(this.consumer, (error) => this.replyError(error));
+    captureHandlerErrors();
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -62,6 +69,8 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
   }
 
   async close(): Promise<void> {
+    // Open reply streams end first, while the connection they write on is still up.
+    await this.responder.close();
     await this.consumer.stop();
   }
 
@@ -110,7 +119,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
       // rejection. A start hook that throws fails the entry (it is retried).
       return new Promise<void>((resolve, reject) => {
         try {
-          const started: unknown = this.runWithProcessingHooks(context, (runEndHook) => {
+          const started: unknown = runWithProcessingHooks(this, context, (runEndHook) => {
             const outcome = run(message, context);
             outcome.then(resolve, reject);
             return outcome.then(runEndHook, runEndHook);
@@ -123,38 +132,42 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     };
   }
 
-  /** Runs every handler registered for the pattern in turn; a failure of any fails the entry. */
+  /**
+   * Calls the pattern's handler; a failure fails the entry. With several handlers on one
+   * pattern Nest chains them itself (the first calls the next and joins their results), so
+   * only the first is called here: each runs once per delivery.
+   */
   private eventHandler(handler: MessageHandler) {
-    if (handler.next === undefined) {
-      // The common case, kept lean (one promise reaction per message on top of Nest's own).
-      const failed = (error: unknown) => {
-        throw this.asError(error);
-      };
-      return (message: ReceivedMessage, context: RedisStreamContext): Promise<void> =>
-        Promise.resolve(handler(message.data, context)).then(settleEventResult, failed);
-    }
-    return async (message: ReceivedMessage, context: RedisStreamContext): Promise<void> => {
-      try {
-        for (let current: MessageHandler | undefined = handler; current; current = current.next) {
-          await settleEventResult(await current(message.data, context));
-        }
-      } catch (error) {
-        throw this.asError(error);
-      }
-    };
+    // One promise reaction per message on top of Nest's own chain: this is the hot path.
+    return (message: ReceivedMessage, context: RedisStreamContext): Promise<void> =>
+      Promise.resolve(handler(message.data, context)).then(
+        (result) => (isObservable(result) ? this.settleObservable(result, context) : undefined),
+        (error: unknown) => {
+          throw this.realError(error, context);
+        },
+      );
+  }
+
+  /** An event handler may return an Observable (interceptors, rxjs handlers): the entry's outcome is its completion. */
+  private settleObservable(result: Observable<unknown>, context: RedisStreamContext): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      result.subscribe({ error: (error: unknown) => reject(this.realError(error, context)), complete: resolve });
+    });
   }
 
   /**
-   * Nest's default exception filter hands over `{ status, message }` instead of the thrown
-   * error; keep at least its message for retries and dead letters, and say once how to
-   * keep the real error (RedisStreamsExceptionFilter).
+   * The error to retry and dead-letter with: the one the handler threw, noted before Nest's
+   * filter masked it (captureHandlerErrors), else what reached the transport. A value that is
+   * not an Error (Nest's masked `{ status, message }`, an RpcException's payload) keeps its
+   * message; a hint says once how to keep the real error when it could not be captured.
    */
-  private asError(error: unknown): unknown {
+  private realError(error: unknown, context: RedisStreamContext): unknown {
     if (error instanceof Error || typeof error !== 'object' || error === null) return error;
+    if (context.failure instanceof Error) return context.failure;
     if (!this.maskedErrorHinted) {
       this.maskedErrorHinted = true;
       this.nestLogger.warn(
-        'a handler error reached the transport masked by Nest\'s exception filter; install ' +
+        'a handler error reached the transport masked by an exception filter; install ' +
           '`app.useGlobalFilters(new RedisStreamsExceptionFilter())` so UnrecoverableError skips retries and dead letters keep the real error',
       );
     }
@@ -163,31 +176,11 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
   }
   private maskedErrorHinted = false;
 
-  /**
-   * A request's result (or error) is sent to its reply stream before the entry is acked;
-   * a handler error is the requester's answer, not a reason to retry.
-   */
+  /** A request is answered on its reply stream, value by value for an Observable result. */
   private requestHandler(handler: MessageHandler) {
-    return async (message: ReceivedMessage, context: RedisStreamContext): Promise<void> => {
-      let reply: { data?: unknown; error?: { message: string } };
-      try {
-        const result = await handler(message.data, context);
-        reply = { data: isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result };
-      } catch (error) {
-        reply = { error: this.replyError(error) };
-      }
-      const { replyTo, correlationId } = message;
-      if (replyTo === undefined || correlationId === undefined) return;
-      // Created on first use: requests can arrive before start() has resolved.
-      this.replies ??= new ReplyWriter(this.consumer.connection, new KeyBuilder(this.consumer.options.prefix), this.consumer.options.serializer);
-      await this.replies.send(replyTo, { correlationId, ...reply });
-    };
+    return (message: ReceivedMessage, context: RedisStreamContext): Promise<void> =>
+      this.responder.answer(message, () => handler(message.data, context));
   }
-}
-
-/** An event handler may return an Observable (interceptors, rxjs handlers): wait for it to complete. */
-function settleEventResult(result: unknown): Promise<void> | undefined {
-  return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }).then(() => undefined) : undefined;
 }
 
 function serializeRpcError(error: unknown): { message: string; [key: string]: unknown } {

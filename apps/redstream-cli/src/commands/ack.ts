@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { ackPendingEntries, resolveGroup } from '@redstream/core';
 import { adminAction } from '../support/admin-action.js';
-import { collectEntryIds } from '../support/parse.js';
+import { collectEntryIds, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 import { describeSkipped, renderPendingEntries, selectPending } from '../support/pending-selection.js';
 
 export function registerAckCommand(program: Command): void {
   program
     .command('ack')
     .description('acknowledge pending entries by id (XACK): the group will not process them again')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('<ids...>', 'entry ids, as Redis prints them', collectEntryIds)
     .option('-g, --group <group>', 'consumer group (default: the stream\'s only group)')
     .option('--dry-run', 'show what would be acknowledged, acknowledge nothing')

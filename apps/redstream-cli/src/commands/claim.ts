@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { claimPendingEntries, readPendingEntries, resolveGroup } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
-import { collectEntryIds, parseDuration, parsePositiveInteger } from '../support/parse.js';
+import { collectEntryIds, parseDuration, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 import { describeSkipped, renderPendingEntries, selectPending, type PendingSelection } from '../support/pending-selection.js';
 import { UsageError } from '../support/usage-error.js';
 
@@ -22,7 +22,7 @@ export function registerClaimCommand(program: Command): void {
   program
     .command('claim')
     .description('move pending entries to another consumer (XCLAIM; does not count as a delivery)')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('[ids...]', 'entry ids to move, as Redis prints them', collectEntryIds)
     .requiredOption('--to <consumer>', 'consumer that takes the entries over')
     .option('-g, --group <group>', 'consumer group (default: the stream\'s only group)')

@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import { readConsumers, resolveGroup } from '@redstream/core';
 import { adminAction } from '../support/admin-action.js';
 import { formatCount, formatDuration, renderTable } from '../support/format.js';
+import { STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 
 export function registerConsumersCommand(program: Command): void {
   program
     .command('consumers')
     .description('consumers of a group with idle time and pending count')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .option('-g, --group <group>', 'consumer group (default: the stream\'s only group)')
     .action(
       adminAction(async (context, stream: string, options: { group?: string }) => {

@@ -5,7 +5,9 @@
  */
 import { Option, type Command } from 'commander';
 import {
+  countDeadLetters,
   countEntries,
+  DEAD_LETTER_REASONS,
   deleteDeadLetters,
   lastDeadLetterId,
   readDeadLetter,
@@ -16,7 +18,7 @@ import {
 } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatAge, formatCount, renderRecord, renderTable, truncate } from '../support/format.js';
-import { collectEntryIds, parseDuration, parseEntryId, parsePositiveInteger } from '../support/parse.js';
+import { collectEntryIds, parseDuration, parseEntryId, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 import { startProgress } from '../support/progress.js';
 import { UsageError } from '../support/usage-error.js';
 
@@ -40,7 +42,7 @@ interface PurgeOptions {
 
 const LIST_LIMIT = 20;
 const GROUP_FILTER = new Option('-g, --group <group>', 'only dead letters of this group');
-const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(['handler-error', 'max-deliveries', 'unrecoverable', 'decode-error', 'timeout', 'too-large']);
+const REASON_FILTER = new Option('--reason <reason>', 'only dead letters with this reason').choices(DEAD_LETTER_REASONS);
 const ERROR_WIDTH = 60;
 
 export function registerDlqCommand(program: Command): void {
@@ -49,7 +51,7 @@ export function registerDlqCommand(program: Command): void {
   dlq
     .command('list')
     .description('dead letters, oldest first: original id, group, reason, deliveries, age, error')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .option('-n, --limit <n>', 'at most this many', parsePositiveInteger, LIST_LIMIT)
     .addOption(GROUP_FILTER)
     .addOption(REASON_FILTER)
@@ -58,14 +60,14 @@ export function registerDlqCommand(program: Command): void {
   dlq
     .command('show')
     .description('one dead letter in full: failure details, stack and original fields')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('<id>', 'dead-letter entry id (from dlq list)', parseEntryId)
     .action(adminAction(showDeadLetter));
 
   dlq
     .command('replay')
     .description('re-publish dead letters to their stream and remove them from the DLQ, exactly once even if interrupted')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('[ids...]', 'only these dead-letter ids (default: all, oldest first)', collectEntryIds)
     .addOption(GROUP_FILTER)
     .addOption(REASON_FILTER)
@@ -78,7 +80,7 @@ export function registerDlqCommand(program: Command): void {
   dlq
     .command('purge')
     .description('delete dead letters: by id, --older-than a duration, or --all')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .argument('[ids...]', 'dead-letter ids to delete', collectEntryIds)
     .option('--all', 'every dead letter of the stream')
     .option('--older-than <duration>', 'dead letters older than this, e.g. 7d', parseDuration)
@@ -87,7 +89,7 @@ export function registerDlqCommand(program: Command): void {
 }
 
 async function listDeadLetters(context: AdminContext, stream: string, options: DeadLetterFilter & { limit: number }): Promise<void> {
-  const total = await context.connection.send<number>(['XLEN', context.keys.forStream(stream).deadLetter]);
+  const total = await countDeadLetters(context.connection, context.keys, stream);
   const deadLetters: DeadLetter[] = [];
   for await (const page of pagesOf(context, stream, options, options.limit)) deadLetters.push(...page);
   if (context.json) return context.printJson({ stream, key: context.keys.forStream(stream).deadLetter, total, deadLetters });
@@ -129,7 +131,7 @@ async function replayDeadLetters(context: AdminContext, stream: string, ids: str
   const pages = ids?.length ? pagesOfIds(context, stream, ids, counts, options.batch) : pagesOf(context, stream, options, options.limit, options.batch);
   if (options.dryRun) return previewReplay(context, stream, pages);
 
-  const total = ids?.length || Math.min(options.limit ?? Infinity, await connection.send<number>(['XLEN', k.deadLetter]));
+  const total = ids?.length || Math.min(options.limit ?? Infinity, await countDeadLetters(connection, keys, stream));
   const progress = startProgress('replaying', total);
   const started = Date.now();
   let processed = 0;
@@ -173,7 +175,7 @@ async function purgeDeadLetters(context: AdminContext, stream: string, ids: stri
   } else if (minId !== undefined) {
     count = options.dryRun ? await countEntries(connection, key, { before: minId }) : await trimDeadLetters(connection, keys, stream, minId);
   } else {
-    count = options.dryRun ? await connection.send<number>(['XLEN', key]) : await trimDeadLetters(connection, keys, stream);
+    count = options.dryRun ? await countDeadLetters(connection, keys, stream) : await trimDeadLetters(connection, keys, stream);
   }
   if (context.json) return context.printJson({ stream, deadLetterKey: key, dryRun: options.dryRun === true, count });
   context.print(`${options.dryRun ? 'would delete' : 'deleted'} ${formatCount(count)} dead letters from ${key}`);

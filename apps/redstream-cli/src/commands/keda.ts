@@ -4,12 +4,11 @@
  * naming the stream key exactly as the transport writes it (prefix and hash tag).
  * Exit codes: 0 ok, 1 failure, 2 bad usage (one line on stderr).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { KEDA_DEFAULTS, KEDA_MODES, KedaUsageError, resolveKedaOptions, type KedaMode } from '../keda/keda-options.js';
+import { Command, Option } from 'commander';
+import { KEDA_DEFAULTS, KEDA_MODES, resolveKedaOptions, type KedaMode } from '../keda/keda-options.js';
 import { renderKedaManifests } from '../keda/render-manifests.js';
 import { toYaml } from '../keda/render-yaml.js';
-
-const USAGE_EXIT = 2;
+import { parseNonNegativeInteger, parseStream, STREAM_ARGUMENT } from '../support/parse.js';
 
 interface KedaFlags {
   group: string;
@@ -26,35 +25,30 @@ interface KedaFlags {
   cooldownPeriod: number;
 }
 
+/** Needs no Redis: renders from the flags alone. Usage errors (KedaUsageError) exit 2 through main.ts like every command's. */
 export function registerKedaCommand(program: Command): void {
-  const command: Command = program
+  program
     .command('keda')
     .description('render KEDA manifests (TriggerAuthentication, ScaledObject) that autoscale a worker deployment on its group')
-    .argument('<stream>', 'logical stream name, e.g. orders.created')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .requiredOption('-g, --group <group>', 'consumer group the deployment consumes with')
     .requiredOption('-d, --deployment <name>', 'worker Deployment to scale')
-    .option('--target <n>', 'entries per replica (lagCount and pendingEntriesCount); keep it below the worker concurrency', integer, KEDA_DEFAULTS.target)
-    .option('--min <n>', 'minimum replicas (0 = scale to zero)', integer, KEDA_DEFAULTS.min)
-    .option('--max <n>', 'maximum replicas', integer, KEDA_DEFAULTS.max)
+    .option('--target <n>', 'entries per replica (lagCount and pendingEntriesCount); keep it below the worker concurrency', parseNonNegativeInteger, KEDA_DEFAULTS.target)
+    .option('--min <n>', 'minimum replicas (0 = scale to zero)', parseNonNegativeInteger, KEDA_DEFAULTS.min)
+    .option('--max <n>', 'maximum replicas', parseNonNegativeInteger, KEDA_DEFAULTS.max)
     .addOption(
       new Option('--mode <mode>', 'pending: lagCount + pendingEntriesCount triggers; lag: lagCount only')
         .choices(KEDA_MODES)
         .default(KEDA_DEFAULTS.mode),
     )
-    .option('--activation <n>', 'activationLagCount: backlog above which a scaled-to-zero worker wakes', integer, KEDA_DEFAULTS.activation)
+    .option('--activation <n>', 'activationLagCount: backlog above which a scaled-to-zero worker wakes', parseNonNegativeInteger, KEDA_DEFAULTS.activation)
     .option('-n, --namespace <namespace>', 'namespace of the rendered objects')
     .option('--secret <name>', 'Secret with redis-address (or redis-addresses) and redis-password (default "<deployment>-redis")')
     .option('--cluster', 'Redis Cluster: redis-cluster-streams triggers with every node address')
-    .option('--polling-interval <s>', 'seconds between KEDA polls', integer, KEDA_DEFAULTS.pollingInterval)
-    .option('--cooldown-period <s>', 'seconds of inactivity before scaling to zero', integer, KEDA_DEFAULTS.cooldownPeriod)
+    .option('--polling-interval <s>', 'seconds between KEDA polls', parseNonNegativeInteger, KEDA_DEFAULTS.pollingInterval)
+    .option('--cooldown-period <s>', 'seconds of inactivity before scaling to zero', parseNonNegativeInteger, KEDA_DEFAULTS.cooldownPeriod)
     .action((stream: string, flags: KedaFlags) => {
-      let options;
-      try {
-        options = resolveKedaOptions({ stream, ...flags, prefix: program.opts().prefix });
-      } catch (error) {
-        if (!(error instanceof KedaUsageError)) throw error;
-        command.error(`error: ${error.message}`, { exitCode: USAGE_EXIT, code: 'redstream.usage' });
-      }
+      const options = resolveKedaOptions({ stream, ...flags, prefix: program.opts().prefix });
       const manifests = renderKedaManifests(options);
       // Global --json: {"stream","key","group","manifests":[...]} instead of YAML.
       if (program.opts().json) {
@@ -64,16 +58,4 @@ export function registerKedaCommand(program: Command): void {
         process.stdout.write(toYaml(manifests));
       }
     });
-  // One line on stderr: commander puts its "(Did you mean ...?)" hint on a second one.
-  command.configureOutput({ outputError: (message, write) => write(`${message.trimEnd().replace(/\n+/g, ' ')}\n`) });
-  // Commander reports its own usage errors (missing option, bad value) with exit code 1.
-  command.exitOverride((error: CommanderError) => {
-    if (error.exitCode === 0) process.exit(0);
-    process.exit(error.code === 'redstream.usage' || error.exitCode === 1 ? USAGE_EXIT : error.exitCode);
-  });
-}
-
-function integer(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a non-negative integer.');
-  return Number(value);
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { readEntriesById, readPendingEntries, readPendingSummary, resolveGroup, type PendingEntry } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatCount, formatDuration, renderTable, truncate } from '../support/format.js';
-import { parseDuration, parsePositiveInteger } from '../support/parse.js';
+import { parseDuration, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 
 interface PendingOptions {
   group?: string;
@@ -24,7 +24,7 @@ export function registerPendingCommand(program: Command): void {
   program
     .command('pending')
     .description('pending summary (count, min/max id, per consumer) and pending entries (id, consumer, idle, deliveries)')
-    .argument('<stream>', 'logical stream name, e.g. orders.created')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .option('-g, --group <group>', 'consumer group (default: the stream\'s only group)')
     .option('-c, --consumer <consumer>', 'only entries pending on this consumer')
     .option('--min-idle <duration>', 'only entries idle at least this long, e.g. 30s', parseDuration)

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { countEntries, readStreamStats, trimSafely, trimStream, UnknownStreamError } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatCount } from '../support/format.js';
-import { compareEntryIds, parseEntryId, parseNonNegativeInteger } from '../support/parse.js';
+import { compareEntryIds, parseEntryId, parseNonNegativeInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 import { startProgress } from '../support/progress.js';
 import { UsageError } from '../support/usage-error.js';
 
@@ -24,7 +24,7 @@ export function registerTrimCommand(program: Command): void {
   program
     .command('trim')
     .description('trim a stream by hand: --safe (never what a group still needs), --maxlen n or --minid id')
-    .argument('<stream>', 'logical stream name')
+    .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .option('--safe', 'remove only entries every group has read and acknowledged (the retention rule)')
     .option('--maxlen <n>', 'keep at most n entries (may drop entries not yet processed)', parseNonNegativeInteger)
     .option('--minid <id>', 'remove entries older than this id (may drop entries not yet processed)', parseEntryId)

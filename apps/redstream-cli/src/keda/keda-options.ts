@@ -2,7 +2,8 @@
  * What `redstream keda` renders, validated up front so that a bad flag is a usage error
  * naming the flag, never a manifest that silently scales on the wrong key.
  */
-import { KeyBuilder, DEFAULTS, validateStreamName } from '@redstream/core';
+import { DEFAULTS, InvalidOptionError, KeyBuilder, validatePrefix, validateStreamName } from '@redstream/core';
+import { UsageError } from '../support/usage-error.js';
 
 /** `pending`: a lagCount trigger (backlog, wakes from zero) and a pendingEntriesCount trigger (in flight). `lag`: lagCount only. */
 export type KedaMode = 'pending' | 'lag';
@@ -58,9 +59,9 @@ export const KEDA_DEFAULTS = {
   cooldownPeriod: 300,
 } as const;
 
-/** Bad input to `redstream keda`; the message is one line naming the flag. */
-export class KedaUsageError extends Error {
-  override readonly name = 'KedaUsageError';
+/** Bad input to `redstream keda` (exit 2); the message is one line naming the flag. */
+export class KedaUsageError extends UsageError {
+  override readonly name: string = 'KedaUsageError';
 }
 
 // Kubernetes object names (RFC 1123 subdomain) and label-safe group names.
@@ -69,13 +70,20 @@ const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 export function resolveKedaOptions(input: KedaInput): KedaOptions {
   try {
     validateStreamName(input.stream);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
     throw new KedaUsageError(`stream ${JSON.stringify(input.stream)} is not a valid stream name (no spaces or braces)`);
   }
   const group = requireText('--group', input.group);
   const deployment = requireName('--deployment', input.deployment);
   const prefix = input.prefix ?? DEFAULTS.prefix;
-  if (prefix === '' || /[\s{}]/.test(prefix)) throw new KedaUsageError(`--prefix ${JSON.stringify(prefix)} must be non-empty, without spaces or braces`);
+  try {
+    // The core's own rule: a prefix the transport would refuse must not end up in a manifest.
+    validatePrefix(prefix);
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    throw new KedaUsageError(`--prefix ${JSON.stringify(prefix)} must be non-empty, without spaces, braces or colons`);
+  }
   const namespace = input.namespace === undefined ? undefined : requireName('--namespace', input.namespace);
   const secret = input.secret === undefined ? `${deployment}-redis` : requireName('--secret', input.secret);
   const mode = input.mode ?? KEDA_DEFAULTS.mode;

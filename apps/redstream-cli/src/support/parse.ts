@@ -2,6 +2,7 @@
  * Parsers for option and argument values; each throws commander's InvalidArgumentError so
  * that commander reports which option got which bad value and the CLI exits with 2.
  */
+import { streamNameForArgument } from '@redstream/core';
 import { InvalidArgumentError } from 'commander';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -50,12 +51,15 @@ export function collectEntryIds(text: string, previous: string[] | undefined): s
   return [...(previous ?? []), parseEntryId(text)];
 }
 
-/** Orders two entry ids numerically (ids compare as `ms` then `seq`, not as strings). */
-export function compareEntryIds(a: string, b: string): number {
-  const [aMs, aSeq = '0'] = a.split('-');
-  const [bMs, bSeq = '0'] = b.split('-');
-  const byMs = BigInt(aMs) - BigInt(bMs);
-  if (byMs !== 0n) return byMs < 0n ? -1 : 1;
-  const bySeq = BigInt(aSeq) - BigInt(bSeq);
-  return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
+/** Orders two entry ids numerically (ids compare as `ms` then `seq`, not as strings); the core's one comparison. */
+export { compareEntryIds } from '@redstream/core';
+
+/** What every `<stream>` argument says of itself in `--help`. */
+export const STREAM_ARGUMENT =
+  'stream name (e.g. orders.created), or a Nest pattern mapped as the transport maps it: \'{"cmd":"sum"}\' → cmd=sum';
+
+/** A `<stream>` argument: a stream name as it is, or a Nest pattern (string or JSON object) mapped to its stream. */
+export function parseStream(text: string): string {
+  if (text.length === 0) throw new InvalidArgumentError('a stream name or pattern must not be empty.');
+  return streamNameForArgument(text);
 }

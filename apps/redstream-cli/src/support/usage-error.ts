@@ -1,4 +1,4 @@
 /** Bad usage the parser cannot see (conflicting or missing options): exit code 2. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }

@@ -7,7 +7,7 @@ import { DEFAULTS } from '../constants.js';
 import { DEAD_LETTER_FIELDS } from '../consumer/dead-letter.js';
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 
 export interface DeadLetter {
   /** Entry id in the dead-letter stream. */
@@ -44,6 +44,11 @@ export type ReplayOutcome =
 
 const DETAIL_FIELDS: ReadonlySet<string> = new Set(DEAD_LETTER_FIELDS);
 
+/** How many dead letters the stream has (XLEN of its dead-letter stream). */
+export function countDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<number> {
+  return connection.send<number>(['XLEN', keys.forStream(stream).deadLetter]);
+}
+
 export async function readDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string, page: DeadLetterPage): Promise<DeadLetter[]> {
   const start = page.after === undefined ? '-' : `(${page.after}`;
   const rows = await connection.send<[string, string[]][]>(['XRANGE', keys.forStream(stream).deadLetter, start, page.until ?? '+', 'COUNT', page.limit]);
@@ -73,13 +78,13 @@ export async function replayDeadLetter(
   markTtlMs: number = DEFAULTS.dedupe.ttlMs,
 ): Promise<ReplayOutcome> {
   const k = keys.forStream(stream);
-  const [entryId, replayed] = await Scripts.replayDeadLetter.run<[string | null, number]>(
+  const { entryId, replayed } = await LuaSteps.replayDeadLetter(
     connection,
-    [k.stream, k.deadLetter, k.replayed(deadLetter.originalId ?? deadLetter.id)],
-    [deadLetter.id, markTtlMs, ...DEAD_LETTER_FIELDS],
+    { stream: k.stream, deadLetter: k.deadLetter, replayMark: k.replayed(deadLetter.originalId ?? deadLetter.id) },
+    { deadLetterId: deadLetter.id, markTtlMs, stripFields: DEAD_LETTER_FIELDS },
   );
   if (entryId === null) return { status: 'gone' };
-  return { status: replayed === 1 ? 'replayed' : 'already-replayed', entryId };
+  return { status: replayed ? 'replayed' : 'already-replayed', entryId };
 }
 
 /** Deletes the given dead letters; returns how many existed. */

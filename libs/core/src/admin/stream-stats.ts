@@ -78,6 +78,11 @@ export async function resolveGroup(connection: RedisConnection, keys: KeyBuilder
 }
 
 /** Logical stream names registered by producers and consumers (`rs:streams`), sorted. */
+/** Adds logical stream names to the registry set the CLI discovers streams by. */
+export async function registerStreams(connection: RedisConnection, keys: KeyBuilder, streams: readonly string[]): Promise<void> {
+  await connection.send(['SADD', keys.registry, ...streams]);
+}
+
 export async function listStreams(connection: RedisConnection, keys: KeyBuilder): Promise<string[]> {
   const names = await connection.send<string[]>(['SMEMBERS', keys.registry]);
   return names.sort();

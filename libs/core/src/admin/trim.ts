@@ -4,7 +4,7 @@
  */
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 
 /** XRANGE page size when counting; ids and fields of 5,000 entries per round trip. */
 const COUNT_PAGE = 5_000;
@@ -22,10 +22,7 @@ export async function trimSafely(
   stream: string,
   { exact = false, dryRun = false }: { exact?: boolean; dryRun?: boolean } = {},
 ): Promise<SafeTrimResult> {
-  const args = [exact ? '=' : '~'];
-  if (dryRun) args.push('dry-run');
-  const [trimmed, minId] = await Scripts.trimAcked.run<[number, string]>(connection, [keys.stream(stream)], args);
-  return { trimmed, minId: minId === '' ? null : minId };
+  return LuaSteps.trimAcked(connection, { stream: keys.stream(stream) }, { exact, dryRun });
 }
 
 /**

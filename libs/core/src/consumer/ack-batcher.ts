@@ -9,7 +9,8 @@
  */
 import type { RedisConnection } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { ACK_RETRY_MS } from '../constants.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 
 interface PendingAcks {
   ids: string[];
@@ -47,10 +48,6 @@ export class AckBatcher {
     bucket.markKeys.push(markKey);
     bucket.markIds.push(entryId);
     this.queuedOne();
-  }
-
-  get queuedCount(): number {
-    return this.size;
   }
 
   /** Sends everything queued and waits for all flushes to settle. */
@@ -96,7 +93,9 @@ export class AckBatcher {
     if (acks.ids.length > 0) sends.push(this.connection.send(['XACK', streamKey, this.group, ...acks.ids]));
     if (acks.markKeys.length > 0) {
       sends.push(
-        Scripts.ackCompleted.run(this.connection, [streamKey, ...acks.markKeys], [this.group, this.options.completedTtlMs, ...acks.markIds]),
+        LuaSteps.ackCompleted(this.connection, { stream: streamKey, marks: acks.markKeys }, {
+          group: this.group, ttlMs: this.options.completedTtlMs, entryIds: acks.markIds,
+        }),
       );
     }
     await Promise.all(sends);
@@ -142,7 +141,7 @@ export class AckBatcher {
   }
 }
 
-/** 200 ms after the first failure, doubling up to 5 s while flushes keep failing. */
+/** ACK_RETRY_MS (200 ms) after the first failure, doubling up to 5 s while flushes keep failing. */
 function retryDelayMs(failures: number): number {
-  return Math.min(5_000, 200 * 2 ** Math.min(failures - 1, 5));
+  return Math.min(5_000, ACK_RETRY_MS * 2 ** Math.min(failures - 1, 5));
 }

@@ -2,9 +2,8 @@
  * Moves an entry to `rs:{stream}:dlq` with every original field plus the failure
  * details, and acks it — one Lua step (dead-letter-2.lua).
  */
-import { PayloadTooLargeError } from '../errors/index.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 import type { DeadLetterReason } from './received-message.js';
 
 export interface DeadLetterInput {
@@ -32,7 +31,7 @@ const MAX_STACK = 4_000;
  * `dlqOriginalId` until retention trims it).
  */
 export const MAX_DEAD_LETTER_FIELDS = 3_000;
-const WIRE_FIELDS: ReadonlySet<string> = new Set(['data', 'id', 'ts', 'headers', 'replyTo', 'correlationId']);
+const WIRE_FIELDS: ReadonlySet<string> = new Set(['data', 'id', 'ts', 'headers', 'metadata', 'replyTo', 'correlationId']);
 
 export class DeadLetterWriter {
   constructor(
@@ -52,19 +51,17 @@ export class DeadLetterWriter {
       'dlqGroup', this.group,
       'dlqConsumer', this.consumer,
       'dlqDeliveries', String(input.deliveries),
-      // Oversized entries fail in decoding, before anything is parsed; their reason says why.
-      'dlqReason', input.error instanceof PayloadTooLargeError ? 'too-large' : input.reason,
+      'dlqReason', input.reason,
       'dlqError', error?.message ?? String(input.error),
       'dlqStack', (error?.stack ?? '').slice(0, MAX_STACK),
       'dlqFailedAt', String(Date.now()),
     ];
     if (leftOut > 0) fields.push('dlqTruncatedFields', String(leftOut));
-    const [, dropped, acked] = await Scripts.deadLetter.run<[string | null, number, number]>(
+    return LuaSteps.deadLetter(
       this.connection,
-      [input.streamKey, input.deadLetterKey],
-      [this.group, input.entryId, this.consumer, this.maxLen, ...fields],
+      { stream: input.streamKey, deadLetter: input.deadLetterKey },
+      { group: this.group, entryId: input.entryId, consumer: this.consumer, maxLen: this.maxLen, fields },
     );
-    return { moved: acked === 1, dropped };
   }
 }
 

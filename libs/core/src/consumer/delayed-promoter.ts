@@ -4,7 +4,7 @@
  */
 import type { StreamKeys } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 import type { BackgroundJob } from './periodic-task.js';
 
 export class DelayedPromoter implements BackgroundJob {
@@ -21,11 +21,7 @@ export class DelayedPromoter implements BackgroundJob {
     for (const keys of this.streams) {
       let promoted: number;
       do {
-        promoted = await Scripts.promoteDelayed.run<number>(
-          this.connection,
-          [keys.stream, keys.delayed, keys.delayedPayloads],
-          [Date.now(), this.batchSize],
-        );
+        promoted = await LuaSteps.promoteDelayed(this.connection, keys, { now: Date.now(), batchSize: this.batchSize });
       } while (promoted === this.batchSize);
     }
   }

@@ -9,6 +9,7 @@
  * the registry write is best-effort: refused (OOM, NOPERM), it is logged and retried at
  * the next recovery, never a reason not to consume.
  */
+import { registerStreams } from '../admin/stream-stats.js';
 import type { KeyBuilder } from '../keys.js';
 import type { Logger } from '../options.js';
 import type { RedisConnection } from '../redis/connection.js';
@@ -68,7 +69,7 @@ export class GroupManager {
     const names = streamKeys.map((key) => keys.parseStream(key)).filter((name): name is string => name !== undefined);
     if (names.length === 0) return;
     try {
-      await this.connection.send(['SADD', keys.registry, ...names]);
+      await registerStreams(this.connection, keys, names);
     } catch (error) {
       if (this.registryWarned) return;
       this.registryWarned = true;

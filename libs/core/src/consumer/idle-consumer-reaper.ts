@@ -6,14 +6,13 @@
 import type { StreamKeys } from '../keys.js';
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 import type { BackgroundJob } from './periodic-task.js';
 import { replyToRecord } from '../admin/stream-stats.js';
 
 export class IdleConsumerReaper implements BackgroundJob {
   readonly name = 'idle-consumer-reaper';
   readonly intervalMs: number;
-  removed = 0;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -37,9 +36,9 @@ export class IdleConsumerReaper implements BackgroundJob {
       for (const row of consumers) {
         const info = replyToRecord(row);
         if (info.name === this.self || info.pending !== 0 || (info.idle as number) < this.options.removeAfterMs) continue;
-        this.removed += await Scripts.removeConsumerIfIdle.run<number>(this.connection, [keys.stream], [
-          this.group, String(info.name), this.options.removeAfterMs,
-        ]);
+        await LuaSteps.removeConsumerIfIdle(this.connection, { stream: keys.stream }, {
+          group: this.group, consumer: String(info.name), minIdleMs: this.options.removeAfterMs,
+        });
       }
     }
   }

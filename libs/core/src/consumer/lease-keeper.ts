@@ -4,7 +4,8 @@
  * that (refresh-leases-1.lua, which only touches entries this consumer still owns).
  */
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { MIN_LEASE_PERIOD_MS } from '../constants.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 
 export interface HeldEntry {
   readonly streamKey: string;
@@ -29,7 +30,7 @@ export class LeaseKeeper {
   ) {}
 
   get periodMs(): number {
-    return Math.max(50, Math.floor(this.minIdleMs / 3));
+    return Math.max(MIN_LEASE_PERIOD_MS, Math.floor(this.minIdleMs / 3));
   }
 
   start(): void {
@@ -53,11 +54,9 @@ export class LeaseKeeper {
         list.push(entry);
       }
       for (const [streamKey, entries] of byStream) {
-        const lost = await Scripts.refreshLeases.run<string[]>(
-          this.connection,
-          [streamKey],
-          [this.group, this.consumer, ...entries.map((entry) => entry.entryId)],
-        );
+        const lost = await LuaSteps.refreshLeases(this.connection, { stream: streamKey }, {
+          group: this.group, consumer: this.consumer, entryIds: entries.map((entry) => entry.entryId),
+        });
         if (lost.length > 0) {
           const lostIds = new Set(lost);
           for (const entry of entries) if (lostIds.has(entry.entryId)) entry.lost = true;

@@ -30,7 +30,14 @@ export type HandlerMiddleware = (message: ReceivedMessage, next: () => Promise<u
 
 export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-duplicate';
 
-export type DeadLetterReason = 'handler-error' | 'max-deliveries' | 'unrecoverable' | 'decode-error' | 'timeout' | 'too-large';
+/**
+ * Why an entry was dead-lettered (`dlqReason`): a handler that kept failing ends as
+ * `max-deliveries` (or `timeout` when its last delivery timed out), one that threw
+ * UnrecoverableError as `unrecoverable`. No version wrote the `handler-error` that
+ * DESIGN.md once listed; it is not a reason.
+ */
+export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout', 'too-large'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
 export interface ConsumerObserver {

@@ -2,13 +2,25 @@
  * Reclaims entries left pending by dead consumers: XAUTOCLAIM walks the group's pending
  * list with a cursor and takes entries idle longer than `claim.minIdleMs`. Ids it reports
  * as deleted from the stream are acked and counted, never looped on.
+ *
+ * It owns its cursor (one per stream) and its timer: a pass is due every
+ * `claim.intervalMs`, or sooner when a silent consumer's entries become claimable; the
+ * read loop runs a due pass (`pass()`) and is woken when one falls due.
  */
-import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { replyToRecord } from '../admin/stream-stats.js';
+import { RECLAIM_MARGIN_MS } from '../constants.js';
+import type { ClaimOptions, Logger } from '../options.js';
+import type { RedisConnection, RedisReply } from '../redis/connection.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { Subscription, WaitingRetry } from './held-message.js';
+import type { ObserverHub } from './observer-hub.js';
+import type { RetryScheduler } from './retry-scheduler.js';
+import type { RunControl } from './run-control.js';
 
 export interface ReclaimedEntry {
   entryId: string;
   fields: string[];
+  /** As HeldMessage counts it: XPENDING's counter after the claim. */
   deliveryCount: number;
 }
 
@@ -17,21 +29,84 @@ export interface ReclaimResult {
   deletedIds: string[];
 }
 
+/** What a reclaim pass hands its entries to. */
+export interface ReclaimTargets {
+  readonly subscriptions: ReadonlyMap<string, Subscription>;
+  readonly dispatcher: Dispatcher;
+  readonly retries: RetryScheduler<WaitingRetry>;
+  readonly observers: ObserverHub;
+  readonly logger: Logger;
+}
+
 export class Reclaimer {
   /** XAUTOCLAIM cursor per stream; '0-0' starts a new pass over the pending list. */
   private readonly cursors = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  /** True while a pass is due (from start, from the timer, or unfinished for want of slots). */
+  due = false;
+  /** When the next pass falls due (ms since epoch); a blocking read never waits past it. */
+  nextAt = Infinity;
 
   constructor(
     private readonly connection: RedisConnection,
     private readonly group: string,
     private readonly consumer: string,
-    private readonly minIdleMs: number,
+    private readonly claimOptions: Required<ClaimOptions>,
+    private readonly control?: RunControl,
   ) {}
+
+  /** The first pass is due at once. */
+  start(): void {
+    this.due = true;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * One pass of XAUTOCLAIM over every stream, taking at most the free handler slots. When
+   * the slots run out mid-pass the pass stays due and resumes at its cursor as soon as a
+   * slot frees up: reclaimed (older) entries go before new reads, and a busy consumer
+   * cannot postpone reclaiming by a whole interval.
+   */
+  async pass(targets: ReclaimTargets): Promise<void> {
+    const { dispatcher, retries, observers, logger } = targets;
+    for (const subscription of targets.subscriptions.values()) {
+      const stream = subscription.keys.stream;
+      do {
+        const count = dispatcher.reserve(this.claimOptions.count);
+        if (count === 0) return;
+        let accepted = 0;
+        try {
+          const { entries, deletedIds } = await this.claim(stream, count);
+          if (deletedIds.length > 0) {
+            observers.current.deletedOnClaim?.(subscription.keys.name, deletedIds.length);
+            logger.warn(`acked ${deletedIds.length} pending entries of "${subscription.keys.name}" that were deleted from the stream`);
+          }
+          if (entries.length > 0) observers.current.reclaimed?.(subscription.keys.name, entries.length);
+          const running = entries.length > 0 ? dispatcher.heldIds(stream) : undefined;
+          for (const entry of entries) {
+            retries.remove(stream, entry.entryId);
+            // Our own handler still runs it (its lease lapsed, e.g. the event loop stalled):
+            // taking the entry back is enough, running it twice here is not.
+            if (running!.has(entry.entryId)) continue;
+            accepted += 1;
+            dispatcher.accept(subscription, entry.entryId, entry.fields, entry.deliveryCount);
+          }
+        } finally {
+          dispatcher.unreserve(count - accepted);
+        }
+      } while (!this.passComplete(stream) && !this.control?.stopping);
+    }
+    this.due = false;
+    this.schedule(await this.nextPassDelay(targets.subscriptions));
+  }
 
   async claim(streamKey: string, count: number): Promise<ReclaimResult> {
     const cursor = this.cursors.get(streamKey) ?? '0-0';
     const reply = await this.connection.send<[string, ([string, string[] | null] | null)[], string[]]>([
-      'XAUTOCLAIM', streamKey, this.group, this.consumer, this.minIdleMs, cursor, 'COUNT', count,
+      'XAUTOCLAIM', streamKey, this.group, this.consumer, this.claimOptions.minIdleMs, cursor, 'COUNT', count,
     ]);
     const [next, claimed, deletedIds] = reply;
     this.cursors.set(streamKey, next);
@@ -63,9 +138,34 @@ export class Reclaimer {
     for (const row of rows) {
       const info = replyToRecord(row);
       if (info.name === this.consumer || info.pending === 0) continue;
-      soonest = Math.min(soonest, Math.max(0, this.minIdleMs - Number(info.idle)));
+      soonest = Math.min(soonest, Math.max(0, this.claimOptions.minIdleMs - Number(info.idle)));
     }
     return soonest;
+  }
+
+  /**
+   * Every `claim.intervalMs`, or sooner when a silent consumer's entries become claimable
+   * earlier (never more often than a fifth of the interval).
+   */
+  private async nextPassDelay(subscriptions: ReadonlyMap<string, Subscription>): Promise<number> {
+    let soonest = Infinity;
+    for (const subscription of subscriptions.values()) {
+      soonest = Math.min(soonest, await this.nextClaimableInMs(subscription.keys.stream).catch(() => Infinity));
+    }
+    const { intervalMs } = this.claimOptions;
+    return Math.min(intervalMs, Math.max(Math.ceil(intervalMs / 5), soonest + RECLAIM_MARGIN_MS));
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.control?.stopping) return;
+    this.nextAt = Date.now() + delayMs;
+    this.timer = setTimeout(() => {
+      this.nextAt = Infinity;
+      this.due = true;
+      this.control?.wake();
+    }, delayMs);
+    this.timer.unref();
   }
 
   /**

@@ -6,7 +6,7 @@
 import type { StreamKeys } from '../keys.js';
 import type { Logger, ResolvedConsumerOptions } from '../options.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 import type { BackgroundJob } from './periodic-task.js';
 import type { ConsumerObserver } from './received-message.js';
 
@@ -36,7 +36,7 @@ export class RetentionTrimmer implements BackgroundJob {
   }
 
   async trim(keys: StreamKeys): Promise<number> {
-    const [trimmed] = await Scripts.trimAcked.run<[number, string]>(this.connection, [keys.stream], [this.retention.strategy === 'acked' ? '~' : '=']);
+    const { trimmed } = await LuaSteps.trimAcked(this.connection, { stream: keys.stream }, { exact: this.retention.strategy !== 'acked' });
     let capped = 0;
     if (this.retention.strategy !== 'acked') {
       const [removed, unread] = await this.applyCap(keys);
@@ -54,10 +54,14 @@ export class RetentionTrimmer implements BackgroundJob {
    * The opt-in hard cap: exact trimming (trim-capped-1.lua) that counts, of what it
    * removes, only the entries some group had not read as lost.
    */
-  private applyCap(keys: StreamKeys): Promise<[number, number]> {
+  private async applyCap(keys: StreamKeys): Promise<[number, number]> {
     const retention = this.retention;
-    if (retention.strategy === 'acked') return Promise.resolve([0, 0]);
-    const cap = retention.strategy === 'maxLen' ? ['MAXLEN', retention.maxLen] : ['MINID', `${Date.now() - retention.maxAgeMs}-0`];
-    return Scripts.trimCapped.run<[number, number]>(this.connection, [keys.stream], cap);
+    if (retention.strategy === 'acked') return [0, 0];
+    const cap =
+      retention.strategy === 'maxLen'
+        ? { by: 'MAXLEN' as const, maxLen: retention.maxLen }
+        : { by: 'MINID' as const, minId: `${Date.now() - retention.maxAgeMs}-0` };
+    const { trimmed, unreadTrimmed } = await LuaSteps.trimCapped(this.connection, { stream: keys.stream }, cap);
+    return [trimmed, unreadTrimmed];
   }
 }

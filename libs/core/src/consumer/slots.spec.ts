@@ -15,7 +15,7 @@ describe('Slots', () => {
     slots.take(2);
     let idle = false;
     const whenIdle = slots.whenIdle().then(() => (idle = true));
-    const free = slots.whenFree();
+    const free = slots.nextChange();
     slots.release();
     await free;
     await Promise.resolve();

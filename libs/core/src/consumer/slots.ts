@@ -39,12 +39,6 @@ export class Slots {
     for (const wake of waiters) wake();
   }
 
-  /** Resolves when at least one slot is free (at once if one is). */
-  whenFree(): Promise<void> {
-    if (this.free > 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
   /** Resolves when every slot is free again, i.e. nothing is in flight. */
   async whenIdle(): Promise<void> {
     while (this.free < this.capacity) {

@@ -7,8 +7,8 @@
  * A read that blocks can be interrupted (CLIENT UNBLOCK, sent on a second connection to
  * the same server) so retries, reclaims and shutdown never wait for `blockMs`.
  */
-import type { ConnectionStatus, RedisConnection } from '../redis/connection.js';
-import { isErrorReply, isRedisErrorReply } from '../redis/connection.js';
+import type { ConnectionOptions, ConnectionStatus } from '../redis/connection.js';
+import { isErrorReply, isRedisErrorReply, RedisConnection } from '../redis/connection.js';
 
 export type XReadReply = [string, [string, string[] | null][]][] | null;
 
@@ -99,4 +99,37 @@ export class StreamReader {
 async function closeConnections(connections: ReaderConnections): Promise<void> {
   await connections.reader.disconnect();
   if (connections.ownsControl) await connections.control.close();
+}
+
+/**
+ * The reader layout: a standalone Redis has one reader for every stream; a cluster has
+ * one per slot, connected to the node serving it, each with its own control connection.
+ */
+export async function openStreamReaders(
+  command: RedisConnection,
+  connection: ConnectionOptions,
+  streamKeys: readonly string[],
+  name: string,
+  onStatus: (status: ConnectionStatus) => void,
+  onError: (error: Error) => void,
+): Promise<StreamReader[]> {
+  if (!command.isCluster) {
+    const reader = await RedisConnection.open(connection, name);
+    return [new StreamReader(streamKeys, { reader, control: command, ownsControl: false }, undefined, onStatus, onError)];
+  }
+  const bySlot = new Map<number, string[]>();
+  for (const key of streamKeys) {
+    const slot = RedisConnection.slotOf(key);
+    bySlot.set(slot, [...(bySlot.get(slot) ?? []), key]);
+  }
+  const readers: StreamReader[] = [];
+  for (const keys of bySlot.values()) {
+    const open = async () => {
+      const node = command.endpointOf(keys[0]);
+      const reader = await command.openNode(node, name);
+      return { reader, control: await command.openNode(node, `${name}-control`), ownsControl: true };
+    };
+    readers.push(new StreamReader(keys, await open(), open, onStatus, onError));
+  }
+  return readers;
 }

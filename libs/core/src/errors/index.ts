@@ -1,4 +1,5 @@
 export * from './redstream.error.js';
+export * from './connection.error.js';
 export * from './invalid-option.error.js';
 export * from './serialization.error.js';
 export * from './decode.error.js';
@@ -9,3 +10,7 @@ export * from './unknown-group.error.js';
 export * from './payload-too-large.error.js';
 export * from './replication.error.js';
 export * from './unsafe-redis.error.js';
+export * from './unknown-stream-key.error.js';
+export * from './lua-key-count.error.js';
+export * from './consumer-setup.error.js';
+export * from './max-deliveries.error.js';

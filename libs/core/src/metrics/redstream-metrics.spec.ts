@@ -6,7 +6,7 @@ import { RedstreamMetrics } from './redstream-metrics.js';
 
 /** The observer RedstreamMetrics attached to a (never started) consumer. */
 function observerOf(consumer: StreamConsumer): Required<ConsumerObserver> {
-  return (consumer as unknown as { observer: Required<ConsumerObserver> }).observer;
+  return (consumer as unknown as { observers: { current: Required<ConsumerObserver> } }).observers.current;
 }
 
 function seriesOf(text: string, name: string): string[] {

@@ -9,6 +9,7 @@ import { Counter, Gauge, Registry, register as defaultRegistry } from 'prom-clie
 import type { StreamStats } from '../admin/stream-stats.js';
 import { readStreamStats } from '../admin/stream-stats.js';
 import type { StreamConsumer } from '../consumer/stream-consumer.js';
+import { withDeadline } from '../deadline.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { inspectServer, type ServerSafety } from '../redis/server-safety.js';
 import { OUTCOMES } from './handled-tally.js';
@@ -167,20 +168,16 @@ export class RedstreamMetrics {
         if (!reads.has(key)) reads.set(key, readStreamStats(consumer.connection, consumer.keys, stream));
       }
     }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`)), this.collectTimeoutMs);
-    });
     const connected = this.consumers.find((consumer) => consumer.status === 'connected');
     const server = connected === undefined ? Promise.resolve(undefined) : inspectServer(connected.connection);
     try {
-      const [streams, safety] = await Promise.race([Promise.all([Promise.all(reads.values()), server]), deadline]);
+      const [streams, safety] = await withDeadline(Promise.all([Promise.all(reads.values()), server]), this.collectTimeoutMs, () => {
+        throw new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`);
+      });
       return { streams, server: safety };
     } catch {
       this.collectFailures.inc();
       return { streams: [], server: undefined };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

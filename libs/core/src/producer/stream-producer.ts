@@ -4,22 +4,25 @@
  * client, so an unawaited burst costs one round trip, not one per message.
  */
 import { randomUUID } from 'node:crypto';
+import { registerStreams } from '../admin/stream-stats.js';
 import { encodeEnvelope, payloadBytesOver } from '../envelope.js';
 import { PayloadTooLargeError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
-import { Scripts } from '../redis/scripts.js';
+import { LuaSteps } from '../redis/lua-steps.js';
 import { checkServerSafety } from '../redis/server-safety.js';
+import { validateStreamName } from '../validation.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
-import { validateStreamName } from '../validation.js';
 import { ReplicaWait, type WaitForReplicas } from './replica-wait.js';
 
 export interface PublishOptions {
   idempotencyKey?: string;
   headers?: Record<string, string>;
+  /** Nest packet metadata (`client.setOnDispatchHook`), read by the worker with `ctx.getMetadata()`. */
+  metadata?: Record<string, string>;
   /** Deliver no earlier than this many ms from now. */
   delayMs?: number;
   replyTo?: string;
@@ -83,16 +86,19 @@ export class StreamProducer {
     if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
     if (tracing === undefined || !tracing.enabled) return this.write(stream, data, options);
-    return tracing.send(stream, this.keys.stream(stream), options.headers, (headers) => this.write(stream, data, { ...options, headers }));
+    return tracing.send(stream, this.keys.stream(stream), options, (headers, messageIdKnown) =>
+      this.write(stream, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
+    );
   }
 
-  private write(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+  /** `encoded` sees the envelope's fields (`[data, …, id, <messageId>, …]`) before they are written. */
+  private write(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     const wait = options.waitForReplicas === undefined ? this.options.waitForReplicas : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas);
-    if (wait === false) return this.writeEntry(stream, data, options);
-    return this.replicaWait.after(stream, this.keys.stream(stream), this.writeEntry(stream, data, options), wait);
+    if (wait === false) return this.writeEntry(stream, data, options, encoded);
+    return this.replicaWait.after(stream, this.keys.stream(stream), this.writeEntry(stream, data, options, encoded), wait);
   }
 
-  private writeEntry(stream: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+  private writeEntry(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
       validateStreamName(stream);
@@ -102,6 +108,7 @@ export class StreamProducer {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (encoded !== undefined) encoded(fields);
     this.register(stream);
     if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(stream, fields, options);
     if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey);
@@ -112,24 +119,21 @@ export class StreamProducer {
   private async writeDelayed(stream: string, fields: string[], options: PublishOptions): Promise<PublishResult> {
     const keys = this.keys.forStream(stream);
     const messageId = fields[3];
-    const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(
+    const idempotency = options.idempotencyKey === undefined ? undefined : keys.idempotency(options.idempotencyKey);
+    return LuaSteps.scheduleDelayed(
       this.connection,
-      options.idempotencyKey === undefined
-        ? [keys.delayed, keys.delayedPayloads]
-        : [keys.delayed, keys.delayedPayloads, keys.idempotency(options.idempotencyKey)],
-      [Date.now() + options.delayMs!, messageId, JSON.stringify(fields), this.options.dedupeTtlMs],
+      { delayed: keys.delayed, delayedPayloads: keys.delayedPayloads, idempotency },
+      { dueAt: Date.now() + options.delayMs!, member: messageId, fields, ttlMs: this.options.dedupeTtlMs },
     );
-    return { entryId, added: added === 1 };
   }
 
   private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string): Promise<PublishResult> {
     const keys = this.keys.forStream(stream);
-    const [entryId, added] = await Scripts.publishIdempotent.run<[string, number]>(
+    return LuaSteps.publishIdempotent(
       this.connection,
-      [keys.stream, keys.idempotency(idempotencyKey)],
-      [this.options.dedupeTtlMs, ...fields],
+      { stream: keys.stream, idempotency: keys.idempotency(idempotencyKey) },
+      { ttlMs: this.options.dedupeTtlMs, fields },
     );
-    return { entryId, added: added === 1 };
   }
 
   /** Publishes many messages in one pipeline; resolves with their results in order. */
@@ -149,13 +153,10 @@ export class StreamProducer {
   private register(stream: string): void {
     if (this.registered.has(stream)) return;
     this.registered.add(stream);
-    this.connection.send(['SADD', this.keys.registry, stream]).catch(() => this.registered.delete(stream));
+    registerStreams(this.connection, this.keys, [stream]).catch(() => this.registered.delete(stream));
   }
 }
 
 function appended(entryId: string): PublishResult {
   return { entryId, added: true };
 }
-
-/** Kept here too: the consumer and older callers import it from the producer. */
-export { validateStreamName } from '../validation.js';

@@ -6,8 +6,10 @@
 import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { createClient, createCluster, ErrorReply, type RedisClientOptions, type RedisClusterOptions } from 'redis';
-import { DEFAULT_URL, DEFAULTS } from '../constants.js';
-import { RedstreamError } from '../errors/index.js';
+import { backoffDelay } from '../backoff.js';
+import { DEFAULT_URL, DEFAULTS, QUIT_TIMEOUT_MS, RECONNECT_BACKOFF } from '../constants.js';
+import { withDeadline } from '../deadline.js';
+import { ConnectionError, RedstreamError } from '../errors/index.js';
 
 export type RedisReply = string | number | null | RedisReply[];
 export type ConnectionStatus = 'connected' | 'reconnecting' | 'disconnected';
@@ -84,15 +86,35 @@ export class RedisConnection extends EventEmitter {
     return connection;
   }
 
+  /**
+   * Connects, retrying refused or reset sockets (Redis may be starting) until the deadline, and
+   * failing at once when Redis answered with a refusal (wrong password, missing permission) or
+   * the TLS handshake rejected a certificate: retrying cannot fix those. Either way the error
+   * names the last underlying reason and keeps its code, never only the deadline.
+   */
   private async connectWithin(connectTimeout: number, url: string): Promise<void> {
     const target = (this.client ?? this.cluster)!;
+    let lastError: unknown;
+    let refuse: (error: unknown) => void = () => {};
+    const refused = new Promise<never>((_, reject) => {
+      refuse = reject;
+    });
+    const noteError = (error: unknown) => {
+      lastError = error;
+      if (isPermanentConnectError(error)) refuse(error);
+    };
+    target.on('error', noteError);
     try {
-      await withDeadline<unknown>(target.connect(), connectTimeout, () => `connecting to ${redactUrl(url)} timed out after ${connectTimeout} ms`);
+      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => {
+        throw new Error(`connecting timed out after ${connectTimeout} ms`);
+      });
     } catch (error) {
       await target.disconnect().catch(() => undefined);
-      throw new RedstreamError('ERR_CONNECTION', `Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(error, url)}`, {
-        cause: error,
-      });
+      const reason = lastError ?? error;
+      const waited = lastError !== undefined && error !== lastError ? ` (gave up after ${connectTimeout} ms)` : '';
+      throw new ConnectionError(`Cannot connect to Redis at ${redactUrl(url)}: ${describeConnectError(reason, url)}${waited}`, reason);
+    } finally {
+      target.off('error', noteError);
     }
   }
 
@@ -153,11 +175,6 @@ export class RedisConnection extends EventEmitter {
     return this.cluster!.sendCommand(key, false, command) as Promise<T>;
   }
 
-  /** Sends many commands as one MULTI/EXEC-free pipeline and returns each reply or error. */
-  async pipeline(commands: readonly (readonly (string | number)[])[]): Promise<(RedisReply | Error)[]> {
-    return Promise.all(commands.map((args) => this.send(args).catch((error: Error) => error)));
-  }
-
   /** A second connection with the same options (for blocking reads, which monopolise a socket). */
   async duplicate(name: string): Promise<RedisConnection> {
     if (this.cluster) {
@@ -178,7 +195,9 @@ export class RedisConnection extends EventEmitter {
     const target = (this.client ?? this.cluster)!;
     if (!target.isOpen) return;
     try {
-      await withDeadline<unknown>(target.quit(), 2_000, () => 'QUIT timed out');
+      await withDeadline<unknown>(target.quit(), QUIT_TIMEOUT_MS, () => {
+        throw new Error('QUIT timed out');
+      });
     } catch {
       await target.disconnect().catch(() => undefined);
     }
@@ -246,10 +265,9 @@ export function commandKey(args: readonly string[]): string | undefined {
   }
 }
 
+/** node-redis's reconnect strategy: the shared backoff, `retries` counting from 0. */
 export function reconnectDelay(retries: number): number {
-  const { minDelayMs, maxDelayMs } = DEFAULTS.reconnect;
-  const capped = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(retries, 16));
-  return Math.round(capped / 2 + Math.random() * (capped / 2));
+  return backoffDelay(retries + 1, RECONNECT_BACKOFF);
 }
 
 /** `redis://user:secret@host` → `redis://user:***@host`; passwords never reach logs or output. */
@@ -284,12 +302,11 @@ function describeConnectError(error: unknown, url: string): string {
   return message;
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+/** Redis answered and refused (auth, ACL), or TLS rejected a certificate: reconnecting cannot help. */
+function isPermanentConnectError(error: unknown): boolean {
+  if (error instanceof ErrorReply) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
 }
 
 /** True for an error Redis answered with; false for socket and connection failures. */

@@ -6,17 +6,23 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { LuaKeyCountError } from '../errors/index.js';
 import type { RedisConnection, RedisReply } from './connection.js';
 import { isErrorReply } from './connection.js';
 
 export class LuaScript {
   readonly sha: string;
+  /** The number of keys the name promises (`-2`), or undefined for a variable number (`-n`). */
+  readonly numKeys: number | undefined;
 
   constructor(
     readonly name: string,
     readonly source: string,
   ) {
     this.sha = createHash('sha1').update(source).digest('hex');
+    const suffix = /-(\d+|n)$/.exec(name);
+    if (suffix === null) throw new LuaKeyCountError(name, undefined, 'a name ending in -<numKeys> or -n');
+    this.numKeys = suffix[1] === 'n' ? undefined : Number(suffix[1]);
   }
 
   /**
@@ -29,7 +35,9 @@ export class LuaScript {
     return new LuaScript(name, read(name).replace(/^-- @include ([\w-]+)\n/gm, (_line, helper: string) => read(`includes/${helper}`)));
   }
 
+  /** Runs the script; a key count that disagrees with the name's suffix is refused before anything is sent. */
   async run<T = RedisReply>(connection: RedisConnection, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
+    if (this.numKeys !== undefined && keys.length !== this.numKeys) throw new LuaKeyCountError(this.name, keys.length, `${this.numKeys} keys`);
     const tail = [String(keys.length), ...keys, ...args.map(String)];
     try {
       return await connection.send<T>(['EVALSHA', this.sha, ...tail]);
@@ -40,9 +48,10 @@ export class LuaScript {
   }
 }
 
+/** The loaded scripts; call them through the typed methods of lua-steps.ts. */
 export const Scripts = {
   publishIdempotent: LuaScript.load('publish-idempotent-2'),
-  scheduleDelayed: LuaScript.load('schedule-delayed-3'),
+  scheduleDelayed: LuaScript.load('schedule-delayed-n'),
   promoteDelayed: LuaScript.load('promote-delayed-3'),
   deadLetter: LuaScript.load('dead-letter-2'),
   ackCompleted: LuaScript.load('ack-completed-n'),

@@ -7,7 +7,9 @@
  * it is absent, or present without a registered SDK, nothing is wrapped. The consumer
  * decides at start (register the SDK before starting workers); the producer per publish. Propagation uses
  * the globally registered propagator (the OpenTelemetry Node SDK registers W3C trace
- * context by default); spans come from the global tracer provider.
+ * context by default); spans come from the global tracer provider. Span names and attributes
+ * follow OpenTelemetry's messaging semantic conventions (the names of v1.27 and later):
+ * `send <stream>` / `process <stream>`, `messaging.*` attributes, plus `redstream.*` ones.
  */
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type { Headers } from '../envelope.js';
@@ -17,6 +19,11 @@ type Api = typeof OpenTelemetryApi;
 type Span = OpenTelemetryApi.Span;
 
 const TRACER_NAME = '@redstream/core';
+/**
+ * OpenTelemetry's messaging semantic conventions register no `messaging.system` value for
+ * Redis Streams (the registered ones are Kafka, RabbitMQ, SQS, Pub/Sub, …); `redis` names the
+ * system as the database conventions do (`db.system.name`), so both show up as the same backend.
+ */
 const MESSAGING_SYSTEM = 'redis';
 
 let loading: Promise<MessageTracing | undefined> | undefined;
@@ -52,13 +59,15 @@ export class MessageTracing {
   /**
    * Runs `publish` inside a PRODUCER span whose context travels in the headers it is given.
    * Headers the caller set win over injected ones (a caller propagating its own context).
+   * `publish` reports the message id once the envelope is encoded (it is made there).
    */
   async send<T extends { entryId: string }>(
     stream: string,
     streamKey: string,
-    headers: Headers | undefined,
-    publish: (headers: Headers) => Promise<T>,
+    message: { headers?: Headers; correlationId?: string },
+    publish: (headers: Headers, messageIdKnown: (messageId: string) => void) => Promise<T>,
   ): Promise<T> {
+    const { headers, correlationId } = message;
     const { context, propagation, trace, SpanKind } = this.api;
     const active = context.active();
     const span = this.tracer.startSpan(
@@ -68,7 +77,9 @@ export class MessageTracing {
         attributes: {
           'messaging.system': MESSAGING_SYSTEM,
           'messaging.operation.type': 'send',
+          'messaging.operation.name': 'send',
           'messaging.destination.name': streamKey,
+          ...(correlationId === undefined ? {} : { 'messaging.message.conversation_id': correlationId }),
         },
       },
       active,
@@ -76,7 +87,9 @@ export class MessageTracing {
     const carrier: Headers = {};
     propagation.inject(trace.setSpan(active, span), carrier);
     try {
-      const result = await publish(headers === undefined ? carrier : { ...carrier, ...headers });
+      const result = await publish(headers === undefined ? carrier : { ...carrier, ...headers }, (messageId) =>
+        span.setAttribute('messaging.message.id', messageId),
+      );
       span.setAttribute('redstream.entry_id', result.entryId);
       return result;
     } catch (error) {
@@ -100,9 +113,11 @@ export class MessageTracing {
           attributes: {
             'messaging.system': MESSAGING_SYSTEM,
             'messaging.operation.type': 'process',
+            'messaging.operation.name': 'process',
             'messaging.destination.name': message.streamKey,
             'messaging.consumer.group.name': group,
             'messaging.message.id': message.messageId,
+            ...(message.correlationId === undefined ? {} : { 'messaging.message.conversation_id': message.correlationId }),
             'redstream.entry_id': message.entryId,
             'redstream.delivery_count': message.deliveryCount,
           },

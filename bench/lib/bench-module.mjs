@@ -1,0 +1,30 @@
+/**
+ * The NestJS side of a worker: one controller with a no-op `@EventPattern` handler that
+ * only records the message. With `ack` (a transport with manual acks), the handler also
+ * takes `@Payload()` and `@Ctx()` and acknowledges the message through its context.
+ * Decorators are applied as functions because the bench is plain JavaScript run as is.
+ * The Nest packages are passed in, so a role can use the root's copy or the anchors'
+ * package's (whose @nestjs/microservices finds amqplib next to it).
+ */
+export function defineBenchModule({ Controller, Module, EventPattern, Payload, Ctx }, pattern, recorder, ack) {
+  class BenchHandlers {
+    handle(data) {
+      recorder.record(data);
+    }
+
+    handleAndAck(data, context) {
+      recorder.record(data);
+      ack(context);
+    }
+  }
+  Controller()(BenchHandlers);
+  const name = ack ? 'handleAndAck' : 'handle';
+  EventPattern(pattern)(BenchHandlers.prototype, name, Object.getOwnPropertyDescriptor(BenchHandlers.prototype, name));
+  if (ack) {
+    Payload()(BenchHandlers.prototype, name, 0);
+    Ctx()(BenchHandlers.prototype, name, 1);
+  }
+  class BenchModule {}
+  Module({ controllers: [BenchHandlers] })(BenchModule);
+  return BenchModule;
+}

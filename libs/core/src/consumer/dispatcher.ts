@@ -1,0 +1,341 @@
+/**
+ * The per-message path: an entry that holds a handler slot is decoded, checked against
+ * the group's completion marks, run (or queued behind its handler's own concurrency
+ * limit), timed out, and then acked, retried or dead-lettered. The whole chain is direct
+ * method calls on this one object, one promise reaction and one HeldMessage per entry.
+ *
+ * It owns the slots: readers and claims reserve them here before asking Redis, hand
+ * each entry they got over with accept(), and give back what they did not use; every
+ * entry handed over frees its slot here once it is finished.
+ */
+import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
+import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
+import type { KeyBuilder } from '../keys.js';
+import type { ResolvedConsumerOptions } from '../options.js';
+import type { AckBatcher } from './ack-batcher.js';
+import { backoffDelay } from '../backoff.js';
+import type { CompletionCheck } from './completion-check.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import type { ErrorReporter } from './error-reporter.js';
+import { deadLetterReasonFor } from './failure-policy.js';
+import { HeldEntries } from './held-entries.js';
+import { HeldMessage, type Subscription, type WaitingRetry } from './held-message.js';
+import type { ObserverHub } from './observer-hub.js';
+import type { DeadLetterReason } from './received-message.js';
+import type { RetryScheduler } from './retry-scheduler.js';
+import type { RunControl } from './run-control.js';
+import { Slots } from './slots.js';
+import type { XReadReply } from './stream-reader.js';
+
+export interface DispatcherUnits {
+  readonly acks: AckBatcher;
+  readonly completion: CompletionCheck;
+  readonly deadLetters: DeadLetterWriter;
+  readonly retries: RetryScheduler<WaitingRetry>;
+  readonly observers: ObserverHub;
+  readonly errors: ErrorReporter;
+  readonly control: RunControl;
+}
+
+export class Dispatcher {
+  private readonly slots: Slots;
+  private readonly held = new HeldEntries<HeldMessage>();
+  /** Dead-letter writes under way; shutdown waits for them. */
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly acks: AckBatcher;
+  private readonly completion: CompletionCheck;
+  private readonly deadLetters: DeadLetterWriter;
+  private readonly retries: RetryScheduler<WaitingRetry>;
+  private readonly observers: ObserverHub;
+  private readonly errors: ErrorReporter;
+  private readonly control: RunControl;
+
+  constructor(
+    private readonly options: ResolvedConsumerOptions,
+    private readonly keys: KeyBuilder,
+    private readonly subscriptions: ReadonlyMap<string, Subscription>,
+    units: DispatcherUnits,
+  ) {
+    this.slots = new Slots(options.concurrency);
+    this.acks = units.acks;
+    this.completion = units.completion;
+    this.deadLetters = units.deadLetters;
+    this.retries = units.retries;
+    this.observers = units.observers;
+    this.errors = units.errors;
+    this.control = units.control;
+  }
+
+  // ---------------------------------------------------------------- slots
+
+  get freeSlots(): number {
+    return this.slots.available;
+  }
+
+  /** Takes up to `wanted` slots for a read or claim; returns how many were taken. */
+  reserve(wanted: number): number {
+    return this.slots.take(wanted);
+  }
+
+  /** Gives back slots a read or claim reserved and did not fill (also when it failed). */
+  unreserve(count: number): void {
+    this.slots.release(count);
+  }
+
+  /** Resolves on the next slot released, or on interrupt(). */
+  nextSlotChange(): Promise<void> {
+    return this.slots.nextChange();
+  }
+
+  /** Wakes everyone waiting for a slot (shutdown). */
+  interrupt(): void {
+    this.slots.interrupt();
+  }
+
+  /** Resolves once every slot is free again, i.e. nothing is in flight. */
+  whenIdle(): Promise<void> {
+    return this.slots.whenIdle();
+  }
+
+  get slotsInUse(): number {
+    return this.slots.inUse;
+  }
+
+  /** Entries read and not yet finished (running or waiting for a handler slot). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** The entries held now, for the lease keeper. */
+  heldEntries(): Iterable<HeldMessage> {
+    return this.held;
+  }
+
+  /** Ids of the entries of one stream this consumer's handlers hold now. */
+  heldIds(streamKey: string): Set<string> {
+    const ids = new Set<string>();
+    for (const entry of this.held) if (entry.streamKey === streamKey) ids.add(entry.entryId);
+    return ids;
+  }
+
+  /** Resolves when every dead-letter write under way has settled. */
+  backgroundSettled(): Promise<unknown> {
+    return Promise.allSettled([...this.background]);
+  }
+
+  // ---------------------------------------------------------------- hand-over
+
+  /** Hands every entry of a read (which already hold their slots) to its handler. */
+  handOver(reply: XReadReply): void {
+    if (reply === null) return;
+    for (const [streamKey, entries] of reply) {
+      const subscription = this.subscriptionByKey(streamKey);
+      for (const [entryId, fields] of entries) this.accept(subscription, entryId, fields, 1);
+    }
+  }
+
+  /**
+   * Takes one entry that already holds a slot: decode, dedupe check, then the handler.
+   * `deliveryCount` follows the convention of HeldMessage; `fields` is null for an entry
+   * deleted from the stream while pending.
+   */
+  accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void {
+    if (fields === null) {
+      // Deleted from the stream while pending (XDEL, MAXLEN trim): nothing to handle.
+      this.acks.ack(subscription.keys.stream, entryId);
+      this.slots.release();
+      return;
+    }
+    let envelope: DecodedEnvelope;
+    try {
+      envelope = decodeEnvelope(entryId, fields, this.options.serializer, this.options.maxPayloadBytes, subscription.keys.name);
+    } catch (error) {
+      this.slots.release();
+      // Oversized entries are refused before anything is parsed.
+      this.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
+      return;
+    }
+    const maxDeliveries = subscription.options.maxDeliveries;
+    if (deliveryCount > maxDeliveries) {
+      // Delivered again and again without ever failing cleanly: its handler crashes or
+      // hangs the worker (OOM, infinite loop). Running it once more would only repeat that.
+      this.slots.release();
+      const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
+      this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
+      return;
+    }
+    const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope);
+    this.held.add(entry);
+    const dedupe = this.options.dedupe;
+    if (dedupe && envelope.idempotencyKey !== undefined) {
+      const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
+      this.completion.isCompleted(subscription.keys.stream, mark).then(
+        (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
+        () => this.schedule(entry),
+      );
+      return;
+    }
+    this.schedule(entry);
+  }
+
+  // ---------------------------------------------------------------- run
+
+  private schedule(entry: HeldMessage): void {
+    const subscription = entry.subscription;
+    if (subscription.running >= subscription.options.concurrency) {
+      subscription.waiting.push(entry);
+      return;
+    }
+    this.execute(entry);
+  }
+
+  private execute(entry: HeldMessage): void {
+    const subscription = entry.subscription;
+    subscription.running += 1;
+    if (this.observers.timed) entry.startedAt = performance.now();
+    let result: unknown;
+    try {
+      result = subscription.handle(entry);
+    } catch (error) {
+      this.failed(entry, error);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      if (subscription.options.timeoutMs === undefined) {
+        (result as Promise<unknown>).then(
+          () => this.succeeded(entry),
+          (error: unknown) => this.failed(entry, error),
+        );
+      } else {
+        this.settleWithTimeout(entry, result as Promise<unknown>, subscription.options.timeoutMs);
+      }
+    } else {
+      this.succeeded(entry);
+    }
+  }
+
+  /**
+   * Past `timeoutMs` the entry takes the failure path (retry or dead letter) at once, but
+   * the handler cannot be stopped: it keeps its slot until it really settles, so the
+   * concurrency limit stays true while it runs on.
+   */
+  private settleWithTimeout(entry: HeldMessage, result: Promise<unknown>, timeoutMs: number): void {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.held.delete(entry);
+      this.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs));
+    }, timeoutMs);
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      if (timedOut) this.releaseSlot(entry.subscription);
+      else outcome();
+    };
+    result.then(
+      () => settle(() => this.succeeded(entry)),
+      (error: unknown) => settle(() => this.failed(entry, error)),
+    );
+  }
+
+  private finish(entry: HeldMessage): void {
+    this.held.delete(entry);
+    this.releaseSlot(entry.subscription);
+  }
+
+  private releaseSlot(subscription: Subscription): void {
+    subscription.running -= 1;
+    this.slots.release();
+    if (this.control.stopping) {
+      // Not started yet: left pending for another consumer rather than run during shutdown.
+      for (const waiting of subscription.waiting.splice(0)) {
+        this.held.delete(waiting);
+        this.slots.release();
+      }
+      return;
+    }
+    if (subscription.waiting.length > 0 && subscription.running < subscription.options.concurrency) {
+      this.execute(subscription.waiting.shift()!);
+    }
+  }
+
+  // ---------------------------------------------------------------- outcomes
+
+  private succeeded(entry: HeldMessage): void {
+    this.finish(entry);
+    if (entry.lost) {
+      // Acking is still right: the work is done. The other consumer's later XACK is a no-op.
+      this.options.logger.warn(
+        `entry ${entry.entryId} of "${entry.stream}" was claimed or acked by another consumer while its handler ran here; acked it, it may have been handled twice`,
+      );
+    }
+    const key = entry.idempotencyKey;
+    if (this.options.dedupe && key !== undefined) {
+      this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys.completed(this.options.group, key));
+    } else {
+      this.acks.ack(entry.streamKey, entry.entryId);
+    }
+    if (this.observers.timed) this.observers.current.handled!(entry.stream, 'success', performance.now() - entry.startedAt);
+  }
+
+  private skipDuplicate(entry: HeldMessage): void {
+    this.held.delete(entry);
+    this.slots.release();
+    this.acks.ack(entry.streamKey, entry.entryId);
+    this.observers.current.handled?.(entry.stream, 'skipped-duplicate', 0);
+  }
+
+  private failed(entry: HeldMessage, error: unknown): void {
+    this.finish(entry);
+    this.afterFailure(entry, error);
+  }
+
+  /** Dead-letters the entry, or schedules its retry after the backoff. */
+  private afterFailure(entry: HeldMessage, error: unknown): void {
+    const subscription = entry.subscription;
+    const durationMs = this.observers.timed ? performance.now() - entry.startedAt : 0;
+    const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
+    if (reason !== undefined) {
+      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
+      return;
+    }
+    this.observers.current.handled?.(entry.stream, 'retried', durationMs);
+    if (this.control.stopping) return; // left pending: another consumer reclaims it
+    const delay = backoffDelay(entry.deliveryCount, subscription.options.backoff);
+    this.retries.schedule({
+      streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription, heldSince: entry.heldSince, lost: false,
+    });
+  }
+
+  private deadLetter(
+    subscription: Subscription,
+    entryId: string,
+    fields: readonly string[],
+    deliveries: number,
+    reason: DeadLetterReason,
+    error: unknown,
+    durationMs = 0,
+  ): void {
+    if (reason === 'decode-error' || reason === 'too-large') {
+      this.options.logger.warn(`dead-lettering ${reason === 'too-large' ? 'oversized' : 'undecodable'} entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
+    }
+    const write = this.deadLetters
+      .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
+      .then(({ moved, dropped }) => {
+        // Counted once it is in the dead-letter stream: a write that failed (the entry is
+        // dead-lettered again later) or found the entry taken over is not an outcome here.
+        if (moved) this.observers.current.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
+        if (dropped > 0) this.observers.current.deadLetterDropped?.(subscription.keys.name, dropped);
+      })
+      // Not written: the entry stays pending and is reclaimed and dead-lettered again later.
+      .catch((e: Error) => this.errors.report('dead-letter', e));
+    this.background.add(write);
+    void write.finally(() => this.background.delete(write));
+  }
+
+  private subscriptionByKey(streamKey: string): Subscription {
+    const name = this.keys.parseStream(streamKey);
+    const subscription = name === undefined ? undefined : this.subscriptions.get(name);
+    if (!subscription) throw new UnknownStreamKeyError(streamKey);
+    return subscription;
+  }
+}

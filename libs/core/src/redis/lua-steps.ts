@@ -1,0 +1,127 @@
+/**
+ * One typed method per Lua step (libs/core/lua/<step>-<numKeys>.lua): named keys in, a
+ * named result out, the reply shape declared once here. Every caller in the core goes
+ * through these; LuaScript.run checks the key count against the file name.
+ */
+import type { RedisConnection } from './connection.js';
+import { Scripts } from './scripts.js';
+
+type Args = (string | number)[];
+
+export const LuaSteps = {
+  /** publish-idempotent-2: XADD unless the idempotency key was seen within its TTL. */
+  async publishIdempotent(
+    connection: RedisConnection,
+    keys: { stream: string; idempotency: string },
+    args: { ttlMs: number; fields: readonly string[] },
+  ): Promise<{ entryId: string; added: boolean }> {
+    const [entryId, added] = await Scripts.publishIdempotent.run<[string, number]>(connection, [keys.stream, keys.idempotency], [args.ttlMs, ...args.fields]);
+    return { entryId, added: added === 1 };
+  },
+
+  /** schedule-delayed-n: stores a delayed message; the idempotency key is optional (2 or 3 keys). */
+  async scheduleDelayed(
+    connection: RedisConnection,
+    keys: { delayed: string; delayedPayloads: string; idempotency?: string },
+    args: { dueAt: number; member: string; fields: readonly string[]; ttlMs: number },
+  ): Promise<{ entryId: string; added: boolean }> {
+    const keyList = keys.idempotency === undefined ? [keys.delayed, keys.delayedPayloads] : [keys.delayed, keys.delayedPayloads, keys.idempotency];
+    const [entryId, added] = await Scripts.scheduleDelayed.run<[string, number]>(connection, keyList, [
+      args.dueAt, args.member, JSON.stringify(args.fields), args.ttlMs,
+    ]);
+    return { entryId, added: added === 1 };
+  },
+
+  /** promote-delayed-3: moves up to `batchSize` due delayed messages into the stream; returns how many. */
+  promoteDelayed(
+    connection: RedisConnection,
+    keys: { stream: string; delayed: string; delayedPayloads: string },
+    args: { now: number; batchSize: number },
+  ): Promise<number> {
+    return Scripts.promoteDelayed.run<number>(connection, [keys.stream, keys.delayed, keys.delayedPayloads], [args.now, args.batchSize]);
+  },
+
+  /** dead-letter-2: copies the entry to the dead-letter stream and acks it, if this consumer still owns it. */
+  async deadLetter(
+    connection: RedisConnection,
+    keys: { stream: string; deadLetter: string },
+    args: { group: string; entryId: string; consumer: string; maxLen: number; fields: readonly string[] },
+  ): Promise<{ moved: boolean; dropped: number }> {
+    const [, dropped, acked] = await Scripts.deadLetter.run<[string | null, number, number]>(connection, [keys.stream, keys.deadLetter], [
+      args.group, args.entryId, args.consumer, args.maxLen, ...args.fields,
+    ]);
+    return { moved: acked === 1, dropped };
+  },
+
+  /** ack-completed-n: acks entries and writes their completion marks; returns how many were acked. */
+  ackCompleted(
+    connection: RedisConnection,
+    keys: { stream: string; marks: readonly string[] },
+    args: { group: string; ttlMs: number; entryIds: readonly string[] },
+  ): Promise<number> {
+    return Scripts.ackCompleted.run<number>(connection, [keys.stream, ...keys.marks], [args.group, args.ttlMs, ...args.entryIds]);
+  },
+
+  /** refresh-leases-1: resets the idle time of entries this consumer still owns; returns the ids it no longer owns. */
+  refreshLeases(connection: RedisConnection, keys: { stream: string }, args: { group: string; consumer: string; entryIds: readonly string[] }): Promise<string[]> {
+    return Scripts.refreshLeases.run<string[]>(connection, [keys.stream], [args.group, args.consumer, ...args.entryIds]);
+  },
+
+  /** trim-acked-1: trims below what every group still needs; `minId` is null when the stream has no groups. */
+  async trimAcked(
+    connection: RedisConnection,
+    keys: { stream: string },
+    args: { exact: boolean; dryRun?: boolean },
+  ): Promise<{ trimmed: number; minId: string | null }> {
+    const argv: Args = [args.exact ? '=' : '~'];
+    if (args.dryRun) argv.push('dry-run');
+    const [trimmed, minId] = await Scripts.trimAcked.run<[number, string]>(connection, [keys.stream], argv);
+    return { trimmed, minId: minId === '' ? null : minId };
+  },
+
+  /** trim-capped-1: the hard cap; counts the removed entries some group had not read. */
+  async trimCapped(
+    connection: RedisConnection,
+    keys: { stream: string },
+    args: { by: 'MAXLEN'; maxLen: number } | { by: 'MINID'; minId: string },
+  ): Promise<{ trimmed: number; unreadTrimmed: number }> {
+    const [trimmed, unreadTrimmed] = await Scripts.trimCapped.run<[number, number]>(connection, [keys.stream], [
+      args.by, args.by === 'MAXLEN' ? args.maxLen : args.minId,
+    ]);
+    return { trimmed, unreadTrimmed };
+  },
+
+  /**
+   * claim-own-1: takes back an entry this consumer still owns (a retry). Null when it is no
+   * longer ours; `fields` null when it was deleted from the stream.
+   */
+  async claimOwn(
+    connection: RedisConnection,
+    keys: { stream: string },
+    args: { group: string; consumer: string; entryId: string },
+  ): Promise<{ deliveryCount: number; fields: string[] | null } | null> {
+    const reply = await Scripts.claimOwn.run<[number, string[] | null] | null>(connection, [keys.stream], [args.group, args.consumer, args.entryId]);
+    return reply === null ? null : { deliveryCount: reply[0], fields: reply[1] };
+  },
+
+  /** remove-consumer-if-idle-1: removes a consumer that owns nothing and was idle at least `minIdleMs`. */
+  async removeConsumerIfIdle(
+    connection: RedisConnection,
+    keys: { stream: string },
+    args: { group: string; consumer: string; minIdleMs: number },
+  ): Promise<boolean> {
+    return (await Scripts.removeConsumerIfIdle.run<number>(connection, [keys.stream], [args.group, args.consumer, args.minIdleMs])) === 1;
+  },
+
+  /** replay-dead-letter-3: re-publishes one dead letter without `stripFields` and deletes it; entryId null when it is gone. */
+  async replayDeadLetter(
+    connection: RedisConnection,
+    keys: { stream: string; deadLetter: string; replayMark: string },
+    args: { deadLetterId: string; markTtlMs: number; stripFields: readonly string[] },
+  ): Promise<{ entryId: string | null; replayed: boolean }> {
+    const [entryId, replayed] = await Scripts.replayDeadLetter.run<[string | null, number]>(connection, [keys.stream, keys.deadLetter, keys.replayMark], [
+      args.deadLetterId, args.markTtlMs, ...args.stripFields,
+    ]);
+    return { entryId, replayed: replayed === 1 };
+  },
+} as const;
