@@ -50,4 +50,6 @@ export interface ConsumerObserver {
   /** Entries the opt-in hard cap (`retention.maxLen` / `maxAgeMs`) removed before every group read them. */
   unreadDropped?(stream: string, count: number): void;
   statusChanged?(status: string): void;
+  /** An optional step (reclaim, re-reading own pending entries) was refused with NOPERM and skipped. */
+  permissionRefused?(step: string): void;
 }

@@ -37,6 +37,7 @@ import { composeHandler, type Subscription, type WaitingRetry } from './held-mes
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
+import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
@@ -53,6 +54,8 @@ export class StreamConsumer extends EventEmitter {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers = new ObserverHub();
+  /** Reclaim and the re-read of own pending entries go on without their permissions (logged once, counted). */
+  private readonly optional = new OptionalSteps({ warn: (message) => this.options.logger.warn(message) }, () => this.observers.current);
   private readonly errors: ErrorReporter;
   private readonly control = new RunControl();
   private readonly retries: RetryScheduler<WaitingRetry>;
@@ -189,7 +192,7 @@ export class StreamConsumer extends EventEmitter {
     });
     this.dispatcher = dispatcher;
     if (o.claim) {
-      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control);
+      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional);
       // Entries waiting for a retry stay pending on this consumer too: their backoff may
       // be longer than minIdleMs, and another consumer must not take them early.
       const held = () => [...dispatcher.heldEntries(), ...this.retries.entries()];
@@ -208,7 +211,7 @@ export class StreamConsumer extends EventEmitter {
     }
     for (const task of this.tasks) task.start(true);
 
-    const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control);
+    const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
     this.loop = new ReadLoop(this.readers, o, {
       dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control,

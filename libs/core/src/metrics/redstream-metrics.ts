@@ -87,6 +87,9 @@ export class RedstreamMetrics {
       deadLetterDropped: counter('dead_letters_dropped_total', 'Old dead letters dropped by the dead-letter stream cap (deadLetter.maxLen).', [
         'stream',
       ]),
+      permissionRefused: counter('permission_refused_total', 'Optional steps (reclaim, re-reading own pending entries) refused by Redis with NOPERM and skipped.', [
+        'group', 'step',
+      ]),
     };
     this.collectFailures = counter('metrics_collect_failures_total', 'Scrapes whose stream gauges could not be read from Redis.', []);
 
