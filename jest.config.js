@@ -12,6 +12,7 @@ export default {
     '^@redstream/core$': '<rootDir>/libs/core/src/index.ts',
     '^@redstream/core/metrics$': '<rootDir>/libs/core/src/metrics/index.ts',
     '^@redstream/nestjs$': '<rootDir>/libs/nestjs/src/index.ts',
+    '^@redstream/dashboard$': '<rootDir>/libs/dashboard/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],

@@ -1,6 +1,6 @@
 /**
  * @redstream/nestjs as a user installs it, on NestJS 11 (a CommonJS app) and NestJS 12 (an ESM
- * app): the three packages are packed with `npm pack`, installed from the tarballs into a copy
+ * app): the four packages are packed with `npm pack`, installed from the tarballs into a copy
  * of each fixture app (test/fixtures/nest-apps, outside the workspace) with its Nest version from
  * the registry, the app's TypeScript worker and producer are compiled with its own tsc and
  * settings, and run against a private redis-server: emit → handle → ack, a request-response
@@ -18,7 +18,7 @@ import { RedisServer } from '../support/redis-server.js';
 
 const root = process.cwd();
 const fixtures = join(root, 'test', 'fixtures', 'nest-apps');
-const PACKAGES = ['libs/core', 'libs/nestjs', 'apps/redstream-cli'];
+const PACKAGES = ['libs/core', 'libs/dashboard', 'libs/nestjs', 'apps/redstream-cli'];
 const work = mkdtempSync(join(tmpdir(), 'redstream-nest-versions-'));
 let tarballs: string[] = [];
 

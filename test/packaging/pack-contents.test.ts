@@ -1,9 +1,9 @@
 /**
- * What `npm publish` would upload for each of the three packages, read from
+ * What `npm publish` would upload for each of the four packages, read from
  * `npm pack --dry-run --json` (npm's own file selection: `files`, negations, always-included
  * README/LICENSE): the compiled JavaScript and declarations of every source file, the Lua steps,
  * README and LICENSE — and no build info, source maps, specs or sources. Plus the metadata a
- * registry page and a bundler read, and the changesets release plan (the three move together).
+ * registry page and a bundler read, and the changesets release plan (the four move together).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import getReleasePlan from '@changesets/get-release-plan';
 
 const root = process.cwd();
-const PACKAGES = ['libs/core', 'libs/nestjs', 'apps/redstream-cli'] as const;
+const PACKAGES = ['libs/core', 'libs/dashboard', 'libs/nestjs', 'apps/redstream-cli'] as const;
 
 interface PackResult {
   name: string;
@@ -60,9 +60,10 @@ function expectedDist(dir: string): string[] {
 describe.each(PACKAGES)('%s tarball', (dir) => {
   const files = () => packed.get(dir)!;
 
-  it('holds exactly the compiled sources, README, LICENSE and package.json (plus the Lua steps for core)', () => {
+  it('holds exactly the compiled sources, README, LICENSE and package.json (plus the Lua steps for core, the page assets for the dashboard)', () => {
     const lua = dir === 'libs/core' ? listFiles(join(root, dir, 'lua')).map((path) => relative(join(root, dir), path)) : [];
-    expect(files()).toEqual([...expectedDist(dir), ...lua, 'LICENSE', 'README.md', 'package.json'].sort());
+    const assets = dir === 'libs/dashboard' ? listFiles(join(root, dir, 'assets')).map((path) => relative(join(root, dir), path)) : [];
+    expect(files()).toEqual([...expectedDist(dir), ...lua, ...assets, 'LICENSE', 'README.md', 'package.json'].sort());
   });
 
   it('carries no build info, source maps, specs, tests or TypeScript sources', () => {
@@ -108,6 +109,7 @@ describe('sideEffects: false', () => {
   // global and starts nothing (no timer, socket or file handle), so an unused import can go.
   it.each([
     ['@redstream/core', ['libs/core/dist/index.js', 'libs/core/dist/metrics/index.js']],
+    ['@redstream/dashboard', ['libs/dashboard/dist/index.js']],
     ['@redstream/nestjs', ['libs/nestjs/dist/index.js']],
   ])('importing %s adds no global and leaves nothing running', (_name, entries) => {
     const script = `
@@ -127,10 +129,10 @@ describe('sideEffects: false', () => {
 });
 
 describe('changesets', () => {
-  it('releases the three packages together with one version, never the private demo apps', async () => {
+  it('releases the four packages together with one version, never the private demo apps', async () => {
     const plan = await getReleasePlan(root);
     const released = plan.releases.filter((r) => r.type !== 'none');
-    expect(released.map((r) => r.name).sort()).toEqual(['@redstream/cli', '@redstream/core', '@redstream/nestjs']);
+    expect(released.map((r) => r.name).sort()).toEqual(['@redstream/cli', '@redstream/core', '@redstream/dashboard', '@redstream/nestjs']);
     expect(new Set(released.map((r) => r.newVersion)).size).toBe(1);
     expect(plan.changesets.length).toBeGreaterThan(0);
   });

@@ -8,6 +8,7 @@ import { DEFAULT_URL, DEFAULTS } from '@redstream/core';
 import { registerAckCommand } from './commands/ack.js';
 import { registerClaimCommand } from './commands/claim.js';
 import { registerConsumersCommand } from './commands/consumers.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerKedaCommand } from './commands/keda.js';
 import { registerPendingCommand } from './commands/pending.js';
@@ -30,6 +31,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerDlqCommand,
   registerTrimCommand,
   registerWatchCommand,
+  registerDashboardCommand,
   registerKedaCommand,
 ];
 

@@ -5,4 +5,5 @@ export * from './redis-streams-record.builder.js';
 export * from './redis-streams.module.js';
 export * from './redis-streams.options.js';
 export * from './redis-streams-exception.filter.js';
+export * from './redis-streams-dashboard.module.js';
 export { UnrecoverableError } from '@redstream/core';

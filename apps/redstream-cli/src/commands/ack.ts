@@ -1,9 +1,9 @@
 /** `redstream ack <stream> <ids...>`: acknowledges pending entries by hand (XACK). */
 import type { Command } from 'commander';
-import { ackPendingEntries, resolveGroup } from '@redstream/core';
+import { ackSelection, resolveGroup, selectPendingEntries } from '@redstream/core';
 import { adminAction } from '../support/admin-action.js';
 import { collectEntryIds, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
-import { describeSkipped, renderPendingEntries, selectPending } from '../support/pending-selection.js';
+import { describeSkipped, renderPendingEntries } from '../support/pending-selection.js';
 
 export function registerAckCommand(program: Command): void {
   program
@@ -16,10 +16,11 @@ export function registerAckCommand(program: Command): void {
     .action(
       adminAction(async (context, stream: string, ids: string[], options: { group?: string; dryRun?: boolean }) => {
         const { name: group } = await resolveGroup(context.connection, context.keys, stream, options.group);
-        const { selected, skipped } = await selectPending(context, stream, group, ids);
+        const selection = await selectPendingEntries(context.connection, context.keys, stream, group, ids);
+        const { selected, skipped } = selection;
         const acked = selected.map((e) => e.id);
         // XACK's count can be lower than the ids checked if a worker acked some meanwhile.
-        const count = options.dryRun || acked.length === 0 ? acked.length : await ackPendingEntries(context.connection, context.keys, stream, group, acked);
+        const count = options.dryRun ? acked.length : await ackSelection(context.connection, context.keys, stream, group, selection);
         if (context.json) return context.printJson({ stream, key: context.keys.stream(stream), group, dryRun: options.dryRun === true, count, acked, skipped });
         if (selected.length > 0) context.print(renderPendingEntries(selected));
         context.print(`${options.dryRun ? 'would acknowledge' : 'acknowledged'} ${count} entries in group ${group}`);

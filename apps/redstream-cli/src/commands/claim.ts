@@ -3,10 +3,10 @@
  * consumer (the named ids, or everything pending on `--from`), with `--dry-run`.
  */
 import type { Command } from 'commander';
-import { claimPendingEntries, readPendingEntries, resolveGroup } from '@redstream/core';
+import { claimSelection, readPendingEntries, resolveGroup, selectPendingEntries, type PendingSelection } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { collectEntryIds, parseDuration, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
-import { describeSkipped, renderPendingEntries, selectPending, type PendingSelection } from '../support/pending-selection.js';
+import { describeSkipped, renderPendingEntries } from '../support/pending-selection.js';
 import { UsageError } from '../support/usage-error.js';
 
 interface ClaimOptions {
@@ -34,18 +34,16 @@ export function registerClaimCommand(program: Command): void {
       adminAction(async (context, stream: string, ids: string[] | undefined, options: ClaimOptions) => {
         if ((ids?.length ?? 0) > 0 === (options.from !== undefined)) throw new UsageError('claim needs either entry ids or --from <consumer>, not both');
         const { name: group } = await resolveGroup(context.connection, context.keys, stream, options.group);
-        const selection = ids?.length ? await selectPending(context, stream, group, ids, options.minIdle) : await selectFromConsumer(context, stream, group, options);
-        const candidates = selection.selected.map((e) => e.id);
-        const claimed = options.dryRun || candidates.length === 0
-          ? candidates
-          : await claimPendingEntries(context.connection, context.keys, stream, group, options.to, candidates, options.minIdle);
-        // An entry acked or claimed by a worker between the check and XCLAIM is not moved.
-        const raced = candidates.filter((id) => !claimed.includes(id)).map((id) => ({ id, reason: 'not-pending' as const }));
-        const skipped = [...selection.skipped, ...raced];
+        const selection = ids?.length
+          ? await selectPendingEntries(context.connection, context.keys, stream, group, ids, options.minIdle)
+          : await selectFromConsumer(context, stream, group, options);
+        const { claimed: moved, skipped } = options.dryRun
+          ? { claimed: selection.selected, skipped: selection.skipped }
+          : await claimSelection(context.connection, context.keys, stream, group, options.to, selection, options.minIdle);
+        const claimed = moved.map((e) => e.id);
         if (context.json) {
           return context.printJson({ stream, key: context.keys.stream(stream), group, to: options.to, dryRun: options.dryRun === true, claimed, skipped });
         }
-        const moved = selection.selected.filter((e) => claimed.includes(e.id));
         if (moved.length > 0) context.print(renderPendingEntries(moved));
         context.print(`${options.dryRun ? 'would claim' : 'claimed'} ${moved.length} entries for consumer ${options.to} in group ${group}`);
         if (skipped.length > 0) context.warn(`skipped ${skipped.length}: ${describeSkipped(skipped)}`);

@@ -9,23 +9,18 @@ import {
   countEntries,
   DEAD_LETTER_REASONS,
   deleteDeadLetters,
-  lastDeadLetterId,
   readDeadLetter,
-  readDeadLetters,
-  replayDeadLetter,
+  replayDeadLetters as replaySelection,
+  selectDeadLetters,
   trimDeadLetters,
-  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterSelection,
 } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatAge, formatCount, renderRecord, renderTable, truncate } from '../support/format.js';
 import { collectEntryIds, parseDuration, parseEntryId, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 import { startProgress } from '../support/progress.js';
 import { UsageError } from '../support/usage-error.js';
-
-interface DeadLetterFilter {
-  group?: string;
-  reason?: string;
-}
 
 interface ReplayOptions extends DeadLetterFilter {
   limit?: number;
@@ -90,8 +85,8 @@ export function registerDlqCommand(program: Command): void {
 
 async function listDeadLetters(context: AdminContext, stream: string, options: DeadLetterFilter & { limit: number }): Promise<void> {
   const total = await countDeadLetters(context.connection, context.keys, stream);
-  const deadLetters: DeadLetter[] = [];
-  for await (const page of pagesOf(context, stream, options, options.limit)) deadLetters.push(...page);
+  const deadLetters = [];
+  for await (const page of selectDeadLetters(context.connection, context.keys, stream, { filter: options, limit: options.limit })) deadLetters.push(...page);
   if (context.json) return context.printJson({ stream, key: context.keys.forStream(stream).deadLetter, total, deadLetters });
   context.print(`${formatCount(total)} dead letters in ${context.keys.forStream(stream).deadLetter}`);
   if (deadLetters.length === 0) return;
@@ -127,36 +122,31 @@ async function showDeadLetter(context: AdminContext, stream: string, id: string)
 async function replayDeadLetters(context: AdminContext, stream: string, ids: string[] | undefined, options: ReplayOptions): Promise<void> {
   const { connection, keys } = context;
   const k = keys.forStream(stream);
-  const counts = { replayed: 0, alreadyReplayed: 0, gone: 0, notFound: 0 };
-  const pages = ids?.length ? pagesOfIds(context, stream, ids, counts, options.batch) : pagesOf(context, stream, options, options.limit, options.batch);
-  if (options.dryRun) return previewReplay(context, stream, pages);
+  const selection: DeadLetterSelection = ids?.length ? { ids } : { filter: options, limit: options.limit };
+  if (options.dryRun) return previewReplay(context, stream, selection);
 
   const total = ids?.length || Math.min(options.limit ?? Infinity, await countDeadLetters(connection, keys, stream));
   const progress = startProgress('replaying', total);
   const started = Date.now();
-  let processed = 0;
-  for await (const page of pages) {
-    const outcomes = await Promise.all(page.map((deadLetter) => replayDeadLetter(connection, keys, stream, deadLetter)));
-    for (const outcome of outcomes) {
-      if (outcome.status === 'replayed') counts.replayed += 1;
-      else if (outcome.status === 'already-replayed') counts.alreadyReplayed += 1;
-      else counts.gone += 1;
-    }
-    processed += page.length;
-    progress.update(processed);
-    if (options.rate) await pace(started, processed, options.rate);
-  }
+  const counts = await replaySelection(connection, keys, stream, selection, {
+    pageSize: options.batch,
+    onPage: async (processed) => {
+      progress.update(processed);
+      if (options.rate) await pace(started, processed, options.rate);
+    },
+  });
   progress.finish();
-  if (context.json) return context.printJson({ stream, key: k.stream, deadLetterKey: k.deadLetter, dryRun: false, ...counts });
+  const { notFound, ...outcomes } = counts;
+  if (context.json) return context.printJson({ stream, key: k.stream, deadLetterKey: k.deadLetter, dryRun: false, ...outcomes, notFound });
   context.print(`replayed ${formatCount(counts.replayed)} dead letters from ${k.deadLetter} to ${k.stream}`);
   if (counts.alreadyReplayed > 0) context.print(`removed ${counts.alreadyReplayed} dead letters whose original entry had already been replayed`);
-  if (counts.gone + counts.notFound > 0) context.warn(`${counts.gone + counts.notFound} dead letters were not found (purged or replayed by someone else)`);
+  if (counts.gone + notFound > 0) context.warn(`${counts.gone + notFound} dead letters were not found (purged or replayed by someone else)`);
 }
 
-async function previewReplay(context: AdminContext, stream: string, pages: AsyncGenerator<DeadLetter[]>): Promise<void> {
+async function previewReplay(context: AdminContext, stream: string, selection: DeadLetterSelection): Promise<void> {
   const k = context.keys.forStream(stream);
   const ids: string[] = [];
-  for await (const page of pages) ids.push(...page.map((d) => d.id));
+  for await (const page of selectDeadLetters(context.connection, context.keys, stream, selection)) ids.push(...page.map((d) => d.id));
   if (context.json) return context.printJson({ stream, key: k.stream, deadLetterKey: k.deadLetter, dryRun: true, count: ids.length, ids });
   context.print(`would replay ${formatCount(ids.length)} dead letters from ${k.deadLetter} to ${k.stream}`);
 }
@@ -179,40 +169,6 @@ async function purgeDeadLetters(context: AdminContext, stream: string, ids: stri
   }
   if (context.json) return context.printJson({ stream, deadLetterKey: key, dryRun: options.dryRun === true, count });
   context.print(`${options.dryRun ? 'would delete' : 'deleted'} ${formatCount(count)} dead letters from ${key}`);
-}
-
-/**
- * Pages of dead letters matching the filter, oldest first, up to `limit`. It stops at the
- * newest dead letter present when it starts, so messages that fail again while being
- * replayed are not replayed in a loop.
- */
-async function* pagesOf(context: AdminContext, stream: string, filter: DeadLetterFilter, limit = Infinity, pageSize = 500): AsyncGenerator<DeadLetter[]> {
-  const until = await lastDeadLetterId(context.connection, context.keys, stream);
-  if (until === undefined) return;
-  let after: string | undefined;
-  let yielded = 0;
-  while (yielded < limit) {
-    const page = await readDeadLetters(context.connection, context.keys, stream, { after, until, limit: pageSize });
-    if (page.length === 0) return;
-    after = page[page.length - 1].id;
-    const matching = page.filter((d) => matches(d, filter)).slice(0, limit - yielded);
-    yielded += matching.length;
-    if (matching.length > 0) yield matching;
-    if (page.length < pageSize) return;
-  }
-}
-
-async function* pagesOfIds(context: AdminContext, stream: string, ids: readonly string[], counts: { notFound: number }, pageSize: number): AsyncGenerator<DeadLetter[]> {
-  for (let i = 0; i < ids.length; i += pageSize) {
-    const found = await Promise.all(ids.slice(i, i + pageSize).map((id) => readDeadLetter(context.connection, context.keys, stream, id)));
-    const page = found.filter((d): d is DeadLetter => d !== undefined);
-    counts.notFound += found.length - page.length;
-    if (page.length > 0) yield page;
-  }
-}
-
-function matches(deadLetter: DeadLetter, filter: DeadLetterFilter): boolean {
-  return (filter.group === undefined || deadLetter.group === filter.group) && (filter.reason === undefined || deadLetter.reason === filter.reason);
 }
 
 /** Waits until `done` items over the elapsed time is at most `perSecond`. */

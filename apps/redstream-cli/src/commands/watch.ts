@@ -4,7 +4,7 @@
  * `--json` it prints one JSON line per refresh.
  */
 import type { Command } from 'commander';
-import { listStreams, readConsumers, readStreamStats, type ConsumerInfo, type StreamStats } from '@redstream/core';
+import { readOverview, type StreamOverview } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatCount, formatDuration, renderTable } from '../support/format.js';
 import { parseDuration, parsePositiveInteger } from '../support/parse.js';
@@ -17,7 +17,7 @@ interface WatchOptions {
 
 interface Snapshot {
   at: string;
-  streams: (StreamStats & { consumers: Record<string, ConsumerInfo[]> })[];
+  streams: StreamOverview[];
 }
 
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
@@ -48,16 +48,7 @@ async function watch(context: AdminContext, only: string[], options: WatchOption
 }
 
 async function takeSnapshot(context: AdminContext, only: string[]): Promise<Snapshot> {
-  const { connection, keys } = context;
-  const names = only.length > 0 ? only : await listStreams(connection, keys);
-  const streams = await Promise.all(
-    names.map(async (name) => {
-      const stats = await readStreamStats(connection, keys, name);
-      const perGroup = await Promise.all(stats.groups.map(async (g) => [g.name, await readConsumers(connection, keys, name, g.name)] as const));
-      return { ...stats, consumers: Object.fromEntries(perGroup) };
-    }),
-  );
-  return { at: new Date().toISOString(), streams };
+  return { at: new Date().toISOString(), streams: await readOverview(context.connection, context.keys, only) };
 }
 
 function render(context: AdminContext, snapshot: Snapshot, intervalMs: number): void {

@@ -30,6 +30,8 @@ export interface DeadLetter {
 export interface DeadLetterPage {
   /** Start after this dead-letter id (exclusive); from the oldest when absent. */
   after?: string;
+  /** Start at this dead-letter id (inclusive), when `after` is absent. */
+  from?: string;
   /** Stop at this dead-letter id (inclusive); to the newest when absent. */
   until?: string;
   limit: number;
@@ -50,7 +52,7 @@ export function countDeadLetters(connection: RedisConnection, keys: KeyBuilder, 
 }
 
 export async function readDeadLetters(connection: RedisConnection, keys: KeyBuilder, stream: string, page: DeadLetterPage): Promise<DeadLetter[]> {
-  const start = page.after === undefined ? '-' : `(${page.after}`;
+  const start = page.after !== undefined ? `(${page.after}` : (page.from ?? '-');
   const rows = await connection.send<[string, string[]][]>(['XRANGE', keys.forStream(stream).deadLetter, start, page.until ?? '+', 'COUNT', page.limit]);
   return rows.map(([id, fields]) => toDeadLetter(id, fields));
 }

@@ -15,6 +15,8 @@ export interface GroupStats {
   /** null when Redis cannot compute it (entries deleted past the group's position). */
   lag: number | null;
   lastDeliveredId: string;
+  /** Entries the group has read so far (XINFO GROUPS `entries-read`); null when Redis does not know. */
+  entriesRead: number | null;
 }
 
 export interface StreamStats {
@@ -55,6 +57,7 @@ export async function readGroups(connection: RedisConnection, streamKey: string)
       pending: Number(info.pending),
       lag: info.lag === null || info.lag === undefined ? null : Number(info.lag),
       lastDeliveredId: String(info['last-delivered-id']),
+      entriesRead: info['entries-read'] === null || info['entries-read'] === undefined ? null : Number(info['entries-read']),
     };
   });
 }
@@ -75,6 +78,16 @@ export async function resolveGroup(connection: RedisConnection, keys: KeyBuilder
   const found = groups.find((g) => g.name === group);
   if (!found) throw new UnknownGroupError(stream, group, names);
   return found;
+}
+
+/** Entries ever added to the stream (XINFO STREAM `entries-added`), for throughput; 0 for a missing stream. */
+export async function readEntriesAdded(connection: RedisConnection, streamKey: string): Promise<number> {
+  try {
+    return Number(replyToRecord(await connection.send<RedisReply[]>(['XINFO', 'STREAM', streamKey]))['entries-added'] ?? 0);
+  } catch (error) {
+    if (isErrorReply(error, 'ERR no such key')) return 0;
+    throw error;
+  }
 }
 
 /** Logical stream names registered by producers and consumers (`rs:streams`), sorted. */

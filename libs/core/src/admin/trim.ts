@@ -64,3 +64,22 @@ export function trimStream(
   const [strategy, threshold] = 'maxLen' in limit ? ['MAXLEN', limit.maxLen] : ['MINID', limit.minId];
   return connection.send<number>(['XTRIM', keys.stream(stream), strategy, precision, threshold]);
 }
+
+export interface SafeTrimPreview {
+  /** The oldest entry id some group still needs; null when the stream has no group. */
+  minId: string | null;
+  /** Entries an exact safe trim removes right now (those before `minId`). */
+  removable: number;
+}
+
+/** What an exact `trimSafely` would remove now, counted without removing anything. */
+export async function previewSafeTrim(
+  connection: RedisConnection,
+  keys: KeyBuilder,
+  stream: string,
+  onPage?: (countedSoFar: number) => void,
+): Promise<SafeTrimPreview> {
+  const { minId } = await trimSafely(connection, keys, stream, { dryRun: true });
+  if (minId === null) return { minId, removable: 0 };
+  return { minId, removable: await countEntries(connection, keys.stream(stream), { before: minId }, { onPage }) };
+}

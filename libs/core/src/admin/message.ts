@@ -1,0 +1,55 @@
+/**
+ * What is known today about one stream entry: its fields, where each group stands with it
+ * (pending on a consumer, past the group's position, or not yet delivered) and its dead
+ * letters. Lifecycle states (`client.getStatus`) will add to this once they exist.
+ */
+import { compareEntryIds } from '../entry-ids.js';
+import { fieldsToObject } from '../envelope.js';
+import type { KeyBuilder } from '../keys.js';
+import type { RedisConnection } from '../redis/connection.js';
+import type { DeadLetter } from './dead-letters.js';
+import { scanDeadLetters } from './dead-letter-selection.js';
+import { readPendingEntriesById, type PendingEntry } from './pending.js';
+import { readGroups } from './stream-stats.js';
+
+export interface MessageGroupPosition {
+  group: string;
+  /**
+   * `pending`: delivered, not acknowledged; `past`: at or before the group's last-delivered id
+   * and not pending (acknowledged, dead-lettered or claimed away and acked); `not-delivered`:
+   * after the group's last-delivered id.
+   */
+  position: 'pending' | 'past' | 'not-delivered';
+  pending?: PendingEntry;
+}
+
+export interface MessageInfo {
+  stream: string;
+  entryId: string;
+  /** The entry's fields; null when it is not (or no longer) in the stream. */
+  fields: Record<string, string> | null;
+  groups: MessageGroupPosition[];
+  /** Dead letters whose original entry is this one (one per group that gave up on it). */
+  deadLetters: DeadLetter[];
+}
+
+/** Dead letters scanned at most when looking for a message's own; the default dead-letter cap. */
+const DEAD_LETTER_SCAN_LIMIT = 100_000;
+
+export async function readMessage(connection: RedisConnection, keys: KeyBuilder, stream: string, entryId: string): Promise<MessageInfo> {
+  const key = keys.stream(stream);
+  const [rows, groups] = await Promise.all([connection.send<[string, string[]][]>(['XRANGE', key, entryId, entryId]), readGroups(connection, key)]);
+  const positions = await Promise.all(
+    (groups ?? []).map(async (g): Promise<MessageGroupPosition> => {
+      const pending = (await readPendingEntriesById(connection, keys, stream, g.name, [entryId])).get(entryId);
+      if (pending) return { group: g.name, position: 'pending', pending };
+      return { group: g.name, position: compareEntryIds(entryId, g.lastDeliveredId) <= 0 ? 'past' : 'not-delivered' };
+    }),
+  );
+  const deadLetters: DeadLetter[] = [];
+  // A dead letter is written by the same Redis after the entry was added, so its id is not older.
+  for await (const page of scanDeadLetters(connection, keys, stream, {}, { limit: DEAD_LETTER_SCAN_LIMIT, from: entryId })) {
+    deadLetters.push(...page.filter((d) => d.originalId === entryId));
+  }
+  return { stream, entryId, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
+}
