@@ -36,7 +36,7 @@ export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-
  * UnrecoverableError as `unrecoverable`. No version wrote the `handler-error` that
  * DESIGN.md once listed; it is not a reason.
  */
-export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout'] as const;
+export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout', 'too-large'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
@@ -50,4 +50,6 @@ export interface ConsumerObserver {
   /** Entries the opt-in hard cap (`retention.maxLen` / `maxAgeMs`) removed before every group read them. */
   unreadDropped?(stream: string, count: number): void;
   statusChanged?(status: string): void;
+  /** An optional step (reclaim, re-reading own pending entries) was refused with NOPERM and skipped. */
+  permissionRefused?(step: string): void;
 }

@@ -196,6 +196,15 @@ export class RedisConnection extends EventEmitter {
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
   }
 
+  /**
+   * Sends a command that has no key of its own (WAIT) to the server that holds `key`: in a
+   * cluster, the primary of the key's slot, where the writes it is about were made.
+   */
+  sendRoutedBy<T = RedisReply>(key: string, args: readonly (string | number)[]): Promise<T> {
+    if (this.client) return this.send<T>(args);
+    return this.cluster!.sendCommand(key, false, args.map(String)) as Promise<T>;
+  }
+
   private gate: Promise<void> | undefined;
   private releaseGate: (() => void) | undefined;
 
