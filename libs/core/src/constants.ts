@@ -27,6 +27,12 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 25_000,
   reconnect: { minDelayMs: 50, maxDelayMs: 5_000 },
   connectTimeoutMs: 5_000,
+  /**
+   * 1 MiB, Kafka's default message.max.bytes: far above what queue messages usually carry
+   * (bigger payloads belong in object storage, referenced by the message), and small enough
+   * that the entries a worker holds stay bounded: concurrency × 1 MiB (64 MiB by default).
+   */
+  maxPayloadBytes: 1_048_576,
   tracing: true,
   /** Besides UnrecoverableError, no error is unrecoverable unless the user says so. */
   isUnrecoverable: (_error: unknown): boolean => false,

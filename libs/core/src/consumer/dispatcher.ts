@@ -9,7 +9,7 @@
  * entry handed over frees its slot here once it is finished.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, MaxDeliveriesError, UnknownStreamKeyError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -148,10 +148,11 @@ export class Dispatcher {
     }
     let envelope: DecodedEnvelope;
     try {
-      envelope = decodeEnvelope(entryId, fields, this.options.serializer);
+      envelope = decodeEnvelope(entryId, fields, this.options.serializer, this.options.maxPayloadBytes, subscription.keys.name);
     } catch (error) {
       this.slots.release();
-      this.deadLetter(subscription, entryId, fields, deliveryCount, 'decode-error', error);
+      // Oversized entries are refused before anything is parsed.
+      this.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
       return;
     }
     const maxDeliveries = subscription.options.maxDeliveries;
@@ -317,8 +318,8 @@ export class Dispatcher {
     error: unknown,
     durationMs = 0,
   ): void {
-    if (reason === 'decode-error') {
-      this.options.logger.warn(`dead-lettering undecodable entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
+    if (reason === 'decode-error' || reason === 'too-large') {
+      this.options.logger.warn(`dead-lettering ${reason === 'too-large' ? 'oversized' : 'undecodable'} entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
     }
     const write = this.deadLetters
       .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })

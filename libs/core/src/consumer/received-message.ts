@@ -41,7 +41,7 @@ export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-
  * UnrecoverableError as `unrecoverable`. No version wrote the `handler-error` that
  * DESIGN.md once listed; it is not a reason.
  */
-export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout'] as const;
+export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout', 'too-large'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** A handler failure after its outcome was decided (off the success path; job tracking reads it). */
@@ -67,4 +67,6 @@ export interface ConsumerObserver {
   /** Entries the opt-in hard cap (`retention.maxLen` / `maxAgeMs`) removed before every group read them. */
   unreadDropped?(stream: string, count: number): void;
   statusChanged?(status: string): void;
+  /** An optional step (reclaim, re-reading own pending entries) was refused with NOPERM and skipped. */
+  permissionRefused?(step: string): void;
 }
