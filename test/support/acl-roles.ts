@@ -9,7 +9,7 @@ export const ACL_ROLES = {
   worker:
     `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +client|id +client|unblock ` +
     '+xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer +xinfo|groups +xinfo|consumers ' +
-    '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +zrangebyscore +zrem +hget +hdel +pexpire +evalsha +eval',
+    '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +zrangebyscore +zrem +hget +hset +hdel +pexpire +evalsha +eval',
   producer: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval`,
   requester: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval +xread +del`,
   operator:

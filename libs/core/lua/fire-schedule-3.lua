@@ -17,6 +17,16 @@
   Returns { claimed, entryId } — claimed 0 when `next` had moved (another scheduler took the
   tick, or the schedule was changed or removed); entryId false when nothing was published.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('fire-schedule-3.lua', {
+  { 'XADD', KEYS[2], '*', 'f', 'v' },
+  { 'SET', KEYS[3], 'x', 'PX', '1' },
+  { 'HSET', KEYS[1], 'f', 'v' },
+  { 'HINCRBY', KEYS[1], 'f', '1' },
+})
+if refused then
+  return refused
+end
 if redis.call('HGET', KEYS[1], 'next') ~= ARGV[1] then
   return { 0, false }
 end

@@ -9,6 +9,14 @@
 
   Returns 1.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('track-job-1.lua', {
+  { 'HSET', KEYS[1], 'f', 'v' },
+  { 'PEXPIRE', KEYS[1], '1' },
+})
+if refused then
+  return refused
+end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
