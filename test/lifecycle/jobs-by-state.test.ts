@@ -46,6 +46,11 @@ describe('jobs by state', () => {
     expect(retrying.jobs[0]).toMatchObject({ state: 'retrying', group: 'g', consumer: 'c1', deliveries: 1, error: 'try 1 failed' });
     expect(active).toEqual(held.map((r) => r.entryId));
     expect([...retrying.jobs.map((j) => j.entryId), ...active].sort()).toEqual([...pending].sort());
+    // A filtered list pages too: one retrying entry per page, then an empty last page.
+    const firstPage = await list({ state: 'retrying', limit: 1 });
+    const secondPage = await list({ state: 'retrying', limit: 1, cursor: firstPage.nextCursor! });
+    expect([...firstPage.jobs, ...secondPage.jobs].map((j) => j.entryId)).toEqual(retrying.jobs.map((j) => j.entryId));
+    expect(await list({ state: 'retrying', limit: 1, cursor: secondPage.nextCursor! })).toMatchObject({ jobs: [], nextCursor: null });
 
     const [group] = (await fx.client.sendCommand(['XINFO', 'GROUPS', k.stream])) as unknown[][];
     const lastDelivered = String(group[group.indexOf('last-delivered-id') + 1]);

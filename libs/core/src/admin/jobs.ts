@@ -4,7 +4,8 @@
  * the group's pending list (XPENDING) told apart by the tracking hash (job-status.ts),
  * `delayed` the delayed zset by due time, `dead-lettered` the dead-letter stream. `completed`
  * has no list: Redis forgets an entry once it is acked. The cursor is opaque; pass
- * `nextCursor` back for the next page (null when there is none).
+ * `nextCursor` back for the next page (null when there is none). A filtered list (active,
+ * retrying, one group's dead letters) does not look ahead, so its last page may be empty.
  */
 import { compareEntryIds } from '../entry-ids.js';
 import { fieldsToObject } from '../envelope.js';
