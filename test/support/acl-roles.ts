@@ -3,7 +3,7 @@
  * them (`ACL SETUSER <name> on ><password> <rules>`). Measured with INFO commandstats
  * (commands inside Lua steps count too) over runs that use every feature of each role.
  */
-const CONNECTION = '+client|setname +info';
+const CONNECTION = '+client|setname +ping +info';
 
 export const ACL_ROLES = {
   worker:
