@@ -125,6 +125,9 @@ describe('getJobStatus', () => {
     const now = await fx.producer.publish(stream, { now: 1 }, { idempotencyKey: 'payment-7' });
     const byKey = await getJobStatus(fx.producer.connection, keys, stream, 'payment-7');
     expect(byKey).toMatchObject({ entryId: now.entryId, groups: [{ group: 'g', state: 'waiting' }] });
+    // A key that looks like an entry id (an order number) is still found by its mark.
+    const numeric = await fx.producer.publish(stream, { order: 12345 }, { idempotencyKey: '12345' });
+    expect(await getJobStatus(fx.producer.connection, keys, stream, '12345')).toMatchObject({ entryId: numeric.entryId, groups: [{ state: 'waiting' }] });
   });
 
   it('says unknown for a plain message id and an id never written, and no groups for a stream that does not exist', async () => {

@@ -75,10 +75,11 @@ type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: num
 type Target = { kind: 'entry'; entryId: string } | { kind: 'delayed'; dueAt: number; entryId?: undefined } | { kind: 'not-found'; entryId?: undefined };
 
 async function resolveId(connection: RedisConnection, k: StreamKeys, id: string): Promise<Target> {
-  if (ENTRY_ID.test(id)) return { kind: 'entry', entryId: id.includes('-') ? id : `${id}-0` };
   if (id.startsWith(DELAYED_PREFIX)) return delayedTarget(connection, k, id.slice(DELAYED_PREFIX.length));
+  // The key's mark first: an idempotency key may look like an entry id (an order number `12345`).
   const mark = await connection.send<string | null>(['GET', k.idempotency(id)]);
   if (mark !== null && ENTRY_ID.test(mark)) return { kind: 'entry', entryId: mark };
+  if (mark === null && ENTRY_ID.test(id)) return { kind: 'entry', entryId: id.includes('-') ? id : `${id}-0` };
   // A delayed publish marks its key `delayed:<messageId>`; without a key the message id is the member.
   return delayedTarget(connection, k, mark?.startsWith(DELAYED_PREFIX) ? mark.slice(DELAYED_PREFIX.length) : id);
 }
