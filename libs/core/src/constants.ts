@@ -17,6 +17,8 @@ export const DEFAULTS = {
   dedupe: { ttlMs: 86_400_000 },
   /** Schedulers: look for new or changed schedules this often; a tick later than `graceMs` counts as missed. */
   scheduler: { pollMs: 1_000, graceMs: 2_000 },
+  /** Lifecycle events (`events: true`): approximate cap of `rs:{s}:events`. */
+  events: { maxLen: 10_000 },
   /** Job status: TTL of an entry's tracking hash (failures, progress). */
   tracking: { ttlMs: 86_400_000 },
   retention: { strategy: 'acked' as const, intervalMs: 10_000 },

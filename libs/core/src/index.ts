@@ -33,3 +33,4 @@ export * from './admin/jobs.js';
 export * from './admin/schedules.js';
 export * from './schedules/schedule-plan.js';
 export * from './schedules/scheduler.js';
+export * from './lifecycle/lifecycle-events.js';

@@ -21,6 +21,8 @@ export interface StreamKeys {
   job(entryId: string): string;
   /** One schedule's definition and state (next and last tick), in the target stream's slot. */
   schedule(name: string): string;
+  /** Capped stream of lifecycle events (`events: true`): active, progress, completed, retrying, dead-lettered. */
+  readonly events: string;
 }
 
 export class KeyBuilder {
@@ -54,6 +56,7 @@ export class KeyBuilder {
       completed: (group, key) => `${base}:done:${group}:${key}`,
       job: (entryId) => `${base}:job:${entryId}`,
       schedule: (name) => `${base}:schedule:${name}`,
+      events: `${base}:events`,
     };
   }
 

@@ -108,6 +108,12 @@ export interface ConsumerOptions extends CommonOptions {
    * when a handler fails, never on success. Default one day.
    */
   tracking?: { ttlMs?: number };
+  /**
+   * Lifecycle events: each entry's transitions (active, progress, completed, retrying,
+   * dead-lettered) to the capped stream `rs:{s}:events` (`maxLen`, approximate, default 10,000),
+   * for `client.watch` and `client.events`. Off by default; one more pipelined XADD per transition.
+   */
+  events?: boolean | { maxLen?: number };
   /** Consumer-side dedupe of entries with an idempotency key: `ttlMs` of the completion marks (default one day); `false` turns it off. */
   dedupe?: { ttlMs?: number } | false;
   /** Trimming the stream; `false` never trims. */

@@ -49,7 +49,7 @@ const CONSUMER_KEYS = Object.keys({
   ...COMMON_KEYS,
   group: true, consumer: true, startFrom: true, concurrency: true, blockMs: true, readCount: true, maxDeliveries: true,
   backoff: true, claim: true, dedupe: true, retention: true, deadLetter: true, delayed: true, idleConsumers: true, ack: true,
-  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true,
+  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true, events: true,
 } satisfies OptionKeys<ConsumerOptions>);
 const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true, waitForReplicas: true } satisfies OptionKeys<ProducerOptions>);
 
@@ -89,6 +89,7 @@ export function resolveConsumerOptions(input: ConsumerOptions) {
     ack: resolveAck(options.ack),
     shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_TIMER_MS),
     isUnrecoverable: options.isUnrecoverable ?? DEFAULTS.isUnrecoverable,
+    events: resolveEvents(options.events),
     tracking: {
       ttlMs: requireInteger('tracking.ttlMs', optionalObject('tracking', options.tracking, ['ttlMs']).ttlMs ?? DEFAULTS.tracking.ttlMs, 1),
     },
@@ -250,4 +251,11 @@ function resolveAck(value: ConsumerOptions['ack']): { batchSize: number; flushMs
  */
 function defaultReadCount(concurrency: number): number {
   return Math.min(DEFAULTS.readCount, Math.ceil(concurrency / 2));
+}
+
+function resolveEvents(value: ConsumerOptions['events']): false | { maxLen: number } {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { maxLen: DEFAULTS.events.maxLen };
+  const given = optionalObject('events', value, ['maxLen']);
+  return { maxLen: requireInteger('events.maxLen', given.maxLen ?? DEFAULTS.events.maxLen, 1) };
 }

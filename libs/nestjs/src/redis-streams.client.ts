@@ -10,6 +10,7 @@ import {
   resolveProducerOptions,
   type ConnectionStatus,
   type GroupJobStatus,
+  type LifecycleEvent,
   type ScheduleInfo,
   type ScheduleOptions,
   type PublishOptions,
@@ -17,6 +18,7 @@ import {
 } from '@redstream/core';
 import { Observable } from 'rxjs';
 import { createPacket } from './nest-compat.js';
+import { lifecycleEvents, watchJob, type JobWatchEvent } from './lifecycle-observables.js';
 import { RedisStreamRecord } from './redis-streams-record.builder.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsClientOptions } from './redis-streams.options.js';
 
@@ -95,6 +97,16 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
     const producer = await this.connect();
     const stream = streamForPattern(this.normalizePattern(pattern), this.streams);
     return (await getJobStatus(producer.connection, producer.keys, stream, id)).groups;
+  }
+
+  /** Lifecycle events of one message (the state per group first), completing at its final state in every group (README "Lifecycle events"). */
+  watch(pattern: Parameters<ClientProxy['emit']>[0], id: string): Observable<JobWatchEvent> {
+    return watchJob(this.connect(), streamForPattern(this.normalizePattern(pattern), this.streams), id);
+  }
+
+  /** Every lifecycle event of a stream from now on. */
+  events(pattern: Parameters<ClientProxy['emit']>[0]): Observable<LifecycleEvent> {
+    return lifecycleEvents(this.connect(), streamForPattern(this.normalizePattern(pattern), this.streams));
   }
 
   /** Stores a schedule whose ticks publish `data` to `pattern`'s stream; workers with `schedules: true` run it (README "Schedules"). */

@@ -193,6 +193,7 @@ export class Dispatcher {
     const subscription = entry.subscription;
     subscription.running += 1;
     if (this.observers.timed) entry.startedAt = performance.now();
+    this.observers.current.started?.(entry);
     let result: unknown;
     try {
       result = subscription.handle(entry);
@@ -275,6 +276,7 @@ export class Dispatcher {
       this.acks.ack(entry.streamKey, entry.entryId);
     }
     if (this.observers.timed) this.observers.current.handled!(entry.stream, 'success', performance.now() - entry.startedAt);
+    this.observers.current.succeeded?.(entry);
   }
 
   private skipDuplicate(entry: HeldMessage): void {

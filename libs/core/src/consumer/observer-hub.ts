@@ -4,7 +4,7 @@
  */
 import type { ConsumerObserver } from './received-message.js';
 
-const EVENTS = ['handled', 'failed', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged', 'permissionRefused'] as const;
+const EVENTS = ['handled', 'failed', 'started', 'succeeded', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged', 'permissionRefused'] as const;
 
 export class ObserverHub {
   private readonly observers: ConsumerObserver[] = [];

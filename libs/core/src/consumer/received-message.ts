@@ -59,6 +59,9 @@ export interface HandlerFailure {
 export interface ConsumerObserver {
   handled?(stream: string, outcome: HandledOutcome, durationMs: number): void;
   failed?(failure: HandlerFailure): void;
+  /** A handler starts on an entry / succeeded with it (only lifecycle events listen: absent otherwise). */
+  started?(message: ReceivedMessage): void;
+  succeeded?(message: ReceivedMessage): void;
   reclaimed?(stream: string, count: number): void;
   /** Ids XAUTOCLAIM reported deleted from the stream, acked. */
   deletedOnClaim?(stream: string, count: number): void;

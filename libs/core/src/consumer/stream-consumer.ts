@@ -37,7 +37,8 @@ import { composeHandler, type Subscription, type WaitingRetry } from './held-mes
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
-import { JobTracker } from '../lifecycle/job-tracker.js';
+import { encodeProgress, JobTracker } from '../lifecycle/job-tracker.js';
+import { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -55,6 +56,7 @@ export class StreamConsumer extends EventEmitter {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers = new ObserverHub();
+  private events: LifecycleEventWriter | undefined;
   /** Reclaim and the re-read of own pending entries go on without their permissions (logged once, counted). */
   private readonly optional = new OptionalSteps({ warn: (message) => this.options.logger.warn(message) }, () => this.observers.current);
   private readonly errors: ErrorReporter;
@@ -183,7 +185,13 @@ export class StreamConsumer extends EventEmitter {
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
     const tracker = new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking'));
     this.observers.add(tracker);
-    for (const subscription of this.subscriptions.values()) subscription.progress = (message, value) => tracker.progress(message, value);
+    const events = (this.events = o.events ? new LifecycleEventWriter(this.command, this.keys, o.group, o.consumer, o.events.maxLen, report('lifecycle events')) : undefined);
+    if (events) this.observers.add(events);
+    for (const subscription of this.subscriptions.values()) {
+      subscription.progress = events
+        ? (message, value) => tracker.progress(message, value).then(() => events.progress(message, encodeProgress(value)))
+        : (message, value) => tracker.progress(message, value);
+    }
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
@@ -260,6 +268,7 @@ export class StreamConsumer extends EventEmitter {
     await within(this.dispatcher?.backgroundSettled() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.background, remainingMs(deadline)));
     await within(this.acks?.drain() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
     this.acks?.close();
+    await this.events?.flush();
     this.leases?.stop();
     if (idle && retriesLeft === 0) {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));

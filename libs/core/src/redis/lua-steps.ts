@@ -141,4 +141,11 @@ export const LuaSteps = {
     ]);
     return { claimed: claimed === 1, entryId: entryId ?? null };
   },
+
+  /** append-events-1: XADDs a batch of events (each a field/value list) to a capped events stream. */
+  appendEvents(connection: RedisConnection, keys: { events: string }, args: { maxLen: number; events: readonly (readonly string[])[] }): Promise<number> {
+    const argv: string[] = [String(args.maxLen)];
+    for (const fields of args.events) argv.push(String(fields.length), ...fields);
+    return Scripts.appendEvents.run<number>(connection, [keys.events], argv);
+  },
 } as const;

@@ -63,4 +63,5 @@ export const Scripts = {
   replayDeadLetter: LuaScript.load('replay-dead-letter-3'),
   trackJob: LuaScript.load('track-job-1'),
   fireSchedule: LuaScript.load('fire-schedule-3'),
+  appendEvents: LuaScript.load('append-events-1'),
 } as const;
