@@ -190,7 +190,7 @@ export class RedisConnection extends EventEmitter {
     const command = args.every(isString) ? (args as string[]) : args.map(String);
     const client = this.client;
     if (client) {
-      if (!client.isReady && client.isOpen) return this.untilReady().then(() => client.sendCommand(command) as Promise<T>);
+      if (!client.isReady && client.isOpen && !this.failsFastOffline) return this.untilReady().then(() => client.sendCommand(command) as Promise<T>);
       return client.sendCommand(command) as Promise<T>;
     }
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
@@ -203,6 +203,11 @@ export class RedisConnection extends EventEmitter {
   sendRoutedBy<T = RedisReply>(key: string, args: readonly (string | number)[]): Promise<T> {
     if (this.client) return this.send<T>(args);
     return this.cluster!.sendCommand(key, false, args.map(String)) as Promise<T>;
+  }
+
+  /** `disableOfflineQueue`: commands fail at once while disconnected (node-redis rejects them), none wait. */
+  private get failsFastOffline(): boolean {
+    return (this.options.client as { disableOfflineQueue?: boolean } | undefined)?.disableOfflineQueue === true;
   }
 
   private gate: Promise<void> | undefined;
