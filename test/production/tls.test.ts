@@ -54,6 +54,8 @@ describe('TLS with client certificates', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/redis\.example\.com/);
     expect(wrong.stderr).toMatch(/altnames|does not match/i);
+    expect(wrong.stderr).toMatch(/not issued for this host name: .*--tls-servername/);
+    expect(wrong.stderr).not.toMatch(/not trusted/);
   });
 
   it('the CLI without a client certificate fails with the TLS reason, not a timeout', async () => {
@@ -61,6 +63,7 @@ describe('TLS with client certificates', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).not.toMatch(/timed out/);
     expect(result.stderr).toMatch(/Cannot connect to Redis at rediss:\/\/localhost:\d+: .*(certificate required|ECONNRESET|socket closed|alert)/i);
+    expect(result.stderr).toMatch(/needs a client certificate: .*--tls-cert and --tls-key/);
   });
 
   it('the CLI refuses a server whose certificate its CA did not sign', async () => {

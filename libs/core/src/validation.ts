@@ -73,6 +73,11 @@ export const REPLY_NAMESPACE = 'reply.';
  * so no spaces or braces; `#` is reserved for partitions (`{name#i}`) and `reply.` for
  * reply streams (DESIGN.md, Wave 2).
  */
+/** validateStreamName's rule, as a test. */
+export function isValidStreamName(stream: unknown): stream is string {
+  return typeof stream === 'string' && /^[^\s{}#]+$/.test(stream) && !stream.startsWith(REPLY_NAMESPACE);
+}
+
 export function validateStreamName(stream: unknown, option = 'stream'): string {
   if (typeof stream !== 'string' || !/^[^\s{}#]+$/.test(stream)) {
     throw new InvalidOptionError(option, stream, 'a non-empty stream name without spaces, braces or "#" ("#" is reserved for partitions)');

@@ -190,7 +190,7 @@ export class RedisConnection extends EventEmitter {
     const command = args.every(isString) ? (args as string[]) : args.map(String);
     const client = this.client;
     if (client) {
-      if (!client.isReady && client.isOpen) return this.untilReady().then(() => client.sendCommand(command) as Promise<T>);
+      if (!client.isReady && client.isOpen && !this.failsFastOffline) return this.untilReady().then(() => client.sendCommand(command) as Promise<T>);
       return client.sendCommand(command) as Promise<T>;
     }
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
@@ -203,6 +203,11 @@ export class RedisConnection extends EventEmitter {
   sendRoutedBy<T = RedisReply>(key: string, args: readonly (string | number)[]): Promise<T> {
     if (this.client) return this.send<T>(args);
     return this.cluster!.sendCommand(key, false, args.map(String)) as Promise<T>;
+  }
+
+  /** `disableOfflineQueue`: commands fail at once while disconnected (node-redis rejects them), none wait. */
+  private get failsFastOffline(): boolean {
+    return (this.options.client as { disableOfflineQueue?: boolean } | undefined)?.disableOfflineQueue === true;
   }
 
   private gate: Promise<void> | undefined;
@@ -333,12 +338,14 @@ export function reconnectDelay(retries: number): number {
 
 /** `redis://user:secret@host` → `redis://user:***@host`; passwords never reach logs or output. */
 export function redactUrl(url: string): string {
+  // A cluster's root nodes are reported as one comma-separated list: each keeps its own secret.
+  if (url.includes(',')) return url.split(',').map(redactUrl).join(',');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
   }
 }
 
@@ -356,6 +363,13 @@ function describeConnectError(error: unknown, url: string): string {
   // A TLS client talking to a plain port never completes the handshake.
   if (tls && /timed out|wrong version number|packet length too long/i.test(message)) {
     return `${message}: no TLS handshake (if the server does not speak TLS on that port, use a redis:// URL)`;
+  }
+  if (tls && (err?.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames/i.test(message))) {
+    return `the server's certificate is not issued for this host name: ${message} (connect with a name the certificate names, or set the TLS servername: client.socket.servername, --tls-servername)`;
+  }
+  // tls-auth-clients yes (Redis's default) ends the handshake of a client without a certificate.
+  if (tls && (/certificate required/i.test(message) || err?.code === 'ECONNRESET' || /socket closed unexpectedly/i.test(message))) {
+    return `${message}: the server closed the TLS connection (a Redis with tls-auth-clients yes, its default, needs a client certificate: give cert and key in the client's socket options, or --tls-cert and --tls-key)`;
   }
   if (tls && /certificate|self.signed|CERT_|unable to verify/i.test(message)) {
     return `TLS certificate not trusted: ${message} (give the CA in the client's socket options, or NODE_EXTRA_CA_CERTS)`;
