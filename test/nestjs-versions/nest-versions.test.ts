@@ -76,7 +76,8 @@ describe.each([
 
   beforeAll(async () => {
     app = installFixture(fixture);
-    redis = await RedisServer.start();
+    // With persistence, as in production: the apps then log nothing (no start warning) and stderr stays empty.
+    redis = await RedisServer.start({ aof: true });
   }, 240_000);
   afterAll(async () => {
     await redis?.stop();

@@ -82,12 +82,9 @@ describe('Nest drop-in behaviours', () => {
       client = new RedisStreamsClient({ url: env.redis.url, logger: quietLogger, requestTimeoutMs: 2_000 });
       await client.connect();
     });
-    afterAll(async () => {
-      console.log('a', Date.now()); (globalThis as any).__dbg = true;
+    afterAll(async () => { (globalThis as any).__dbg = true;
       await client.close();
-      console.log('b', Date.now());
       await app.close();
-      console.log('c', Date.now());
     });
 
     it('runs each of three handlers on one event pattern exactly once per entry (handler k ran k times)', async () => {

@@ -4,29 +4,28 @@ import { fieldsToObject, InvalidOptionError, SerializationError, UnrecoverableEr
 import { RpcException } from '@nestjs/microservices';
 import { RedisStreamRecordBuilder, RedisStreamsClient, type RedisStreamContext } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
-import { RedisServer } from '../support/redis-server.js';
+import { usePrivateRedis, type RedisClient } from '../support/private-redis.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { simulatedWork } from '../support/simulated-work.js';
 import { startWorker } from './worker-app.js';
 
-type RedisClient = Awaited<ReturnType<RedisServer['client']>>;
-
 describe('NestJS transport against a real redis-server', () => {
+  let client: RedisStreamsClient;
+  // Jest runs afterAll hooks in declaration order: declared first, the client closes before env stops Redis.
+  afterAll(async () => {
+    await client?.close();
+  });
+  const env = usePrivateRedis();
   let redis: RedisServer;
   let admin: RedisClient;
-  let client: RedisStreamsClient;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    admin = await redis.client();
+    redis = env.redis;
+    admin = env.client;
     client = new RedisStreamsClient({ url: redis.url, logger: quietLogger, requestTimeoutMs: 1_500 });
     await client.connect();
-  });
-  afterAll(async () => {
-    await client.close();
-    await admin.quit();
-    await redis.stop();
   });
 
   const pendingCount = async (stream: string, group: string) =>
@@ -239,7 +238,7 @@ describe('NestJS transport against a real redis-server', () => {
   it('app.close() under load waits for in-flight handlers and leaves nothing handled unacked', async () => {
     const stream = 'closing';
     const finished: string[] = [];
-    const { app, received } = await startWorker(stream, { url: redis.url, group: 'g', consumer: 'closer', concurrency: 50 }, {
+    const { app, received } = await startWorker(stream, { url: redis.url, group: 'g', consumer: 'closer', concurrency: 50, prefetch: 200 }, {
       onEvent: async (_data, ctx) => {
         await simulatedWork(20 + Math.random() * 80);
         finished.push(ctx.getEntryId());

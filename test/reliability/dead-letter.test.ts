@@ -216,7 +216,8 @@ describe('retries and dead letters', () => {
     const huge = 'x'.repeat(8 * 1024 * 1024);
 
     beforeEach(async () => {
-      await fx.consumer(stream, (message) => void handled.push(message));
+      // Above the 8 MB values: these cases are about decoding (maxPayloadBytes: test/production/payload-size.test.ts).
+      await fx.consumer(stream, (message) => void handled.push(message), { maxPayloadBytes: 16 * 1024 * 1024 });
     });
 
     it.each([

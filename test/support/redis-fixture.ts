@@ -28,7 +28,8 @@ export function useRedis(options: RedisServerOptions = {}): RedisFixture {
   });
   const env = usePrivateRedis(options);
   beforeAll(async () => {
-    producer = await StreamProducer.connect({ url: env.redis.url });
+    // Its own logger: test servers run without persistence, which the producer warns about at start.
+    producer = await StreamProducer.connect({ url: env.redis.url, logger: collectingLogger() });
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));

@@ -9,6 +9,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
+import { clientTls, type TlsFiles } from './tls-certificates.js';
 import { waitFor } from './wait-for.js';
 
 export interface RedisServerOptions {
@@ -20,8 +21,12 @@ export interface RedisServerOptions {
    * `'member'`: a node without slots, to be joined into a cluster (see redis-cluster.ts).
    */
   cluster?: 'all-slots' | 'member';
-  /** TLS only, on `port`, with a self-signed certificate made by openssl in the server's directory. */
-  tls?: boolean;
+  /**
+   * TLS only, on `port`: `true` with a self-signed certificate made by openssl in the
+   * server's directory and no client certificates; or the files of makeCertificates(), with
+   * `tls-auth-clients yes` (clients must present a certificate signed by the CA).
+   */
+  tls?: boolean | TlsFiles;
   extraArgs?: string[];
 }
 
@@ -50,6 +55,7 @@ export class RedisServer {
   /** Starts redis-server again on the same port and directory (after kill()). */
   async launch(): Promise<void> {
     const ports = this.options.tls ? ['--port', '0', '--tls-port', String(this.port), ...this.tlsArgs()] : ['--port', String(this.port)];
+    const files = typeof this.options.tls === 'object' ? this.options.tls : undefined;
     const args = [...ports, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', '--logfile', 'redis.log'];
     if (this.options.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     else args.push('--appendonly', 'no');
@@ -57,11 +63,15 @@ export class RedisServer {
     args.push(...(this.options.extraArgs ?? []));
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.process = child;
-    await waitFor(() => canConnect(this.port, this.options.tls === true), { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
+    await waitFor(() => canConnect(this.port, this.options.tls !== undefined && this.options.tls !== false, files), { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
     if (this.options.cluster === 'all-slots') await this.assignAllSlots();
   }
 
   private tlsArgs(): string[] {
+    if (typeof this.options.tls === 'object') {
+      const files = this.options.tls;
+      return ['--tls-cert-file', files.serverCert, '--tls-key-file', files.serverKey, '--tls-ca-cert-file', files.ca, '--tls-auth-clients', 'yes'];
+    }
     const cert = join(this.dir, 'cert.pem');
     const key = join(this.dir, 'key.pem');
     if (!existsSync(cert)) {
@@ -102,9 +112,12 @@ export class RedisServer {
     await this.launch();
   }
 
-  /** A short-lived client for assertions (no reconnect). */
+  /** A short-lived client for assertions (no reconnect); over TLS with the client certificate when the server has makeCertificates() files. */
   async client() {
-    const client = createClient({ url: this.url, socket: { reconnectStrategy: false } });
+    const files = typeof this.options.tls === 'object' ? this.options.tls : undefined;
+    const client = files
+      ? createClient({ url: `rediss://localhost:${this.port}`, socket: { ...clientTls(files), reconnectStrategy: false } })
+      : createClient({ url: this.url, socket: { reconnectStrategy: false } });
     client.on('error', () => undefined);
     await client.connect();
     return client;
@@ -128,7 +141,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number, tls: boolean): Promise<boolean> {
+function canConnect(port: number, tls: boolean, files?: TlsFiles): Promise<boolean> {
   return new Promise((resolve) => {
     const onConnect = () => {
       socket.write('PING\r\n');
@@ -138,7 +151,7 @@ function canConnect(port: number, tls: boolean): Promise<boolean> {
         resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
     };
-    const socket = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, onConnect) : new Socket();
+    const socket = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...(files && clientTls(files)) }, onConnect) : new Socket();
     socket.once('error', () => resolve(false));
     if (!tls) socket.connect(port, '127.0.0.1', onConnect);
   });

@@ -10,8 +10,11 @@ import { registerClaimCommand } from './commands/claim.js';
 import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDlqCommand } from './commands/dlq.js';
+import { registerJobsCommand } from './commands/jobs.js';
 import { registerKedaCommand } from './commands/keda.js';
 import { registerPendingCommand } from './commands/pending.js';
+import { registerSchedulesCommand } from './commands/schedules.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerStreamsCommand } from './commands/streams.js';
 import { registerTrimCommand } from './commands/trim.js';
 import { registerWatchCommand } from './commands/watch.js';
@@ -32,6 +35,9 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerTrimCommand,
   registerWatchCommand,
   registerDashboardCommand,
+  registerStatusCommand,
+  registerJobsCommand,
+  registerSchedulesCommand,
   registerKedaCommand,
 ];
 
@@ -43,6 +49,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--prefix <prefix>', 'key prefix the services use').default(DEFAULTS.prefix))
     .addOption(new Option('--json', 'print JSON instead of tables').default(false))
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after this long').default(parseDuration(CONNECT_TIMEOUT), CONNECT_TIMEOUT).argParser(parseDuration))
+    .addOption(new Option('--tls-ca <file>', 'PEM file of the CA that signed the server certificate (rediss:// URLs)'))
+    .addOption(new Option('--tls-cert <file>', 'PEM client certificate, for a server with tls-auth-clients yes (with --tls-key)'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key of the client certificate'))
+    .addOption(new Option('--tls-servername <name>', 'server name to verify the certificate against (SNI), when it differs from the URL host'))
+    .addOption(new Option('--cluster', 'Redis Cluster: --url names one or more seed nodes (comma-separated); the other nodes are discovered'))
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -11,12 +11,23 @@
 
   Returns the number of entries acknowledged.
 ]]
+-- @include command-permissions
+local checks = { { 'XACK', KEYS[1], ARGV[1], '0-1' } }
 for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', ARGV[2])
+  checks[#checks + 1] = { 'SET', KEYS[i], 'x', 'PX', '1' }
 end
+local refused = refusedCommand('ack-completed-n.lua', checks)
+if refused then
+  return refused
+end
+-- XACK first: it is allowed when Redis is at maxmemory (noeviction) and SET is not, but
+-- once a script has written, Redis lets it finish, so keyed acks still drain a full Redis.
 -- In chunks: Lua's unpack fails above ~8,000 values, and ack.batchSize may be larger.
 local acked = 0
 for first = 3, #ARGV, 1000 do
   acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, first, math.min(first + 999, #ARGV)))
+end
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', ARGV[2])
 end
 return acked

@@ -11,6 +11,14 @@
   Returns { deliveryCount, fields } — fields is false when the entry was deleted from
   the stream (the caller acks it); nil when the entry is no longer ours.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('claim-own-1.lua', {
+  { 'XPENDING', KEYS[1], ARGV[1] },
+  { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], '0', ARGV[3] },
+})
+if refused then
+  return refused
+end
 local owned = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
 if #owned == 0 then
   return nil

@@ -15,6 +15,14 @@
   Returns { dlqEntryId, droppedByCap, acked } — acked is 0 when the entry was no longer
   pending on this consumer (acked, or claimed by another one), in which case nothing is written.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('dead-letter-2.lua', {
+  { 'XADD', KEYS[2], '*', 'f', 'v' },
+  { 'XACK', KEYS[1], ARGV[1], ARGV[2] },
+})
+if refused then
+  return refused
+end
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1, ARGV[3])
 if #pending == 0 then
   return { false, 0, 0 }

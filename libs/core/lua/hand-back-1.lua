@@ -13,6 +13,14 @@
 
   Returns how many entries were handed back.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('hand-back-1.lua', {
+  { 'XPENDING', KEYS[1], ARGV[1] },
+  { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], '0', '0-1', 'IDLE', '0', 'JUSTID' },
+})
+if refused then
+  return refused
+end
 local handedBack = 0
 for i = 4, #ARGV do
   local id = ARGV[i]

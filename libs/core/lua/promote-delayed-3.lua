@@ -11,6 +11,15 @@
 
   Returns the number of messages promoted.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('promote-delayed-3.lua', {
+  { 'XADD', KEYS[1], '*', 'f', 'v' },
+  { 'ZREM', KEYS[2], 'm' },
+  { 'HDEL', KEYS[3], 'm' },
+})
+if refused then
+  return refused
+end
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local promoted = 0
 for _, member in ipairs(due) do

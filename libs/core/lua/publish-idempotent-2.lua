@@ -10,6 +10,14 @@
   Returns { entryId, added } — added is 1 for a new entry, 0 when the key was seen and
   entryId is the id first written for it.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('publish-idempotent-2.lua', {
+  { 'XADD', KEYS[1], '*', 'f', 'v' },
+  { 'SET', KEYS[2], 'x', 'PX', '1' },
+})
+if refused then
+  return refused
+end
 local existing = redis.call('GET', KEYS[2])
 if existing then
   return { existing, 0 }

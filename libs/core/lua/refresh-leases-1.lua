@@ -10,6 +10,14 @@
 
   Returns the ids no longer owned by this consumer (claimed elsewhere or acked).
 ]]
+-- @include command-permissions
+local refused = refusedCommand('refresh-leases-1.lua', {
+  { 'XPENDING', KEYS[1], ARGV[1] },
+  { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], '0', '0-1', 'JUSTID' },
+})
+if refused then
+  return refused
+end
 local lost = {}
 for i = 3, #ARGV do
   local id = ARGV[i]

@@ -9,6 +9,14 @@
 
   Returns 1 when removed, 0 when it still owns entries or was active too recently.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('remove-consumer-if-idle-1.lua', {
+  { 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1] },
+  { 'XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2] },
+})
+if refused then
+  return refused
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end

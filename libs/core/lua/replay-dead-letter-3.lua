@@ -17,6 +17,15 @@
   0 when the mark shows it was already replayed as entryId; entryId is nil when the dead
   letter no longer exists (replayed or purged meanwhile).
 ]]
+-- @include command-permissions
+local refused = refusedCommand('replay-dead-letter-3.lua', {
+  { 'XADD', KEYS[1], '*', 'f', 'v' },
+  { 'SET', KEYS[3], 'x', 'PX', '1' },
+  { 'XDEL', KEYS[2], ARGV[1] },
+})
+if refused then
+  return refused
+end
 local found = redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
 if #found == 0 then
   return { false, 0 }

@@ -13,6 +13,15 @@
 
   Returns { member-or-first-id, added }.
 ]]
+-- @include command-permissions
+local checks = { { 'HSET', KEYS[2], 'm', 'v' }, { 'ZADD', KEYS[1], '0', 'm' } }
+if #KEYS >= 3 then
+  checks[#checks + 1] = { 'SET', KEYS[3], 'x', 'PX', '1' }
+end
+local refused = refusedCommand('schedule-delayed-3.lua', checks)
+if refused then
+  return refused
+end
 if #KEYS >= 3 then
   local existing = redis.call('GET', KEYS[3])
   if existing then

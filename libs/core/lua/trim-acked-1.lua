@@ -12,6 +12,15 @@
   Returns { trimmedCount, minId } — minId is "" when the stream has no groups
   (nothing is trimmed then: entries wait for their first group).
 ]]
+-- @include command-permissions
+local checks = { { 'XINFO', 'GROUPS', KEYS[1] }, { 'XPENDING', KEYS[1], 'g' } }
+if ARGV[2] ~= 'dry-run' then
+  checks[#checks + 1] = { 'XTRIM', KEYS[1], 'MINID', '0-1' }
+end
+local refused = refusedCommand('trim-acked-1.lua', checks)
+if refused then
+  return refused
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { 0, '' }
 end

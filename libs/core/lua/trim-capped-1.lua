@@ -11,6 +11,15 @@
 
   Returns { trimmed, unreadTrimmed }.
 ]]
+-- @include command-permissions
+local refused = refusedCommand('trim-capped-1.lua', {
+  { 'XINFO', 'GROUPS', KEYS[1] },
+  { 'XRANGE', KEYS[1], '-', '+' },
+  { 'XTRIM', KEYS[1], 'MAXLEN', '0' },
+})
+if refused then
+  return refused
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { 0, 0 }
 end

@@ -17,6 +17,12 @@ export const DEFAULTS = {
   backoff: { delayMs: 200, maxDelayMs: 60_000, jitter: true },
   claim: { minIdleMs: 15_000, intervalMs: 5_000, count: 100 },
   dedupe: { ttlMs: 86_400_000 },
+  /** Schedulers: look for new or changed schedules this often; a tick later than `graceMs` counts as missed. */
+  scheduler: { pollMs: 1_000, graceMs: 2_000 },
+  /** Lifecycle events (`events: true`): approximate cap of `rs:{s}:events`. */
+  events: { maxLen: 10_000 },
+  /** Job status: TTL of an entry's tracking hash (failures, progress). */
+  tracking: { ttlMs: 86_400_000 },
   retention: { strategy: 'acked' as const, intervalMs: 10_000 },
   deadLetter: { maxLen: 100_000 },
   delayed: { intervalMs: 250, batchSize: 500 },
@@ -25,6 +31,12 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 25_000,
   reconnect: { minDelayMs: 50, maxDelayMs: 5_000 },
   connectTimeoutMs: 5_000,
+  /**
+   * 1 MiB, Kafka's default message.max.bytes: far above what queue messages usually carry
+   * (bigger payloads belong in object storage, referenced by the message), and small enough
+   * that the entries a worker holds stay bounded: concurrency × 1 MiB (64 MiB by default).
+   */
+  maxPayloadBytes: 1_048_576,
   tracing: true,
   /** Besides UnrecoverableError, no error is unrecoverable unless the user says so. */
   isUnrecoverable: (_error: unknown): boolean => false,
@@ -64,3 +76,6 @@ export const QUIT_TIMEOUT_MS = 2_000;
 /** Headers redstream itself reads. */
 export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';
 export const HEADER_TRACEPARENT = 'traceparent';
+/** Headers of a scheduled tick's message: the schedule's name and the tick time (ISO 8601). */
+export const HEADER_SCHEDULE = 'schedule';
+export const HEADER_SCHEDULE_TICK = 'schedule-tick';

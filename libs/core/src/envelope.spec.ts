@@ -1,5 +1,6 @@
-import { decodeEnvelope, encodeEnvelope, fieldsToObject } from './envelope.js';
-import { DecodeError, SerializationError } from './errors/index.js';
+import { jest } from '@jest/globals';
+import { decodeEnvelope, encodeEnvelope, fieldsToObject, payloadBytesOver } from './envelope.js';
+import { DecodeError, PayloadTooLargeError, SerializationError } from './errors/index.js';
 
 describe('wire format', () => {
   it('encodes flat fields readable from redis-cli', () => {
@@ -44,5 +45,21 @@ describe('wire format', () => {
   ])('throws a DecodeError naming the problem for %j', (fields, message) => {
     expect(() => decodeEnvelope('9-9', fields)).toThrow(DecodeError);
     expect(() => decodeEnvelope('9-9', fields)).toThrow(message);
+  });
+});
+
+describe('payloadBytesOver', () => {
+  it('counts UTF-8 bytes of every field name and value, exactly at the limit', () => {
+    const fields = ['data', '"é€"', 'id', 'x'];
+    const bytes = 4 + 7 + 2 + 1; // "é€" with quotes: 1 + 2 + 3 + 1
+    expect(payloadBytesOver(fields, bytes)).toBeUndefined();
+    expect(payloadBytesOver(fields, bytes - 1)).toBe(bytes);
+    expect(payloadBytesOver(['data', 'x'.repeat(100)], 50)).toBe(104);
+  });
+
+  it('rejects an oversized entry in decodeEnvelope before the serializer sees it', () => {
+    const serializer = { serialize: JSON.stringify, deserialize: jest.fn(JSON.parse) };
+    expect(() => decodeEnvelope('1-1', ['data', JSON.stringify('x'.repeat(200))], serializer, 100, 's')).toThrow(PayloadTooLargeError);
+    expect(serializer.deserialize).not.toHaveBeenCalled();
   });
 });

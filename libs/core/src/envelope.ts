@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HEADER_IDEMPOTENCY_KEY } from './constants.js';
-import { DecodeError, SerializationError } from './errors/index.js';
+import { DecodeError, PayloadTooLargeError, SerializationError } from './errors/index.js';
 
 export type Headers = Record<string, string>;
 /** Out-of-band strings a Nest client's dispatch hook attaches to a packet (trace ids, tenant). */
@@ -77,8 +77,19 @@ export function encodeEnvelope(stream: string, message: OutgoingMessage, seriali
   return fields;
 }
 
-/** Decodes the flat `[field, value, ...]` array XREADGROUP returns. Throws DecodeError. */
-export function decodeEnvelope(entryId: string, fields: readonly string[], serializer: Serializer = jsonSerializer): DecodedEnvelope {
+/**
+ * Decodes the flat `[field, value, ...]` array XREADGROUP returns. Throws DecodeError, or
+ * PayloadTooLargeError (before parsing anything) for an entry over `maxPayloadBytes`.
+ */
+export function decodeEnvelope(
+  entryId: string,
+  fields: readonly string[],
+  serializer: Serializer = jsonSerializer,
+  maxPayloadBytes = Infinity,
+  stream = '',
+): DecodedEnvelope {
+  const oversize = payloadBytesOver(fields, maxPayloadBytes);
+  if (oversize !== undefined) throw new PayloadTooLargeError(stream, oversize, maxPayloadBytes, entryId);
   let rawData: string | undefined;
   let messageId: string | undefined;
   let ts: string | undefined;
@@ -131,6 +142,26 @@ function parseHeaders(entryId: string, raw: string): Headers {
     if (typeof value !== 'string') throw new DecodeError(entryId, 'field `headers` must be a JSON object of strings');
   }
   return parsed as Headers;
+}
+
+/**
+ * The size of an entry (UTF-8 bytes of every field name and value) when it is over `limit`,
+ * else undefined. Cheap on the hot path: a UTF-16 code unit is at most 3 UTF-8 bytes, so
+ * bytes are counted exactly only when the length in characters does not settle it.
+ */
+export function payloadBytesOver(fields: readonly string[], limit: number): number | undefined {
+  let chars = 0;
+  for (let i = 0; i < fields.length; i++) chars += fields[i].length;
+  if (chars * 3 <= limit) return undefined;
+  if (chars > limit) return Math.max(chars, utf8Bytes(fields));
+  const bytes = utf8Bytes(fields);
+  return bytes > limit ? bytes : undefined;
+}
+
+function utf8Bytes(fields: readonly string[]): number {
+  let bytes = 0;
+  for (let i = 0; i < fields.length; i++) bytes += Buffer.byteLength(fields[i], 'utf8');
+  return bytes;
 }
 
 function encodeMetadata(stream: string, metadata: PacketMetadata): string {

@@ -11,11 +11,15 @@ describe('KeyBuilder', () => {
     expect(k.idempotency('o-1')).toBe('rs:{orders.created}:idem:o-1');
     expect(k.completed('billing', 'o-1')).toBe('rs:{orders.created}:done:billing:o-1');
     expect(keys.registry).toBe('rs:streams');
+    expect(k.job('1-0')).toBe('rs:{orders.created}:job:1-0');
+    expect(k.schedule('nightly')).toBe('rs:{orders.created}:schedule:nightly');
+    expect(keys.schedules).toBe('rs:schedules');
+    expect(k.events).toBe('rs:{orders.created}:events');
   });
 
   it('keeps every key of a stream in one cluster slot (same hash tag)', () => {
     const k = keys.forStream('a.b');
-    const tags = [k.stream, k.deadLetter, k.delayed, k.delayedPayloads, k.retentionLock, k.idempotency('x'), k.completed('g', 'x')].map(
+    const tags = [k.stream, k.deadLetter, k.delayed, k.delayedPayloads, k.retentionLock, k.idempotency('x'), k.completed('g', 'x'), k.job('1-0'), k.schedule('s'), k.events].map(
       (key) => key.slice(key.indexOf('{') + 1, key.indexOf('}')),
     );
     expect(new Set(tags)).toEqual(new Set(['a.b']));

@@ -17,6 +17,12 @@ export interface StreamKeys {
   /** Replay mark of a dead letter: set when it was re-published, keyed by the original entry id. */
   replayed(originalEntryId: string): string;
   completed(group: string, key: string): string;
+  /** Tracking hash of one entry (failures, progress), written only off the success path, with a TTL. */
+  job(entryId: string): string;
+  /** One schedule's definition and state (next and last tick), in the target stream's slot. */
+  schedule(name: string): string;
+  /** Capped stream of lifecycle events (`events: true`): active, progress, completed, retrying, dead-lettered. */
+  readonly events: string;
 }
 
 export class KeyBuilder {
@@ -25,6 +31,11 @@ export class KeyBuilder {
   /** The set of logical stream names, for discovery by the CLI. */
   get registry(): string {
     return `${this.prefix}:streams`;
+  }
+
+  /** Hash of schedule name -> target stream, for listing; outside every stream's slot, read alone. */
+  get schedules(): string {
+    return `${this.prefix}:schedules`;
   }
 
   stream(name: string): string {
@@ -43,6 +54,9 @@ export class KeyBuilder {
       idempotency: (key) => `${base}:idem:${key}`,
       replayed: (originalEntryId) => `${base}:replayed:${originalEntryId}`,
       completed: (group, key) => `${base}:done:${group}:${key}`,
+      job: (entryId) => `${base}:job:${entryId}`,
+      schedule: (name) => `${base}:schedule:${name}`,
+      events: `${base}:events`,
     };
   }
 

@@ -5,6 +5,7 @@
  */
 import type { RedisClientOptions, RedisClusterOptions } from 'redis';
 import type { Serializer } from './envelope.js';
+import type { WaitForReplicas } from './producer/replica-wait.js';
 
 export interface BackoffOptions {
   /** Delay before the first retry, ms; doubles with each further delivery. Default 200. */
@@ -69,10 +70,21 @@ export interface CommonOptions {
   logger?: Logger;
   /** Give up connecting after this long, ms. Default 5,000 for a consumer, 2,000 for a producer (a caller is waiting). */
   connectTimeoutMs?: number;
+  /**
+   * Largest message, in UTF-8 bytes of all its field names and values: a producer rejects a
+   * larger one before Redis (PayloadTooLargeError), a consumer dead-letters a larger entry
+   * with reason `too-large` without parsing it. Default 1,048,576 (1 MiB).
+   */
+  maxPayloadBytes?: number;
+  /**
+   * At start the server's maxmemory-policy and persistence are checked; anything but
+   * `noeviction` is a loud warning. `true` refuses to start instead (UnsafeRedisError). Default false.
+   */
+  requireNoEviction?: boolean;
 }
 
 export interface ConsumerOptions extends CommonOptions {
-  /** The consumer group (required); no spaces or braces. */
+  /** The consumer group (required); no spaces, braces or `:` (it is a segment of the dedupe keys). */
   group: string;
   /** This consumer's name, unique per process; on start it first re-reads its own pending entries. Default `<hostname>-<pid>`. */
   consumer?: string;
@@ -96,6 +108,18 @@ export interface ConsumerOptions extends CommonOptions {
   backoff?: BackoffOptions;
   /** Reclaiming the entries of dead consumers (XAUTOCLAIM); `false` turns it and the lease refresh off. */
   claim?: ClaimOptions | false;
+  /**
+   * Job status: how long what Redis does not keep about an entry (the error of a failed
+   * delivery, that it was dead-lettered) stays readable by `getJobStatus`, ms. Written only
+   * when a handler fails, never on success. Default one day.
+   */
+  tracking?: { ttlMs?: number };
+  /**
+   * Lifecycle events: each entry's transitions (active, progress, completed, retrying,
+   * dead-lettered) to the capped stream `rs:{s}:events` (`maxLen`, approximate, default 10,000),
+   * for `client.watch` and `client.events`. Off by default; one more pipelined XADD per transition.
+   */
+  events?: boolean | { maxLen?: number };
   /** Consumer-side dedupe of entries with an idempotency key: `ttlMs` of the completion marks (default one day); `false` turns it off. */
   dedupe?: { ttlMs?: number } | false;
   /** Trimming the stream; `false` never trims. */
@@ -119,6 +143,11 @@ export interface ProducerOptions extends CommonOptions {
   dedupe?: { ttlMs?: number };
   /** Default wait for a request-response reply, ms. Default 5,000. */
   requestTimeoutMs?: number;
+  /**
+   * Durable publish: after each write, WAIT until `replicas` replicas have it (at most
+   * `timeoutMs`); fewer rejects with ReplicationError (the entry is on the primary). Default off.
+   */
+  waitForReplicas?: WaitForReplicas | false;
 }
 
 /** Per-handler overrides, from `@EventPattern(pattern, extras)`. */

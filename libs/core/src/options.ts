@@ -16,8 +16,11 @@ import {
   requireNonEmptyString,
   requireObject,
   requireOneOf,
+  requireRedisUrl,
+  validateGroupName,
   validatePrefix,
 } from './validation.js';
+import type { WaitForReplicas } from './producer/replica-wait.js';
 import type {
   BackoffOptions,
   ClaimOptions,
@@ -40,14 +43,15 @@ export const consoleLogger: Logger = {
 
 const COMMON_KEYS: OptionKeys<CommonOptions> = {
   url: true, cluster: true, tracing: true, client: true, prefix: true, serializer: true, logger: true, connectTimeoutMs: true,
+  maxPayloadBytes: true, requireNoEviction: true,
 };
 const CONSUMER_KEYS = Object.keys({
   ...COMMON_KEYS,
   group: true, consumer: true, startFrom: true, concurrency: true, prefetch: true, blockMs: true, readCount: true, maxDeliveries: true,
   backoff: true, claim: true, dedupe: true, retention: true, deadLetter: true, delayed: true, idleConsumers: true, ack: true,
-  shutdownTimeoutMs: true, isUnrecoverable: true,
+  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true, events: true,
 } satisfies OptionKeys<ConsumerOptions>);
-const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true } satisfies OptionKeys<ProducerOptions>);
+const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true, waitForReplicas: true } satisfies OptionKeys<ProducerOptions>);
 
 export type ResolvedCommonOptions = ReturnType<typeof resolveCommon>;
 export type ResolvedConsumerOptions = ReturnType<typeof resolveConsumerOptions>;
@@ -70,7 +74,7 @@ export function resolveConsumerOptions(input: ConsumerOptions) {
   const claim = resolveClaim(options.claim);
   const resolved = {
     ...common,
-    group: requireNonEmptyString('group', options.group, NAME_PATTERN, NAME_HINT),
+    group: validateGroupName(options.group),
     consumer: requireNonEmptyString('consumer', options.consumer ?? `${hostname()}-${process.pid}`, NAME_PATTERN, NAME_HINT),
     startFrom: requireOneOf('startFrom', options.startFrom ?? DEFAULTS.startFrom, ['0', '$'] as const),
     concurrency,
@@ -90,6 +94,10 @@ export function resolveConsumerOptions(input: ConsumerOptions) {
     ack: resolveAck(options.ack),
     shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_TIMER_MS),
     isUnrecoverable: options.isUnrecoverable ?? DEFAULTS.isUnrecoverable,
+    events: resolveEvents(options.events),
+    tracking: {
+      ttlMs: requireInteger('tracking.ttlMs', optionalObject('tracking', options.tracking, ['ttlMs']).ttlMs ?? DEFAULTS.tracking.ttlMs, 1),
+    },
   } satisfies Record<keyof ConsumerOptions, unknown>;
   if (typeof resolved.isUnrecoverable !== 'function') {
     throw new InvalidOptionError('isUnrecoverable', options.isUnrecoverable, 'a function (error) => boolean');
@@ -106,6 +114,18 @@ export function resolveProducerOptions(input: ProducerOptions = {}) {
     connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.clientConnectTimeoutMs, 1, MAX_TIMER_MS),
     dedupeTtlMs: requireInteger('dedupe.ttlMs', dedupe.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1),
     requestTimeoutMs: requireInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULTS.request.timeoutMs, 1, MAX_TIMER_MS),
+    waitForReplicas: options.waitForReplicas === undefined ? false : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas),
+  };
+}
+
+/** `{ replicas, timeoutMs }` or false; a WAIT without timeout (0) would block a publish forever. */
+export function resolveWaitForReplicas(option: string, value: unknown): WaitForReplicas | false {
+  if (value === false) return false;
+  const given = requireObject(option, value);
+  rejectUnknownKeys(option, given, ['replicas', 'timeoutMs']);
+  return {
+    replicas: requireInteger(`${option}.replicas`, given.replicas, 1, 1_000),
+    timeoutMs: requireInteger(`${option}.timeoutMs`, given.timeoutMs, 1, MAX_TIMER_MS),
   };
 }
 
@@ -123,18 +143,20 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
 
 function resolveCommon(options: CommonOptions) {
-  if (options.url !== undefined) {
-    requireNonEmptyString('url', options.url);
-    if (!/^rediss?:\/\//.test(options.url)) {
-      throw new InvalidOptionError('url', options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'), 'a URL starting with redis:// or rediss://');
-    }
+  if (options.url !== undefined) requireRedisUrl('url', options.url);
+  if (options.client !== undefined) {
+    requireObject('client', options.client);
+    if (options.client.url !== undefined) requireRedisUrl('client.url', options.client.url);
   }
-  if (options.client !== undefined) requireObject('client', options.client);
   if (options.cluster !== undefined) {
     const cluster = requireObject('cluster', options.cluster);
     if (!Array.isArray(cluster.rootNodes) || cluster.rootNodes.length === 0) {
       throw new InvalidOptionError('cluster.rootNodes', cluster.rootNodes, 'a non-empty array of node options, e.g. [{ url: "redis://10.0.0.1:6379" }]');
     }
+    cluster.rootNodes.forEach((node: unknown, index: number) => {
+      const url = (node as { url?: unknown } | null)?.url;
+      if (url !== undefined) requireRedisUrl(`cluster.rootNodes[${index}].url`, url);
+    });
     if (options.url !== undefined || options.client !== undefined) {
       throw new InvalidOptionError('cluster', '{...}', 'either `cluster` or `url`/`client`, not both');
     }
@@ -152,6 +174,9 @@ function resolveCommon(options: CommonOptions) {
     logger: options.logger ?? consoleLogger,
     connectTimeoutMs: requireInteger('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, MAX_TIMER_MS),
     tracing: requireBoolean('tracing', options.tracing ?? DEFAULTS.tracing),
+    // Up to Redis's own limit for one value (proto-max-bulk-len, 512 MB by default).
+    maxPayloadBytes: requireInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes, 1, 512 * 1024 * 1024),
+    requireNoEviction: requireBoolean('requireNoEviction', options.requireNoEviction ?? false),
   } satisfies Record<keyof CommonOptions, unknown>;
 }
 
@@ -243,4 +268,11 @@ function defaultPrefetch(concurrency: number): number {
  */
 function defaultReadCount(prefetch: number): number {
   return Math.min(DEFAULTS.readCount, Math.ceil(prefetch / 2));
+}
+
+function resolveEvents(value: ConsumerOptions['events']): false | { maxLen: number } {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { maxLen: DEFAULTS.events.maxLen };
+  const given = optionalObject('events', value, ['maxLen']);
+  return { maxLen: requireInteger('events.maxLen', given.maxLen ?? DEFAULTS.events.maxLen, 1) };
 }

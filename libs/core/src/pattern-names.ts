@@ -14,6 +14,8 @@
  *
  * The result is injective: a string pattern never yields a raw `=`, an object always does.
  */
+import { isValidStreamName } from './validation.js';
+
 const SAFE = /^[A-Za-z0-9\-._~:/@!$&'()*+;?^|[\]<>]$/;
 const JSON_LITERAL = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 const RESERVED_REPLY = 'reply.';
@@ -32,7 +34,7 @@ export function streamNameForPattern(pattern: unknown): string {
  */
 export function streamNameForArgument(argument: string): string {
   if (asPatternObject(argument)) return streamNameForPattern(argument);
-  if (/^[^\s{}#]+$/.test(argument) && !argument.startsWith(RESERVED_REPLY)) return argument;
+  if (isValidStreamName(argument)) return argument;
   return streamNameForPattern(argument);
 }
 

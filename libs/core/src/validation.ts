@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors/index.js';
+import { redactCredentials } from './redact.js';
 
 /** Small checks shared by option validators; each throws InvalidOptionError naming the option. */
 
@@ -8,14 +9,6 @@ export const NAME_HINT = 'a non-empty string without spaces or braces';
 /** Key prefixes: as names, and no colon either (the prefix ends at the first colon of every key). */
 export const PREFIX_PATTERN = /^[^\s{}:]+$/;
 export const PREFIX_HINT = 'a non-empty string without spaces, braces or colons';
-
-/** The one check of a logical stream name, for the consumer, the producer and the CLI. */
-export function validateStreamName(stream: unknown, option = 'stream'): string {
-  if (typeof stream !== 'string' || !NAME_PATTERN.test(stream)) {
-    throw new InvalidOptionError(option, stream, 'a non-empty stream name without spaces or braces');
-  }
-  return stream;
-}
 
 /** The one check of a key prefix (`prefix` option, CLI `--prefix`). */
 export function validatePrefix(prefix: unknown, option = 'prefix'): string {
@@ -66,4 +59,55 @@ export function rejectUnknownKeys(option: string, value: Record<string, unknown>
       throw new InvalidOptionError(path, value[key], `no such option; known options are ${known.join(', ')}`);
     }
   }
+}
+
+/**
+ * The prefix of reply streams (`rs:{reply.<clientId>}`). A stream of that name would share
+ * its key with a requester's reply stream, which workers trim and give a TTL.
+ */
+export const REPLY_NAMESPACE = 'reply.';
+
+/**
+ * The one check of a logical stream name, for the consumer, the producer and the CLI.
+ * It goes inside the `{name}` hash tag of every key of the stream,
+ * so no spaces or braces; `#` is reserved for partitions (`{name#i}`) and `reply.` for
+ * reply streams (DESIGN.md, Wave 2).
+ */
+/** validateStreamName's rule, as a test. */
+export function isValidStreamName(stream: unknown): stream is string {
+  return typeof stream === 'string' && /^[^\s{}#]+$/.test(stream) && !stream.startsWith(REPLY_NAMESPACE);
+}
+
+export function validateStreamName(stream: unknown, option = 'stream'): string {
+  if (typeof stream !== 'string' || !/^[^\s{}#]+$/.test(stream)) {
+    throw new InvalidOptionError(option, stream, 'a non-empty stream name without spaces, braces or "#" ("#" is reserved for partitions)');
+  }
+  if (stream.startsWith(REPLY_NAMESPACE)) {
+    throw new InvalidOptionError(option, stream, `a stream name not starting with "${REPLY_NAMESPACE}" (reserved for request-response reply streams)`);
+  }
+  return stream;
+}
+
+/**
+ * A consumer group name. It is a segment of the completion-mark key
+ * (`...:done:<group>:<key>`), so a `:` would let `billing` + key `eu:42` and
+ * `billing:eu` + key `42` share one mark and the second group skip its message.
+ */
+export function validateGroupName(group: unknown, option = 'group'): string {
+  if (typeof group !== 'string' || !/^[^\s{}:]+$/.test(group)) {
+    throw new InvalidOptionError(option, group, 'a non-empty group name without spaces, braces or ":" (":" separates the parts of its dedupe keys)');
+  }
+  return group;
+}
+
+/** A `redis://` or `rediss://` URL that parses; the error shows it with the password masked. */
+export function requireRedisUrl(option: string, value: unknown): string {
+  const url = requireNonEmptyString(option, value);
+  if (!/^rediss?:\/\//.test(url)) throw new InvalidOptionError(option, redactCredentials(url), 'a URL starting with redis:// or rediss://');
+  try {
+    new URL(url);
+  } catch {
+    throw new InvalidOptionError(option, redactCredentials(url), 'a valid URL: redis[s]://[[user]:password@]host[:port][/db] (characters such as @ : / in the password percent-encoded)');
+  }
+  return url;
 }

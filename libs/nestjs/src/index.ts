@@ -7,3 +7,4 @@ export * from './redis-streams.options.js';
 export * from './redis-streams-exception.filter.js';
 export * from './redis-streams-dashboard.module.js';
 export { UnrecoverableError } from '@redstream/core';
+export type { JobWatchEvent } from './lifecycle-observables.js';

@@ -1,10 +1,10 @@
-import type { PublishOptions } from '@redstream/core';
+import { resolveWaitForReplicas, type PublishOptions, type WaitForReplicas } from '@redstream/core';
 
 /** A payload with publish options, built by RedisStreamRecordBuilder and understood by RedisStreamsClient. */
 export class RedisStreamRecord<T = unknown> {
   constructor(
     readonly data: T,
-    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'headers' | 'delayMs'>,
+    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'headers' | 'delayMs' | 'waitForReplicas'>,
   ) {}
 }
 
@@ -16,6 +16,7 @@ export class RedisStreamRecordBuilder<T = unknown> {
   private idempotencyKey: string | undefined;
   private headers: Record<string, string> | undefined;
   private delayMs: number | undefined;
+  private waitForReplicas: WaitForReplicas | false | undefined;
 
   constructor(private data: T) {}
 
@@ -45,7 +46,18 @@ export class RedisStreamRecordBuilder<T = unknown> {
     return this;
   }
 
+  /** Resolve only once `replicas` replicas have the entry (WAIT, at most `timeoutMs`); `false` overrides the client's default. */
+  setWaitForReplicas(wait: WaitForReplicas | false): this {
+    this.waitForReplicas = resolveWaitForReplicas('setWaitForReplicas', wait);
+    return this;
+  }
+
   build(): RedisStreamRecord<T> {
-    return new RedisStreamRecord(this.data, { idempotencyKey: this.idempotencyKey, headers: this.headers, delayMs: this.delayMs });
+    return new RedisStreamRecord(this.data, {
+      idempotencyKey: this.idempotencyKey,
+      headers: this.headers,
+      delayMs: this.delayMs,
+      waitForReplicas: this.waitForReplicas,
+    });
   }
 }

@@ -2,15 +2,23 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import {
   RedstreamError,
   ReplyListener,
+  getJobStatus,
+  removeSchedule,
+  saveSchedule,
   RequestTimeoutError,
   StreamProducer,
   resolveProducerOptions,
   type ConnectionStatus,
+  type GroupJobStatus,
+  type LifecycleEvent,
+  type ScheduleInfo,
+  type ScheduleOptions,
   type PublishOptions,
   type Reply,
 } from '@redstream/core';
 import { Observable } from 'rxjs';
 import { createPacket } from './nest-compat.js';
+import { lifecycleEvents, watchJob, type JobWatchEvent } from './lifecycle-observables.js';
 import { RedisStreamRecord } from './redis-streams-record.builder.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsClientOptions } from './redis-streams.options.js';
 
@@ -82,6 +90,36 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
   /** The engine's producer, for publishing without Nest's packet wrapping. */
   getProducer(): StreamProducer | undefined {
     return this.producer;
+  }
+
+  /** Where one message is, per consumer group; `id` as `getJobStatus` of @redstream/core takes it (README "Job status"). */
+  async getStatus(pattern: Parameters<ClientProxy['emit']>[0], id: string): Promise<GroupJobStatus[]> {
+    const producer = await this.connect();
+    const stream = streamForPattern(this.normalizePattern(pattern), this.streams);
+    return (await getJobStatus(producer.connection, producer.keys, stream, id)).groups;
+  }
+
+  /** Lifecycle events of one message (the state per group first), completing at its final state in every group (README "Lifecycle events"). */
+  watch(pattern: Parameters<ClientProxy['emit']>[0], id: string): Observable<JobWatchEvent> {
+    return watchJob(this.connect(), streamForPattern(this.normalizePattern(pattern), this.streams), id);
+  }
+
+  /** Every lifecycle event of a stream from now on. */
+  events(pattern: Parameters<ClientProxy['emit']>[0]): Observable<LifecycleEvent> {
+    return lifecycleEvents(this.connect(), streamForPattern(this.normalizePattern(pattern), this.streams));
+  }
+
+  /** Stores a schedule whose ticks publish `data` to `pattern`'s stream; workers with `schedules: true` run it (README "Schedules"). */
+  async schedule(name: string, options: Omit<ScheduleOptions, 'stream'> & { pattern: Parameters<ClientProxy['emit']>[0] }): Promise<ScheduleInfo> {
+    const producer = await this.connect();
+    const { pattern, ...rest } = options;
+    return saveSchedule(producer.connection, producer.keys, name, { ...rest, stream: streamForPattern(this.normalizePattern(pattern), this.streams) });
+  }
+
+  /** Removes a schedule; false when there was none by that name. */
+  async unschedule(name: string): Promise<boolean> {
+    const producer = await this.connect();
+    return removeSchedule(producer.connection, producer.keys, name);
   }
 
   /**

@@ -36,6 +36,11 @@ export class RedisStreamContext extends BaseRpcContext<[ReceivedMessage]> {
     return this.args[0].timestamp;
   }
 
+  /** Records progress (a number 0-100 or a small JSON object), shown by `client.getStatus` and `redstream status`. */
+  reportProgress(value: number | Record<string, unknown>): Promise<void> {
+    return this.args[0].reportProgress(value);
+  }
+
   getMessage(): ReceivedMessage {
     return this.args[0];
   }

@@ -1,4 +1,4 @@
-import { streamNameForPattern, type ConsumerOptions, type ProducerOptions } from '@redstream/core';
+import { streamNameForPattern, type ConsumerOptions, type ProducerOptions, type SchedulerOptions } from '@redstream/core';
 
 /**
  * Maps a Nest pattern (as Nest's route string: `'orders.created'`, `'{"cmd":"sum"}'`) to a stream
@@ -9,6 +9,8 @@ export type PatternToStream = Record<string, string> | ((pattern: string) => str
 
 export interface RedisStreamsServerOptions extends ConsumerOptions {
   streams?: PatternToStream;
+  /** Run the stored schedules in this worker (`client.schedule`); each tick is published once however many workers run them. */
+  schedules?: boolean | Pick<SchedulerOptions, 'pollMs' | 'graceMs'>;
 }
 
 export interface RedisStreamsClientOptions extends ProducerOptions {

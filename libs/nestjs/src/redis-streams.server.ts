@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server, Transport } from '@nestjs/microservices';
-import { StreamConsumer, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
+import { Scheduler, StreamConsumer, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
 import { isObservable, type Observable } from 'rxjs';
 import { captureHandlerErrors } from './handler-error-capture.js';
 import { runWithProcessingHooks } from './nest-compat.js';
@@ -32,10 +32,13 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
   private readonly streams: PatternToStream | undefined;
   private readonly responder: RequestResponder;
   private readonly nestLogger = new Logger(RedisStreamsServer.name);
+  private readonly schedules: RedisStreamsServerOptions['schedules'];
+  private scheduler: Scheduler | undefined;
 
   constructor(options: RedisStreamsServerOptions) {
     super();
-    const [consumerOptions, streams] = splitOptions(options);
+    const [{ schedules, ...consumerOptions }, streams] = splitOptions(options);
+    this.schedules = schedules;
     this.streams = streams;
     this.transportId = REDIS_STREAMS_TRANSPORT;
     this.consumer = new StreamConsumer({
@@ -63,15 +66,29 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     }
     this.consumer.on('status', (status: ConnectionStatus) => this._status$.next(status));
     this.consumer.start().then(
-      () => callback(),
+      () => {
+        this.startScheduler();
+        callback();
+      },
       (error) => callback(error),
     );
   }
 
   async close(): Promise<void> {
+    await this.scheduler?.stop();
     // Open reply streams end first, while the connection they write on is still up.
     await this.responder.close();
     await this.consumer.stop();
+  }
+
+  /** `schedules: true`: the stored schedules run beside the consumer, on its connection. */
+  private startScheduler(): void {
+    if (!this.schedules) return;
+    const o = this.consumer.options;
+    this.scheduler = new Scheduler(this.consumer.connection, {
+      prefix: o.prefix, serializer: o.serializer, logger: o.logger, ...(this.schedules === true ? {} : this.schedules),
+    });
+    this.scheduler.start();
   }
 
   on<K extends keyof StreamsServerEvents>(event: K, callback: StreamsServerEvents[K]): void {

@@ -27,7 +27,7 @@ export function registerDashboardCommand(program: Command): void {
     .command('dashboard')
     .description('serve the web dashboard: streams, groups, pending entries, dead letters (read-only unless --allow-writes)')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', parseNonNegativeInteger, 8080)
-    .option('--host <host>', 'address to bind (default: localhost only)', '127.0.0.1')
+    .option('--host <host>', 'address to bind; other than localhost, also set --token', '127.0.0.1')
     .option('--allow-writes', 'enable replay, purge, claim, ack and trim from the page')
     .addOption(new Option('--token <token>', 'require this token on every request (Authorization: Bearer, or open ?token= once)').env('REDSTREAM_DASHBOARD_TOKEN'))
     .action(async (options: DashboardCommandOptions, command: Command) => {

@@ -48,7 +48,8 @@ export function registerKedaCommand(program: Command): void {
     .option('--polling-interval <s>', 'seconds between KEDA polls', parseNonNegativeInteger, KEDA_DEFAULTS.pollingInterval)
     .option('--cooldown-period <s>', 'seconds of inactivity before scaling to zero', parseNonNegativeInteger, KEDA_DEFAULTS.cooldownPeriod)
     .action((stream: string, flags: KedaFlags) => {
-      const options = resolveKedaOptions({ stream, ...flags, prefix: program.opts().prefix });
+      // The global --cluster (a Redis Cluster) means the same here: cluster triggers.
+      const options = resolveKedaOptions({ stream, ...flags, cluster: flags.cluster ?? program.opts().cluster, prefix: program.opts().prefix });
       const manifests = renderKedaManifests(options);
       // Global --json: {"stream","key","group","manifests":[...]} instead of YAML.
       if (program.opts().json) {

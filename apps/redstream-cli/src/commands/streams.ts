@@ -1,6 +1,6 @@
 /** `redstream streams`: every registered stream with length, groups, pending, lag and dead letters. */
 import type { Command } from 'commander';
-import { listStreams, readStreamStats, type StreamStats } from '@redstream/core';
+import { inspectServer, listStreams, readStreamStats, safetyWarnings, type StreamStats } from '@redstream/core';
 import { adminAction } from '../support/admin-action.js';
 import { formatCount, renderTable } from '../support/format.js';
 
@@ -13,6 +13,8 @@ export function registerStreamsCommand(program: Command): void {
       adminAction(async (context, only: string[]) => {
         const names = only.length > 0 ? only : await listStreams(context.connection, context.keys);
         const stats = await Promise.all(names.map((name) => readStreamStats(context.connection, context.keys, name)));
+        // On stderr, so that --json output stays parseable: an evicting or non-persistent Redis loses messages silently.
+        for (const warning of safetyWarnings(await inspectServer(context.connection))) context.warn(`WARNING: ${warning}`);
         if (context.json) return context.printJson(stats);
         if (stats.length === 0) return context.print(`no streams registered under ${context.keys.registry}`);
         context.print(renderStreamsTable(stats));

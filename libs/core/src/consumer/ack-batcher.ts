@@ -3,7 +3,9 @@
  * full or `flushMs` after the first id queued, on the command connection (never the
  * blocking reader's) and without making anyone wait for it. Entries with an idempotency
  * key are acked together with their completion mark in one Lua step. A flush that fails
- * (connection lost) is queued again, so a finished entry is not left pending.
+ * (connection lost, OOM, NOPERM) is queued again after a backoff that grows while failures
+ * go on, also while draining at shutdown, so a finished entry is not left pending and a
+ * persistent error does not turn into a busy loop of commands.
  */
 import type { RedisConnection } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
@@ -23,6 +25,10 @@ export class AckBatcher {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  /** Flushes that failed in a row; sets the retry delay. */
+  private failures = 0;
+  /** Resolved at the next flush (or close): what drain() waits on while a retry is scheduled. */
+  private flushed: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -46,28 +52,35 @@ export class AckBatcher {
 
   /** Sends everything queued and waits for all flushes to settle. */
   async drain(): Promise<void> {
-    this.flush();
-    while (this.inFlight.size > 0) {
-      await Promise.allSettled([...this.inFlight]);
-      if (this.size > 0 && !this.closed) this.flush();
+    if (this.failures === 0) this.flush();
+    while (!this.closed && (this.inFlight.size > 0 || this.size > 0)) {
+      if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      // Failed acks wait for their retry timer, as they do while running.
+      else if (this.failures > 0) await this.nextFlush();
+      else this.flush();
     }
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    this.flushed?.resolve();
   }
 
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.flushed?.resolve();
+    this.flushed = undefined;
     if (this.size === 0) return;
     const batches = this.queued;
     this.queued = new Map();
     this.size = 0;
     for (const [streamKey, acks] of batches) {
       const sent = this.send(streamKey, acks).then(
-        () => undefined,
+        () => {
+          this.failures = 0;
+        },
         (error: Error) => this.failed(streamKey, acks, error),
       );
       this.inFlight.add(sent);
@@ -98,8 +111,18 @@ export class AckBatcher {
     bucket.markKeys.push(...acks.markKeys);
     bucket.markIds.push(...acks.markIds);
     this.size += acks.ids.length + acks.markKeys.length;
+    this.failures += 1;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), ACK_RETRY_MS);
+    this.timer = setTimeout(() => this.flush(), retryDelayMs(this.failures));
+  }
+
+  private nextFlush(): Promise<void> {
+    if (this.flushed === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.flushed = { promise, resolve };
+    }
+    return this.flushed.promise;
   }
 
   private bucket(streamKey: string): PendingAcks {
@@ -116,4 +139,9 @@ export class AckBatcher {
     if (this.size >= this.options.batchSize) this.flush();
     else if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.options.flushMs);
   }
+}
+
+/** ACK_RETRY_MS (200 ms) after the first failure, doubling up to 5 s while flushes keep failing. */
+function retryDelayMs(failures: number): number {
+  return Math.min(5_000, ACK_RETRY_MS * 2 ** Math.min(failures - 1, 5));
 }

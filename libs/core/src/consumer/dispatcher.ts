@@ -13,7 +13,7 @@
  * keeper refreshes it however long it waits.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, MaxDeliveriesError, UnknownStreamKeyError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -176,10 +176,11 @@ export class Dispatcher {
     }
     let envelope: DecodedEnvelope;
     try {
-      envelope = decodeEnvelope(entryId, fields, this.options.serializer);
+      envelope = decodeEnvelope(entryId, fields, this.options.serializer, this.options.maxPayloadBytes, subscription.keys.name);
     } catch (error) {
       this.slots.release();
-      this.deadLetter(subscription, entryId, fields, deliveryCount, 'decode-error', error);
+      // Oversized entries are refused before anything is parsed.
+      this.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
       return;
     }
     const maxDeliveries = subscription.options.maxDeliveries;
@@ -224,6 +225,7 @@ export class Dispatcher {
     subscription.running += 1;
     this.running += 1;
     if (this.observers.timed) entry.startedAt = performance.now();
+    this.observers.current.started?.(entry);
     let result: unknown;
     try {
       result = subscription.handle(entry);
@@ -310,6 +312,7 @@ export class Dispatcher {
       this.acks.ack(entry.streamKey, entry.entryId);
     }
     if (this.observers.timed) this.observers.current.handled!(entry.stream, 'success', performance.now() - entry.startedAt);
+    this.observers.current.succeeded?.(entry);
   }
 
   private skipDuplicate(entry: HeldMessage): void {
@@ -334,11 +337,14 @@ export class Dispatcher {
       return;
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
-    if (this.control.stopping) return; // left pending: another consumer reclaims it
-    const delay = backoffDelay(entry.deliveryCount, subscription.options.backoff);
-    this.retries.schedule({
-      streamKey: entry.streamKey, entryId: entry.entryId, dueAt: Date.now() + delay, subscription, heldSince: entry.heldSince, lost: false,
-    });
+    const failure = { stream: entry.stream, entryId: entry.entryId, deliveries: entry.deliveryCount, error, deadLettered: false };
+    if (this.control.stopping) {
+      this.observers.current.failed?.(failure);
+      return; // left pending: another consumer reclaims it
+    }
+    const dueAt = Date.now() + backoffDelay(entry.deliveryCount, subscription.options.backoff);
+    this.retries.schedule({ streamKey: entry.streamKey, entryId: entry.entryId, dueAt, subscription, heldSince: entry.heldSince, lost: false });
+    this.observers.current.failed?.({ ...failure, retryAt: dueAt });
   }
 
   private deadLetter(
@@ -350,15 +356,18 @@ export class Dispatcher {
     error: unknown,
     durationMs = 0,
   ): void {
-    if (reason === 'decode-error') {
-      this.options.logger.warn(`dead-lettering undecodable entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
+    if (reason === 'decode-error' || reason === 'too-large') {
+      this.options.logger.warn(`dead-lettering ${reason === 'too-large' ? 'oversized' : 'undecodable'} entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
     }
     const write = this.deadLetters
       .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
       .then(({ moved, dropped }) => {
         // Counted once it is in the dead-letter stream: a write that failed (the entry is
         // dead-lettered again later) or found the entry taken over is not an outcome here.
-        if (moved) this.observers.current.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
+        if (moved) {
+          this.observers.current.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
+          this.observers.current.failed?.({ stream: subscription.keys.name, entryId, deliveries, error, deadLettered: true });
+        }
         if (dropped > 0) this.observers.current.deadLetterDropped?.(subscription.keys.name, dropped);
       })
       // Not written: the entry stays pending and is reclaimed and dead-lettered again later.

@@ -21,6 +21,8 @@ export interface Subscription {
   running: number;
   /** Entries read (holding a slot) waiting for this handler's own concurrency limit. */
   readonly waiting: HeldMessage[];
+  /** Writes a handler's progress report (set at start, by the job tracker). */
+  progress?: (message: ReceivedMessage, value: unknown) => Promise<void>;
 }
 
 /**
@@ -71,6 +73,9 @@ export class HeldMessage implements HeldEntry, HeldLink, ReceivedMessage {
   }
   get correlationId(): string | undefined {
     return this.envelope.correlationId;
+  }
+  reportProgress(value: number | Record<string, unknown>): Promise<void> {
+    return this.subscription.progress?.(this, value) ?? Promise.resolve();
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ConsumerObserver } from './received-message.js';
 
-const EVENTS = ['handled', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged'] as const;
+const EVENTS = ['handled', 'failed', 'started', 'succeeded', 'reclaimed', 'deletedOnClaim', 'trimmed', 'deadLetterDropped', 'unreadDropped', 'statusChanged', 'permissionRefused'] as const;
 
 export class ObserverHub {
   private readonly observers: ConsumerObserver[] = [];

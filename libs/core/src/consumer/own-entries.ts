@@ -9,6 +9,7 @@ import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { ErrorReporter } from './error-reporter.js';
+import type { OptionalSteps } from './optional-steps.js';
 import type { Subscription, WaitingRetry } from './held-message.js';
 import type { RetryScheduler } from './retry-scheduler.js';
 import type { RunControl } from './run-control.js';
@@ -25,10 +26,17 @@ export class OwnEntries {
     private readonly retries: RetryScheduler<WaitingRetry>,
     private readonly errors: ErrorReporter,
     private readonly control: RunControl,
+    /** Where a refused XPENDING / XCLAIM of the re-read at start is reported; without it the refusal is thrown. */
+    private readonly optional?: OptionalSteps,
   ) {}
 
   /** Takes back, before anything new is read, every entry this consumer name still owns. */
   async rereadOwnPending(): Promise<void> {
+    if (this.optional) return this.optional.run('re-reading own pending entries (XPENDING, XCLAIM)', undefined, () => this.takeBackOwnPending());
+    return this.takeBackOwnPending();
+  }
+
+  private async takeBackOwnPending(): Promise<void> {
     for (const subscription of this.subscriptions.values()) {
       let after = '-';
       for (;;) {

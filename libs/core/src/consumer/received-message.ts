@@ -21,6 +21,11 @@ export interface ReceivedMessage<T = unknown> {
   readonly correlationId: string | undefined;
   /** The raw fields of the entry, as `[field, value, ...]`. */
   readonly fields: readonly string[];
+  /**
+   * Records the handler's progress (a number 0-100 or a small JSON object) in the entry's
+   * tracking hash, where getJobStatus reads it. One write per call; nothing when never called.
+   */
+  reportProgress(value: number | Record<string, unknown>): Promise<void>;
 }
 
 export type MessageHandler = (message: ReceivedMessage) => unknown;
@@ -36,12 +41,27 @@ export type HandledOutcome = 'success' | 'retried' | 'dead-lettered' | 'skipped-
  * UnrecoverableError as `unrecoverable`. No version wrote the `handler-error` that
  * DESIGN.md once listed; it is not a reason.
  */
-export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout'] as const;
+export const DEAD_LETTER_REASONS = ['max-deliveries', 'unrecoverable', 'decode-error', 'timeout', 'too-large'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** A handler failure after its outcome was decided (off the success path; job tracking reads it). */
+export interface HandlerFailure {
+  stream: string;
+  entryId: string;
+  deliveries: number;
+  error: unknown;
+  /** Retried no earlier than this (ms since epoch); absent when dead-lettered or left for another consumer. */
+  retryAt?: number;
+  deadLettered: boolean;
+}
 
 /** Receives what the consumer does, for metrics; every method is optional and must be cheap. */
 export interface ConsumerObserver {
   handled?(stream: string, outcome: HandledOutcome, durationMs: number): void;
+  failed?(failure: HandlerFailure): void;
+  /** A handler starts on an entry / succeeded with it (only lifecycle events listen: absent otherwise). */
+  started?(message: ReceivedMessage): void;
+  succeeded?(message: ReceivedMessage): void;
   reclaimed?(stream: string, count: number): void;
   /** Ids XAUTOCLAIM reported deleted from the stream, acked. */
   deletedOnClaim?(stream: string, count: number): void;
@@ -50,4 +70,6 @@ export interface ConsumerObserver {
   /** Entries the opt-in hard cap (`retention.maxLen` / `maxAgeMs`) removed before every group read them. */
   unreadDropped?(stream: string, count: number): void;
   statusChanged?(status: string): void;
+  /** An optional step (reclaim, re-reading own pending entries) was refused with NOPERM and skipped. */
+  permissionRefused?(step: string): void;
 }

@@ -14,6 +14,7 @@ import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Subscription, WaitingRetry } from './held-message.js';
 import type { ObserverHub } from './observer-hub.js';
+import type { OptionalSteps } from './optional-steps.js';
 import type { RetryScheduler } from './retry-scheduler.js';
 import type { RunControl } from './run-control.js';
 
@@ -53,6 +54,8 @@ export class Reclaimer {
     private readonly consumer: string,
     private readonly claimOptions: Required<ClaimOptions>,
     private readonly control?: RunControl,
+    /** Where a refused XAUTOCLAIM / XPENDING is reported; without it the refusal is thrown. */
+    private readonly optional?: OptionalSteps,
   ) {}
 
   /** The first pass is due at once. */
@@ -105,9 +108,16 @@ export class Reclaimer {
 
   async claim(streamKey: string, count: number): Promise<ReclaimResult> {
     const cursor = this.cursors.get(streamKey) ?? '0-0';
-    const reply = await this.connection.send<[string, ([string, string[] | null] | null)[], string[]]>([
-      'XAUTOCLAIM', streamKey, this.group, this.consumer, this.claimOptions.minIdleMs, cursor, 'COUNT', count,
-    ]);
+    const autoclaim = () =>
+      this.connection.send<[string, ([string, string[] | null] | null)[], string[]] | undefined>([
+        'XAUTOCLAIM', streamKey, this.group, this.consumer, this.claimOptions.minIdleMs, cursor, 'COUNT', count,
+      ]);
+    const reply = this.optional ? await this.optional.run('reclaiming entries of dead consumers', undefined, autoclaim) : await autoclaim();
+    if (reply === undefined) {
+      // Refused: this pass ends here and the next one starts over.
+      this.cursors.delete(streamKey);
+      return { entries: [], deletedIds: [] };
+    }
     const [next, claimed, deletedIds] = reply;
     this.cursors.set(streamKey, next);
     const live = claimed.filter((entry): entry is [string, string[]] => entry !== null && entry[1] !== null);
@@ -173,9 +183,9 @@ export class Reclaimer {
    * range per id (a range over first..last could span thousands of other pending entries).
    */
   private async deliveryCounts(streamKey: string, entryIds: readonly string[]): Promise<number[]> {
-    const rows = await Promise.all(
-      entryIds.map((id) => this.connection.send<RedisReply[][]>(['XPENDING', streamKey, this.group, id, id, 1])),
-    );
-    return rows.map((row) => Number(row[0]?.[3] ?? 1));
+    const read = () => Promise.all(entryIds.map((id) => this.connection.send<RedisReply[][]>(['XPENDING', streamKey, this.group, id, id, 1])));
+    // Refused, the entries are still ours and handled; their delivery count is then unknown (1).
+    const rows = this.optional ? await this.optional.run('reading delivery counts of reclaimed entries (XPENDING)', [], read) : await read();
+    return entryIds.map((_, i) => Number(rows[i]?.[0]?.[3] ?? 1));
   }
 }

@@ -14,10 +14,10 @@
  * promotion, retention, idle-consumer removal), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
-import { registerStreams } from '../admin/stream-stats.js';
 import { HAND_BACK_IDLE_MS, SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
+import { checkServerSafety } from '../redis/server-safety.js';
 import { KeyBuilder } from '../keys.js';
 import type { ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
@@ -37,6 +37,9 @@ import { composeHandler, type Subscription, type WaitingRetry } from './held-mes
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
+import { encodeProgress, JobTracker } from '../lifecycle/job-tracker.js';
+import { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
+import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
@@ -53,6 +56,9 @@ export class StreamConsumer extends EventEmitter {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers = new ObserverHub();
+  private events: LifecycleEventWriter | undefined;
+  /** Reclaim and the re-read of own pending entries go on without their permissions (logged once, counted). */
+  private readonly optional = new OptionalSteps({ warn: (message) => this.options.logger.warn(message) }, () => this.observers.current);
   private readonly errors: ErrorReporter;
   private readonly control = new RunControl();
   private readonly retries: RetryScheduler<WaitingRetry>;
@@ -158,10 +164,10 @@ export class StreamConsumer extends EventEmitter {
     this.control.attach(this.readers);
     this.command.on('connection-error', (error: Error) => this.errors.report(`connection ${this.command.name}`, error));
     this.setStatus('connected');
-    const groups = new GroupManager(this.command, o.group, o.startFrom, o.logger);
+    const groups = new GroupManager(this.command, o.group, o.startFrom, o.logger, this.keys);
     try {
+      await checkServerSafety(this.command, o.logger, o.requireNoEviction);
       await groups.ensure(streamKeys);
-      await registerStreams(this.command, this.keys, keys.map((k) => k.name));
     } catch (error) {
       // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
       await Promise.all(this.readers.map((reader) => reader.close()));
@@ -177,6 +183,15 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) subscription.handle = composeHandler(this.middlewares, subscription.handler);
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
+    const tracker = new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking'));
+    this.observers.add(tracker);
+    const events = (this.events = o.events ? new LifecycleEventWriter(this.command, this.keys, o.group, o.consumer, o.events.maxLen, report('lifecycle events')) : undefined);
+    if (events) this.observers.add(events);
+    for (const subscription of this.subscriptions.values()) {
+      subscription.progress = events
+        ? (message, value) => tracker.progress(message, value).then(() => events.progress(message, encodeProgress(value)))
+        : (message, value) => tracker.progress(message, value);
+    }
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
@@ -189,7 +204,7 @@ export class StreamConsumer extends EventEmitter {
     });
     this.dispatcher = dispatcher;
     if (o.claim) {
-      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control);
+      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional);
       // Entries waiting for a retry stay pending on this consumer too: their backoff may
       // be longer than minIdleMs, and another consumer must not take them early.
       const held = () => [...dispatcher.heldEntries(), ...this.retries.entries()];
@@ -208,7 +223,7 @@ export class StreamConsumer extends EventEmitter {
     }
     for (const task of this.tasks) task.start(true);
 
-    const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control);
+    const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
     this.loop = new ReadLoop(this.readers, o, {
       dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control,
@@ -257,6 +272,7 @@ export class StreamConsumer extends EventEmitter {
     await within(this.dispatcher?.backgroundSettled() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.background, remainingMs(deadline)));
     await within(this.acks?.drain() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
     this.acks?.close();
+    await this.events?.flush();
     this.leases?.stop();
     if (idle && retriesLeft === 0) {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));

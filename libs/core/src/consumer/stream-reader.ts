@@ -7,6 +7,7 @@
  * A read that blocks can be interrupted (CLIENT UNBLOCK, sent on a second connection to
  * the same server) so retries, reclaims and shutdown never wait for `blockMs`.
  */
+import { RedstreamError } from '../errors/index.js';
 import type { ConnectionOptions, ConnectionStatus } from '../redis/connection.js';
 import { isErrorReply, isRedisErrorReply, RedisConnection } from '../redis/connection.js';
 
@@ -26,6 +27,8 @@ export class StreamReader {
   private connections: ReaderConnections;
   private readerId: string | undefined;
   private blocked = false;
+  /** CLIENT ID refused (NOPERM): reads then run without being interruptible. */
+  private clientIdRefused = false;
 
   constructor(
     readonly streamKeys: readonly string[],
@@ -46,7 +49,7 @@ export class StreamReader {
 
   async read(group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean): Promise<XReadReply> {
     const reader = this.connections.reader;
-    if (this.readerId === undefined) this.readerId = String(await reader.send(['CLIENT', 'ID']));
+    if (this.readerId === undefined && !this.clientIdRefused) await this.learnClientId(reader);
     this.blocked = true;
     try {
       // Checked after `blocked` is set, so a wake-up between the two is not lost.
@@ -56,6 +59,21 @@ export class StreamReader {
       ]);
     } finally {
       this.blocked = false;
+    }
+  }
+
+  private async learnClientId(reader: RedisConnection): Promise<void> {
+    try {
+      this.readerId = String(await reader.send(['CLIENT', 'ID']));
+    } catch (error) {
+      if (!isErrorReply(error, 'NOPERM')) throw error;
+      this.clientIdRefused = true;
+      this.onError(
+        new RedstreamError(
+          'ERR_NOPERM',
+          `CLIENT ID refused (${(error as Error).message}): blocking reads cannot be interrupted, so retries, reclaims and shutdown wait up to blockMs; grant +client|id and +client|unblock`,
+        ),
+      );
     }
   }
 

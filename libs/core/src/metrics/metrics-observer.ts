@@ -13,6 +13,7 @@ export interface EventCounters {
   trimmed: Counter<'stream'>;
   unreadDropped: Counter<'stream'>;
   deadLetterDropped: Counter<'stream'>;
+  permissionRefused: Counter<'group' | 'step'>;
 }
 
 export class MetricsObserver implements ConsumerObserver {
@@ -51,5 +52,9 @@ export class MetricsObserver implements ConsumerObserver {
 
   deadLetterDropped(stream: string, count: number): void {
     this.counters.deadLetterDropped.inc({ stream }, count);
+  }
+
+  permissionRefused(step: string): void {
+    this.counters.permissionRefused.inc({ group: this.group, step });
   }
 }

@@ -11,6 +11,7 @@ import { readStreamStats } from '../admin/stream-stats.js';
 import type { StreamConsumer } from '../consumer/stream-consumer.js';
 import { withDeadline } from '../deadline.js';
 import { InvalidOptionError } from '../errors/index.js';
+import { inspectServer, type ServerSafety } from '../redis/server-safety.js';
 import { OUTCOMES } from './handled-tally.js';
 import type { EventCounters } from './metrics-observer.js';
 import { MetricsObserver } from './metrics-observer.js';
@@ -32,6 +33,8 @@ const DEFAULT_COLLECT_TIMEOUT_MS = 2_000;
 
 interface Snapshot {
   streams: StreamStats[];
+  /** The Redis server's eviction policy and persistence, as a consumer's connection sees them. */
+  server: ServerSafety | undefined;
 }
 
 export class RedstreamMetrics {
@@ -84,6 +87,9 @@ export class RedstreamMetrics {
       deadLetterDropped: counter('dead_letters_dropped_total', 'Old dead letters dropped by the dead-letter stream cap (deadLetter.maxLen).', [
         'stream',
       ]),
+      permissionRefused: counter('permission_refused_total', 'Optional steps (reclaim, re-reading own pending entries) refused by Redis with NOPERM and skipped.', [
+        'group', 'step',
+      ]),
     };
     this.collectFailures = counter('metrics_collect_failures_total', 'Scrapes whose stream gauges could not be read from Redis.', []);
 
@@ -120,6 +126,16 @@ export class RedstreamMetrics {
     gauge('group_consumers', 'Consumers registered in the group.', ['stream', 'group'], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.consumers);
     });
+    gauge('redis_eviction_unsafe', '1 when the Redis maxmemory-policy (label) is not noeviction: at maxmemory Redis deletes streams, groups or dedupe marks; 0 for noeviction.', [
+      'policy',
+    ], (g, { server }) => {
+      const policy = server?.maxmemoryPolicy;
+      if (policy !== undefined) g.set({ policy }, policy === 'noeviction' ? 0 : 1);
+    });
+    gauge('redis_persistence_off', '1 when Redis has neither AOF nor RDB save points (a restart loses every stream); 0 when it persists.', [], (g, { server }) => {
+      if (server?.aof === true || server?.rdb === true) g.set(0);
+      else if (server?.aof === false && server.rdb === false) g.set(1);
+    });
     gauge('consumer_connected', '1 while the consumer is connected to Redis.', ['group'], (g) => {
       for (const consumer of this.consumers) g.set({ group: consumer.options.group }, consumer.status === 'connected' ? 1 : 0);
     });
@@ -155,15 +171,16 @@ export class RedstreamMetrics {
         if (!reads.has(key)) reads.set(key, readStreamStats(consumer.connection, consumer.keys, stream));
       }
     }
+    const connected = this.consumers.find((consumer) => consumer.status === 'connected');
+    const server = connected === undefined ? Promise.resolve(undefined) : inspectServer(connected.connection);
     try {
-      return {
-        streams: await withDeadline(Promise.all(reads.values()), this.collectTimeoutMs, () => {
-          throw new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`);
-        }),
-      };
+      const [streams, safety] = await withDeadline(Promise.all([Promise.all(reads.values()), server]), this.collectTimeoutMs, () => {
+        throw new Error(`no reply from Redis within ${this.collectTimeoutMs} ms`);
+      });
+      return { streams, server: safety };
     } catch {
       this.collectFailures.inc();
-      return { streams: [] };
+      return { streams: [], server: undefined };
     }
   }
 }

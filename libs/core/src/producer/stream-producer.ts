@@ -5,15 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { registerStreams } from '../admin/stream-stats.js';
-import { encodeEnvelope } from '../envelope.js';
+import { encodeEnvelope, payloadBytesOver } from '../envelope.js';
+import { PayloadTooLargeError } from '../errors/index.js';
 import { KeyBuilder } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
-import { resolveProducerOptions } from '../options.js';
+import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
+import { checkServerSafety } from '../redis/server-safety.js';
 import { validateStreamName } from '../validation.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
+import { ReplicaWait, type WaitForReplicas } from './replica-wait.js';
 
 export interface PublishOptions {
   idempotencyKey?: string;
@@ -24,6 +27,8 @@ export interface PublishOptions {
   delayMs?: number;
   replyTo?: string;
   correlationId?: string;
+  /** Resolve only once this many replicas have the entry (WAIT); `false` turns the producer's default off for this message. */
+  waitForReplicas?: WaitForReplicas | false;
 }
 
 export interface PublishResult {
@@ -40,6 +45,7 @@ export class StreamProducer {
   private tracing: MessageTracing | undefined;
   /** Set until the optional OpenTelemetry import settled; publishes wait for it once. */
   private tracingLoaded: Promise<void> | undefined;
+  private readonly replicaWait: ReplicaWait;
 
   private constructor(
     readonly connection: RedisConnection,
@@ -47,6 +53,7 @@ export class StreamProducer {
   ) {
     this.options = options;
     this.keys = new KeyBuilder(options.prefix);
+    this.replicaWait = new ReplicaWait(connection);
     if (options.tracing) {
       this.tracingLoaded = loadMessageTracing().then((tracing) => {
         this.tracing = tracing;
@@ -61,6 +68,12 @@ export class StreamProducer {
       { url: options.url, client: options.client, cluster: options.cluster, connectTimeoutMs: options.connectTimeoutMs },
       'redstream-producer',
     );
+    try {
+      await checkServerSafety(connection, options.logger, options.requireNoEviction);
+    } catch (error) {
+      await connection.disconnect();
+      throw error;
+    }
     return new StreamProducer(connection, options);
   }
 
@@ -80,10 +93,18 @@ export class StreamProducer {
 
   /** `encoded` sees the envelope's fields (`[data, …, id, <messageId>, …]`) before they are written. */
   private write(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
+    const wait = options.waitForReplicas === undefined ? this.options.waitForReplicas : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas);
+    if (wait === false) return this.writeEntry(stream, data, options, encoded);
+    return this.replicaWait.after(stream, this.keys.stream(stream), this.writeEntry(stream, data, options, encoded), wait);
+  }
+
+  private writeEntry(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
       validateStreamName(stream);
       fields = encodeEnvelope(stream, { data, ...options }, this.options.serializer);
+      const oversize = payloadBytesOver(fields, this.options.maxPayloadBytes);
+      if (oversize !== undefined) throw new PayloadTooLargeError(stream, oversize, this.options.maxPayloadBytes);
     } catch (error) {
       return Promise.reject(error);
     }

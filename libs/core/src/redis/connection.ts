@@ -52,9 +52,16 @@ export class RedisConnection extends EventEmitter {
     super();
     const source = (client ?? cluster)!;
     if (client) {
-      client.on('ready', () => this.setStatus('connected'));
+      client.on('ready', () => {
+        this.nameConnection(client);
+        this.setStatus('connected');
+        this.openGate();
+      });
       client.on('reconnecting', () => this.setStatus('reconnecting'));
-      client.on('end', () => this.setStatus('disconnected'));
+      client.on('end', () => {
+        this.setStatus('disconnected');
+        this.openGate();
+      });
     }
     // node-redis emits 'error' for every failed (re)connect attempt; without a listener
     // the process would crash. The status events carry what callers need.
@@ -68,8 +75,10 @@ export class RedisConnection extends EventEmitter {
     const connectTimeout = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     if (options.cluster) return RedisConnection.openCluster(options, name, connectTimeout, reconnect);
     const url = options.url ?? options.client?.url ?? DEFAULT_URL;
-    const client = createClient({ ...nodeOptions(options.client, name, connectTimeout, reconnect), url } as RedisClientOptions) as NodeRedisClient;
-    const connection = new RedisConnection(client, undefined, name, options);
+    // Named after AUTH succeeded (nameConnection), and no CLIENT SETINFO: the handshake is AUTH alone.
+    const single = { ...nodeOptions(options.client, name, connectTimeout, reconnect), name: undefined, disableClientInfo: true, url };
+    const client = createClient(single as RedisClientOptions) as NodeRedisClient;
+    const connection = new RedisConnection(client, undefined, options.client?.name ?? name, options);
     await connection.connectWithin(connectTimeout, url);
     return connection;
   }
@@ -105,7 +114,7 @@ export class RedisConnection extends EventEmitter {
     };
     target.on('error', noteError);
     try {
-      await withDeadline<unknown>(Promise.race([target.connect(), refused]), connectTimeout, () => {
+      await withDeadline<unknown>(Promise.race([target.connect().then(() => this.proveSpeaking()), refused]), connectTimeout, () => {
         throw new Error(`connecting timed out after ${connectTimeout} ms`);
       });
     } catch (error) {
@@ -116,6 +125,18 @@ export class RedisConnection extends EventEmitter {
     } finally {
       target.off('error', noteError);
     }
+  }
+
+  /**
+   * One round trip once connected: without a password the handshake sends nothing, so a server
+   * that does not speak our protocol (a TLS port for a plain client) would only show at the first
+   * command. Any answer from Redis, a refused PING included, proves the connection.
+   */
+  private async proveSpeaking(): Promise<void> {
+    if (!this.client) return;
+    await this.client.sendCommand(['PING']).catch((error: unknown) => {
+      if (!isRedisErrorReply(error)) throw error;
+    });
   }
 
   /** True for a Redis Cluster connection: blocking reads then need one connection per slot. */
@@ -157,13 +178,68 @@ export class RedisConnection extends EventEmitter {
     return this.client ? this.client.isReady : this.cluster!.isOpen;
   }
 
-  /** Sends one command. Commands sent in the same tick are written to the socket together. */
+  /**
+   * Sends one command. Commands sent in the same tick are written to the socket together.
+   * While a client is (re)connecting, commands wait here instead of in node-redis's offline
+   * queue: node-redis writes that queue right behind the AUTH of a new socket, so after a
+   * refused AUTH (rotated password) they would run as the `default` user. Here they leave only
+   * once the connection is ready, that is, authenticated as the configured user.
+   */
   send<T = RedisReply>(args: readonly (string | number)[]): Promise<T> {
     // Copied only when a number must become a string: most commands are all strings already.
     const command = args.every(isString) ? (args as string[]) : args.map(String);
-    if (this.client) return this.client.sendCommand(command) as Promise<T>;
+    const client = this.client;
+    if (client) {
+      if (!client.isReady && client.isOpen && !this.failsFastOffline) return this.untilReady().then(() => client.sendCommand(command) as Promise<T>);
+      return client.sendCommand(command) as Promise<T>;
+    }
     return this.cluster!.sendCommand(commandKey(command), false, command) as Promise<T>;
   }
+
+  /**
+   * Sends a command that has no key of its own (WAIT) to the server that holds `key`: in a
+   * cluster, the primary of the key's slot, where the writes it is about were made.
+   */
+  sendRoutedBy<T = RedisReply>(key: string, args: readonly (string | number)[]): Promise<T> {
+    if (this.client) return this.send<T>(args);
+    return this.cluster!.sendCommand(key, false, args.map(String)) as Promise<T>;
+  }
+
+  /** `disableOfflineQueue`: commands fail at once while disconnected (node-redis rejects them), none wait. */
+  private get failsFastOffline(): boolean {
+    return (this.options.client as { disableOfflineQueue?: boolean } | undefined)?.disableOfflineQueue === true;
+  }
+
+  private gate: Promise<void> | undefined;
+  private releaseGate: (() => void) | undefined;
+
+  private untilReady(): Promise<void> {
+    this.gate ??= new Promise<void>((resolve) => {
+      this.releaseGate = resolve;
+    });
+    return this.gate;
+  }
+
+  /** Ready (commands go out) or ended (they fail with node-redis's ClientClosedError). */
+  private openGate(): void {
+    const release = this.releaseGate;
+    this.gate = undefined;
+    this.releaseGate = undefined;
+    release?.();
+  }
+
+  /**
+   * CLIENT SETNAME once the connection is ready rather than in node-redis's handshake, where it
+   * would run before AUTH's answer is known. Best effort: a user without CLIENT|SETNAME works.
+   */
+  private nameConnection(client: NodeRedisClient): void {
+    client.sendCommand(['CLIENT', 'SETNAME', this.name]).catch((error: Error) => {
+      if (this.namingRefused) return;
+      this.namingRefused = true;
+      this.emit('connection-error', new RedstreamError('ERR_CONNECTION_NAME', `CLIENT SETNAME ${this.name} refused (${error.message}); the connection works unnamed.`, { cause: error }));
+    });
+  }
+  private namingRefused = false;
 
   /** A second connection with the same options (for blocking reads, which monopolise a socket). */
   async duplicate(name: string): Promise<RedisConnection> {
@@ -262,12 +338,14 @@ export function reconnectDelay(retries: number): number {
 
 /** `redis://user:secret@host` → `redis://user:***@host`; passwords never reach logs or output. */
 export function redactUrl(url: string): string {
+  // A cluster's root nodes are reported as one comma-separated list: each keeps its own secret.
+  if (url.includes(',')) return url.split(',').map(redactUrl).join(',');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
   }
 }
 
@@ -285,6 +363,13 @@ function describeConnectError(error: unknown, url: string): string {
   // A TLS client talking to a plain port never completes the handshake.
   if (tls && /timed out|wrong version number|packet length too long/i.test(message)) {
     return `${message}: no TLS handshake (if the server does not speak TLS on that port, use a redis:// URL)`;
+  }
+  if (tls && (err?.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames/i.test(message))) {
+    return `the server's certificate is not issued for this host name: ${message} (connect with a name the certificate names, or set the TLS servername: client.socket.servername, --tls-servername)`;
+  }
+  // tls-auth-clients yes (Redis's default) ends the handshake of a client without a certificate.
+  if (tls && (/certificate required/i.test(message) || err?.code === 'ECONNRESET' || /socket closed unexpectedly/i.test(message))) {
+    return `${message}: the server closed the TLS connection (a Redis with tls-auth-clients yes, its default, needs a client certificate: give cert and key in the client's socket options, or --tls-cert and --tls-key)`;
   }
   if (tls && /certificate|self.signed|CERT_|unable to verify/i.test(message)) {
     return `TLS certificate not trusted: ${message} (give the CA in the client's socket options, or NODE_EXTRA_CA_CERTS)`;

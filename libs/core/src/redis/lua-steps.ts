@@ -129,4 +129,28 @@ export const LuaSteps = {
     ]);
     return { entryId, replayed: replayed === 1 };
   },
+
+  /** track-job-1: writes fields of an entry's tracking hash and sets its TTL. */
+  async trackJob(connection: RedisConnection, keys: { job: string }, args: { ttlMs: number; fields: readonly string[] }): Promise<void> {
+    await Scripts.trackJob.run<number>(connection, [keys.job], [args.ttlMs, ...args.fields]);
+  },
+
+  /** fire-schedule-3: claims a schedule's due tick (compare-and-set of `next`) and publishes it once. */
+  async fireSchedule(
+    connection: RedisConnection,
+    keys: { schedule: string; stream: string; tickIdempotency: string },
+    args: { expectedNext: number; fireAt: number | null; next: number | null; idempotencyTtlMs: number; now: number; fields: readonly string[] },
+  ): Promise<{ claimed: boolean; entryId: string | null }> {
+    const [claimed, entryId] = await Scripts.fireSchedule.run<[number, string | null]>(connection, [keys.schedule, keys.stream, keys.tickIdempotency], [
+      args.expectedNext, args.fireAt ?? '', args.next ?? '', args.idempotencyTtlMs, args.now, ...args.fields,
+    ]);
+    return { claimed: claimed === 1, entryId: entryId ?? null };
+  },
+
+  /** append-events-1: XADDs a batch of events (each a field/value list) to a capped events stream. */
+  appendEvents(connection: RedisConnection, keys: { events: string }, args: { maxLen: number; events: readonly (readonly string[])[] }): Promise<number> {
+    const argv: string[] = [String(args.maxLen)];
+    for (const fields of args.events) argv.push(String(fields.length), ...fields);
+    return Scripts.appendEvents.run<number>(connection, [keys.events], argv);
+  },
 } as const;

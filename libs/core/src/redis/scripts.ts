@@ -62,4 +62,7 @@ export const Scripts = {
   claimOwn: LuaScript.load('claim-own-1'),
   removeConsumerIfIdle: LuaScript.load('remove-consumer-if-idle-1'),
   replayDeadLetter: LuaScript.load('replay-dead-letter-3'),
+  trackJob: LuaScript.load('track-job-1'),
+  fireSchedule: LuaScript.load('fire-schedule-3'),
+  appendEvents: LuaScript.load('append-events-1'),
 } as const;

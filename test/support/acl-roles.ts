@@ -1,0 +1,20 @@
+/**
+ * The least-privilege ACL rules of README "Security", one set per role, as the tests apply
+ * them (`ACL SETUSER <name> on ><password> <rules>`). Measured with INFO commandstats
+ * (commands inside Lua steps count too) over runs that use every feature of each role.
+ */
+const CONNECTION = '+client|setname +ping +info';
+
+export const ACL_ROLES = {
+  worker:
+    `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +client|id +client|unblock ` +
+    '+xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer +xinfo|groups +xinfo|consumers ' +
+    '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +zrangebyscore +zrem +hget +hset +hdel +pexpire +evalsha +eval',
+  producer: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval`,
+  requester: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval +xread +del`,
+  operator:
+    `resetkeys ~rs:* resetchannels -@all ${CONNECTION} ` +
+    '+smembers +xlen +xinfo|groups +xinfo|consumers +xpending +xrange +xrevrange +zcard +exists +evalsha +eval',
+} as const;
+
+export type AclRole = keyof typeof ACL_ROLES;
