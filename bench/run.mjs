@@ -125,6 +125,8 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ dedupe: false }), { keyed: true }) },
   { id: 'feature.retention.off', section: 'feature', label: () => 'drain, `retention: false` (on: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
+  { id: 'feature.events.on', section: 'feature', label: () => 'drain, lifecycle `events: true` (off: the drain figure above)', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ events: true })) },
 ].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
 
 const results = { settings, machine: undefined, figures: {}, bullmqTuning: {}, anchors: {}, notes: [], memory: undefined, targets: [] };

@@ -5,7 +5,7 @@
  * sees every transition; with events off nothing is written.
  */
 import 'reflect-metadata';
-import { KeyBuilder, type LifecycleEvent, type ReceivedMessage } from '@redstream/core';
+import { KeyBuilder, StreamConsumer, type LifecycleEvent, type ReceivedMessage } from '@redstream/core';
 import { RedisStreamsClient, type JobWatchEvent } from '@redstream/nestjs';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { quietLogger } from '../support/quiet-logger.js';
@@ -91,5 +91,25 @@ describe('lifecycle events', () => {
     await expect(lastValueFrom(client.watch(stream, 'no-such-key'))).rejects.toThrow(/no entry found for that id/);
     const { entryId: early } = await fx.producer.publish('events.no-group', { n: 1 });
     await expect(lastValueFrom(client.watch('events.no-group', early))).rejects.toThrow(/no consumer group yet/);
+  });
+
+  it.each([
+    ['on for one handler of a consumer that has them off', {}, { events: true }, {}],
+    ['off for one handler of a consumer that has them on', { events: true }, {}, { events: false }],
+  ])('events per handler: %s', async (_name, consumerOptions, withEvents, withoutEvents) => {
+    const [on, off] = [`events.per-handler.on.${Object.keys(withEvents).length}`, `events.per-handler.off.${Object.keys(withoutEvents).length}`];
+    const consumer = new StreamConsumer({ url: fx.redis.url, group: 'g', logger: quietLogger, ...consumerOptions })
+      .subscribe(on, () => undefined, withEvents)
+      .subscribe(off, () => undefined, withoutEvents);
+    await consumer.start();
+    try {
+      await fx.producer.publish(on, { n: 1 });
+      await fx.producer.publish(off, { n: 1 });
+      await waitFor(async () => (await fx.pendingCount(on)) === 0 && (await fx.pendingCount(off)) === 0, { what: 'both handled' });
+      await waitFor(async () => Number(await fx.client.sendCommand(['XLEN', keys.forStream(on).events])) === 2, { what: 'active and completed' });
+      expect(await fx.client.sendCommand(['EXISTS', keys.forStream(off).events])).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
   });
 });

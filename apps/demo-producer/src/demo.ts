@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   });
   const seconds = (Date.now() - started) / 1000;
   const quote = await json('/jobs/quote');
+  const progress = await followLongJob();
   const handled = await Promise.all(WORKER_PORTS.map((port) => handledByWorker(port)));
   console.log('\nsummary');
   console.log(`  jobs enqueued and processed : ${JOBS} in ${seconds.toFixed(2)} s (${Math.round(JOBS / seconds)} jobs/s incl. HTTP)`);
@@ -79,6 +80,38 @@ async function main(): Promise<void> {
   console.log(`  handled per worker (from /metrics): ${handled.map((n, i) => `worker-${i + 1} ${n}`).join(', ')}`);
   console.log(`  dead letters: ${stats.demo.deadLetters} (the poison job; see them with: redstream dlq list demo.jobs)`);
   console.log(`  request-response GET /jobs/quote: ${JSON.stringify(quote)}`);
+  console.log(`  a long job, followed with GET /jobs/:id/events: ${progress.line}`);
+  console.log(`  its status, GET /jobs/${progress.id}: ${JSON.stringify(progress.status)}`);
+}
+
+/**
+ * Enqueues one job of five steps and follows it over server-sent events (client.watch behind
+ * GET /jobs/:id/events) until it completes, printing its progress as it arrives.
+ */
+async function followLongJob(): Promise<{ id: string; line: string; status: unknown }> {
+  const { ids } = await json('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, steps: 5, workMs: 150 }) });
+  const id = ids[0] as string;
+  const response = await fetch(`http://127.0.0.1:${PRODUCER_PORT}/jobs/${id}/events`);
+  if (!response.ok || response.body === null) throw new Error(`/jobs/${id}/events: HTTP ${response.status}`);
+  const seen: string[] = [];
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const data = buffer.slice(0, end).split('\n').find((line) => line.startsWith('data:'));
+      buffer = buffer.slice(end + 2);
+      if (data === undefined) continue;
+      const event = JSON.parse(data.slice(5)) as { state: string; progress?: unknown };
+      const step = event.state === 'progress' ? `${event.progress}%` : event.state;
+      if (seen[seen.length - 1] !== step) seen.push(step);
+      // One line redrawn as events arrive on a terminal; the summary prints the whole line anyway.
+      if (process.stdout.isTTY) process.stdout.write(`\r  job ${id}: ${seen.join(' → ')}`);
+    }
+  }
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  return { id, line: seen.join(' → '), status: await json(`/jobs/${id}`) };
 }
 
 /** Successful handlings a worker reports in `redstream_messages_handled_total`. */

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, BadRequestException } from '@nestjs/common';
-import { KeyBuilder, readStreamStats, listStreams, type StreamStats } from '@redstream/core';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Sse, BadRequestException, type MessageEvent } from '@nestjs/common';
+import { KeyBuilder, readStreamStats, listStreams, type GroupJobStatus, type StreamStats } from '@redstream/core';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, map, type Observable } from 'rxjs';
 import { JOBS_CLIENT } from './tokens.js';
 
 export const DEMO_STREAM = 'demo.jobs';
@@ -12,6 +12,8 @@ interface EnqueueRequest {
   idempotencyKey?: string;
   /** Jobs the worker rejects with UnrecoverableError: they land in the dead-letter stream. */
   poison?: boolean;
+  /** Long jobs: `steps` pieces of `workMs`, with progress reported after each. */
+  steps?: number;
 }
 
 @Controller('jobs')
@@ -30,7 +32,7 @@ export class JobsController {
     }
     const ids = await Promise.all(
       Array.from({ length: count }, () => {
-        const job = { id: this.nextId++, workMs: body.workMs, poison: body.poison === true ? true : undefined };
+        const job = { id: this.nextId++, workMs: body.workMs, poison: body.poison === true ? true : undefined, steps: body.steps };
         const record = new RedisStreamRecordBuilder(job);
         if (body.idempotencyKey !== undefined) record.setIdempotencyKey(`${body.idempotencyKey}`);
         return lastValueFrom(this.client.emit<string>(DEMO_STREAM, record.build()));
@@ -52,5 +54,17 @@ export class JobsController {
     const keys = new KeyBuilder(producer.options.prefix);
     const names = await listStreams(producer.connection, keys);
     return Promise.all(names.map((name) => readStreamStats(producer.connection, keys, name)));
+  }
+
+  /** Where a job is, per consumer group (client.getStatus): the entry id POST /jobs returned, or the idempotency key. */
+  @Get(':id')
+  status(@Param('id') id: string): Promise<GroupJobStatus[]> {
+    return this.client.getStatus(DEMO_STREAM, id);
+  }
+
+  /** The job's state, then each of its lifecycle events as server-sent events, until it is completed or dead-lettered. */
+  @Sse(':id/events')
+  events(@Param('id') id: string): Observable<MessageEvent> {
+    return this.client.watch(DEMO_STREAM, id).pipe(map((event) => ({ data: event })));
   }
 }

@@ -5,4 +5,6 @@ export interface DemoJob {
   id: number;
   workMs?: number;
   poison?: boolean;
+  /** A long job: `steps` pieces of `workMs` each, reporting its progress after each piece. */
+  steps?: number;
 }

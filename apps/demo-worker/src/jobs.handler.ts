@@ -12,7 +12,10 @@ export class JobsHandler {
   @EventPattern(DEMO_STREAM)
   async handleJob(@Payload() job: DemoJob, @Ctx() ctx: RedisStreamContext): Promise<void> {
     if (job.poison) throw new UnrecoverableError(`job ${job.id} is marked poison`);
-    await new Promise((resolve) => setTimeout(resolve, job.workMs ?? 2));
+    for (let step = 1; step <= (job.steps ?? 1); step++) {
+      await new Promise((resolve) => setTimeout(resolve, job.workMs ?? 2));
+      if (job.steps !== undefined) await ctx.reportProgress(Math.round((100 * step) / job.steps));
+    }
     this.handled += 1;
     if (this.handled % 250 === 0) {
       this.logger.log(`handled ${this.handled} jobs (last ${ctx.getEntryId()}, delivery ${ctx.getDeliveryCount()})`);

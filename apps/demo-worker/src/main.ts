@@ -19,6 +19,8 @@ async function bootstrap(): Promise<void> {
     group: process.env.WORKER_GROUP ?? DEMO_GROUP,
     concurrency: Number(process.env.WORKER_CONCURRENCY ?? 64),
     shutdownTimeoutMs: Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000),
+    // Lifecycle events for the producer's GET /jobs/:id/events (client.watch); WORKER_EVENTS=0 turns them off.
+    events: process.env.WORKER_EVENTS !== '0',
   });
   const metrics = new RedstreamMetrics({ registry: new Registry() }).observe(server.consumer);
   collectDefaultMetrics({ register: metrics.registry });

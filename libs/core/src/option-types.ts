@@ -160,6 +160,11 @@ export interface HandlerOptions {
   concurrency?: number;
   /** Past this (ms) the entry takes the failure path; the handler keeps its slot until it settles. No default. */
   timeoutMs?: number;
+  /**
+   * Lifecycle events for this handler's stream: `true` turns them on although the consumer's
+   * `events` is off, `false` off although it is on. Default: the consumer's `events`.
+   */
+  events?: boolean;
 }
 
 /**

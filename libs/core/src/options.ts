@@ -138,6 +138,7 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
     backoff: options.backoff === undefined ? consumer.backoff : resolveBackoff(at('backoff'), options.backoff as BackoffOptions),
     concurrency: requireInteger(at('concurrency'), options.concurrency ?? consumer.concurrency, 1, consumer.concurrency),
     timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_TIMER_MS),
+    events: options.events === undefined ? consumer.events !== false : requireBoolean(at('events'), options.events),
   };
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;

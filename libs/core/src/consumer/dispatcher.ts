@@ -199,7 +199,11 @@ export class Dispatcher {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
       this.completion.isCompleted(subscription.keys.stream, mark).then(
         (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
-        () => this.schedule(entry),
+        (error: Error) => {
+          // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
+          this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
+          this.schedule(entry);
+        },
       );
       return;
     }

@@ -14,7 +14,7 @@
  * promotion, retention, idle-consumer removal), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
-import { HAND_BACK_IDLE_MS, SHUTDOWN_MIN_MS } from '../constants.js';
+import { DEFAULTS, HAND_BACK_IDLE_MS, SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { checkServerSafety } from '../redis/server-safety.js';
@@ -185,10 +185,14 @@ export class StreamConsumer extends EventEmitter {
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
     const tracker = new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking'));
     this.observers.add(tracker);
-    const events = (this.events = o.events ? new LifecycleEventWriter(this.command, this.keys, o.group, o.consumer, o.events.maxLen, report('lifecycle events')) : undefined);
+    // Events on for the consumer, or for some handlers only (`@EventPattern(p, { events: true })`).
+    const eventStreams = new Set([...this.subscriptions.values()].filter((s) => s.options.events).map((s) => s.keys.name));
+    const maxLen = o.events ? o.events.maxLen : DEFAULTS.events.maxLen;
+    const events = (this.events =
+      eventStreams.size > 0 ? new LifecycleEventWriter(this.command, this.keys, o.group, o.consumer, maxLen, eventStreams, report('lifecycle events')) : undefined);
     if (events) this.observers.add(events);
     for (const subscription of this.subscriptions.values()) {
-      subscription.progress = events
+      subscription.progress = events && subscription.options.events
         ? (message, value) => tracker.progress(message, value).then(() => events.progress(message, encodeProgress(value)))
         : (message, value) => tracker.progress(message, value);
     }

@@ -44,6 +44,8 @@ export class LifecycleEventWriter implements ConsumerObserver {
     private readonly group: string,
     private readonly consumer: string,
     private readonly maxLen: number,
+    /** The streams whose handlers have events on (all of the consumer's, or per handler). */
+    private readonly streams: ReadonlySet<string>,
     private readonly onError: (error: Error) => void,
   ) {}
 
@@ -67,6 +69,7 @@ export class LifecycleEventWriter implements ConsumerObserver {
 
   /** Events wait for the next flush (FLUSH_MS, or FLUSH_SIZE of one stream) and go out as one Lua call per stream. */
   private write(stream: string, entryId: string, state: LifecycleEventState, deliveries: number, extra: string[] = []): void {
+    if (!this.streams.has(stream)) return;
     let batch = this.pending.get(stream);
     if (batch === undefined) this.pending.set(stream, (batch = []));
     batch.push(['entryId', entryId, 'group', this.group, 'consumer', this.consumer, 'state', state, 'deliveries', String(deliveries), 'at', String(Date.now()), ...extra]);
