@@ -14,7 +14,7 @@
  * promotion, retention, idle-consumer removal), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
-import { DEFAULTS, HAND_BACK_IDLE_MS, SHUTDOWN_MIN_MS } from '../constants.js';
+import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { checkServerSafety } from '../redis/server-safety.js';
@@ -33,12 +33,13 @@ import { DelayedPromoter } from './delayed-promoter.js';
 import { Dispatcher } from './dispatcher.js';
 import { ErrorReporter } from './error-reporter.js';
 import { GroupManager } from './group-manager.js';
+import { handBackUnstarted } from './hand-back.js';
 import { composeHandler, type Subscription, type WaitingRetry } from './held-message.js';
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
-import { encodeProgress, JobTracker } from '../lifecycle/job-tracker.js';
-import { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
+import type { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
+import { wireLifecycle } from '../lifecycle/lifecycle-wiring.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -183,19 +184,7 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) subscription.handle = composeHandler(this.middlewares, subscription.handler);
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
-    const tracker = new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking'));
-    this.observers.add(tracker);
-    // Events on for the consumer, or for some handlers only (`@EventPattern(p, { events: true })`).
-    const eventStreams = new Set([...this.subscriptions.values()].filter((s) => s.options.events).map((s) => s.keys.name));
-    const maxLen = o.events ? o.events.maxLen : DEFAULTS.events.maxLen;
-    const events = (this.events =
-      eventStreams.size > 0 ? new LifecycleEventWriter(this.command, this.keys, o.group, o.consumer, maxLen, eventStreams, report('lifecycle events')) : undefined);
-    if (events) this.observers.add(events);
-    for (const subscription of this.subscriptions.values()) {
-      subscription.progress = events && subscription.options.events
-        ? (message, value) => tracker.progress(message, value).then(() => events.progress(message, encodeProgress(value)))
-        : (message, value) => tracker.progress(message, value);
-    }
+    this.events = wireLifecycle(this.command, this.keys, o, this.subscriptions.values(), this.observers, report);
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
@@ -287,25 +276,8 @@ export class StreamConsumer extends EventEmitter {
     this.setStatus('disconnected');
   }
 
-  /**
-   * Shutdown: held entries never started stay pending on this consumer, with an idle time
-   * past any `claim.minIdleMs`, so another consumer's next reclaim pass takes them.
-   */
-  private async handBackUnstarted(): Promise<void> {
-    const byStream = new Map<string, string[]>();
-    for (const entry of this.dispatcher?.dropUnstarted() ?? []) {
-      let ids = byStream.get(entry.streamKey);
-      if (!ids) byStream.set(entry.streamKey, (ids = []));
-      ids.push(entry.entryId);
-    }
-    const { group, consumer } = this.options;
-    await Promise.all(
-      [...byStream].map(([stream, entryIds]) =>
-        LuaSteps.handBack(this.command, { stream }, { group, consumer, idleMs: HAND_BACK_IDLE_MS, entryIds }).catch((error) =>
-          this.errors.report('hand back', error),
-        ),
-      ),
-    );
+  private handBackUnstarted(): Promise<void> {
+    return handBackUnstarted(this.command, this.options, this.dispatcher?.dropUnstarted() ?? [], (error) => this.errors.report('hand back', error));
   }
 
   /** Removes this consumer from the group on each stream where it owns no pending entry. */
