@@ -23,6 +23,8 @@ export interface StreamKeys {
   schedule(name: string): string;
   /** Capped stream of lifecycle events (`events: true`): active, progress, completed, retrying, dead-lettered. */
   readonly events: string;
+  /** Set while the group is paused (`pauseGroup`); also the pub/sub channel its changes are broadcast on. */
+  paused(group: string): string;
 }
 
 export class KeyBuilder {
@@ -57,6 +59,7 @@ export class KeyBuilder {
       job: (entryId) => `${base}:job:${entryId}`,
       schedule: (name) => `${base}:schedule:${name}`,
       events: `${base}:events`,
+      paused: (group) => `${base}:paused:${group}`,
     };
   }
 

@@ -17,6 +17,7 @@ import type { ErrorReporter } from './error-reporter.js';
 import type { GroupManager } from './group-manager.js';
 import type { WaitingRetry } from './held-message.js';
 import type { OwnEntries } from './own-entries.js';
+import type { PauseControl } from './pause-control.js';
 import type { Reclaimer, ReclaimTargets } from './reclaimer.js';
 import type { RetryScheduler } from './retry-scheduler.js';
 import type { RunControl } from './run-control.js';
@@ -43,6 +44,8 @@ export interface ReadLoopUnits {
   readonly groups: GroupManager;
   readonly errors: ErrorReporter;
   readonly control: RunControl;
+  /** Paused groups: a reader whose streams are all paused waits instead of reading (pause-control.ts). */
+  readonly pause?: PauseControl;
 }
 
 export class ReadLoop {
@@ -68,6 +71,10 @@ export class ReadLoop {
     let rereadOwn = lane.first;
     while (!control.stopping) {
       try {
+        if (!lane.reader.hasActiveStreams) {
+          await this.whilePaused(lane);
+          continue;
+        }
         if (rereadOwn) {
           await ownEntries.rereadOwnPending();
           rereadOwn = false;
@@ -95,6 +102,13 @@ export class ReadLoop {
     }
     // Read before the stop: handled like entries that were already running.
     this.handOverReadAhead(lane);
+  }
+
+  /** Every stream of the lane is paused: no reads, retries or reclaims until a change (or shutdown). */
+  private async whilePaused(lane: Lane): Promise<void> {
+    this.handOverReadAhead(lane);
+    const change = this.units.pause?.nextChange() ?? Promise.resolve();
+    await Promise.race([change, this.units.dispatcher.nextSlotChange()]);
   }
 
   private handOverReadAhead(lane: Lane): void {

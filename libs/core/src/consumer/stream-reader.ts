@@ -24,6 +24,8 @@ export interface ReaderConnections {
 
 export class StreamReader {
   private readonly readArgs: string[];
+  /** Which of `streamKeys` to read now (set by the consumer: streams whose group is paused are left out). */
+  activeKeys: (streamKeys: readonly string[]) => readonly string[] = (keys) => keys;
   private connections: ReaderConnections;
   private readerId: string | undefined;
   private blocked = false;
@@ -43,6 +45,11 @@ export class StreamReader {
     this.watch(connections.reader);
   }
 
+  /** False while every stream of this reader is left out (paused): the read loop waits instead of reading. */
+  get hasActiveStreams(): boolean {
+    return this.activeKeys(this.streamKeys).length > 0;
+  }
+
   get connection(): RedisConnection {
     return this.connections.reader;
   }
@@ -50,12 +57,15 @@ export class StreamReader {
   async read(group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean): Promise<XReadReply> {
     const reader = this.connections.reader;
     if (this.readerId === undefined && !this.clientIdRefused) await this.learnClientId(reader);
+    const active = this.activeKeys(this.streamKeys);
+    // The same array when nothing is paused: the common read builds no new arguments.
+    const streams = active === this.streamKeys ? this.readArgs : ['STREAMS', ...active, ...active.map(() => '>')];
     this.blocked = true;
     try {
       // Checked after `blocked` is set, so a wake-up between the two is not lost.
       if (!shouldBlock()) return null;
       return await reader.send<XReadReply>([
-        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), 'BLOCK', String(blockMs), ...this.readArgs,
+        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), 'BLOCK', String(blockMs), ...streams,
       ]);
     } finally {
       this.blocked = false;

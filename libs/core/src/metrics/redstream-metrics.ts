@@ -123,6 +123,11 @@ export class RedstreamMetrics {
     ], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.lag ?? Number.NaN);
     });
+    gauge('group_paused', '1 while the group is paused (redstream pause): its workers take no new entries, so lag may grow without work being done.', [
+      'stream', 'group',
+    ], (g, { streams }) => {
+      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.paused ? 1 : 0);
+    });
     gauge('group_consumers', 'Consumers registered in the group.', ['stream', 'group'], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.consumers);
     });
