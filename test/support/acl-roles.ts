@@ -7,7 +7,7 @@ const CONNECTION = '+client|setname +ping +info';
 
 export const ACL_ROLES = {
   worker:
-    `resetkeys ~rs:* resetchannels &rs:* -@all ${CONNECTION} +client|id +client|unblock +get +subscribe ` +
+    `resetkeys ~rs:* resetchannels &rs:* -@all ${CONNECTION} +client|id +client|unblock +get +pttl +subscribe ` +
     '+xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer +xinfo|groups +xinfo|consumers ' +
     '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +zrangebyscore +zrem +hget +hset +hdel +pexpire +evalsha +eval',
   producer: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval`,

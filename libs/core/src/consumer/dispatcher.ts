@@ -9,7 +9,7 @@
  * entry handed over frees its slot here once it is finished.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, RateLimitedError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -35,6 +35,8 @@ export interface DispatcherUnits {
   readonly observers: ObserverHub;
   readonly errors: ErrorReporter;
   readonly control: RunControl;
+  /** RateLimitedError: holds the group back on the stream (pause-control.ts). */
+  readonly holdBack?: (streamKey: string, ms: number) => Promise<void>;
 }
 
 export class Dispatcher {
@@ -54,7 +56,7 @@ export class Dispatcher {
     private readonly options: ResolvedConsumerOptions,
     private readonly keys: KeyBuilder,
     private readonly subscriptions: ReadonlyMap<string, Subscription>,
-    units: DispatcherUnits,
+    private readonly units: DispatcherUnits,
   ) {
     this.slots = new Slots(options.concurrency);
     this.acks = units.acks;
@@ -288,7 +290,19 @@ export class Dispatcher {
 
   private failed(entry: HeldMessage, error: unknown): void {
     this.finish(entry);
-    this.afterFailure(entry, error);
+    if (error instanceof RateLimitedError && this.units.holdBack) this.heldBack(entry, error.retryAfterMs, this.units.holdBack);
+    else this.afterFailure(entry, error);
+  }
+
+  /**
+   * RateLimitedError: not a failure. The group holds back for `ms` and this consumer takes the
+   * entry back after it without counting a delivery (a retry with `keepCount`).
+   */
+  private heldBack(entry: HeldMessage, ms: number, holdBack: NonNullable<DispatcherUnits['holdBack']>): void {
+    holdBack(entry.streamKey, ms).catch((error: Error) => this.errors.report(`rate-limit hold of ${entry.stream}`, error));
+    if (this.control.stopping) return; // left pending: another consumer reclaims it
+    const { streamKey, entryId, subscription, heldSince } = entry;
+    this.retries.schedule({ streamKey, entryId, dueAt: Date.now() + ms, subscription, heldSince, lost: false, keepCount: true });
   }
 
   /** Dead-letters the entry, or schedules its retry after the backoff. */

@@ -7,7 +7,11 @@
  * The read loop asks `activeKeys()` before each read and waits on `nextChange()` while every
  * stream of a reader is paused; the reclaimer skips paused streams. A change wakes blocking
  * reads so a pause takes effect now rather than after blockMs.
+ *
+ * A handler's RateLimitedError is a pause with an end: `holdBack()` sets the stream's hold key
+ * with PX and broadcasts on the same channel; every worker is paused until the key expires.
  */
+import { PAUSE_MESSAGE } from '../admin/pause.js';
 import { PAUSE_POLL_MS } from '../constants.js';
 import type { StreamKeys } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
@@ -20,6 +24,8 @@ export class PauseControl {
   private subscriber: RedisConnection | undefined;
   private waiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Re-reads the state when the earliest hold ends. */
+  private holdTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
 
@@ -32,7 +38,8 @@ export class PauseControl {
     onChange: () => void,
     errors: Pick<ErrorReporter, 'report'>,
   ): Promise<PauseControl> {
-    const control = new PauseControl(connection, new Map(streams.map((k) => [k.stream, k.paused(group)])), onChange, (source, error) => errors.report(source, error));
+    const pauseKeys = new Map(streams.map((k) => [k.stream, { pause: k.paused(group), hold: k.rateLimitHold(group) }]));
+    const control = new PauseControl(connection, pauseKeys, onChange, (source, error) => errors.report(source, error));
     await control.start();
     for (const reader of readers) reader.activeKeys = (streamKeys) => control.activeKeys(streamKeys);
     return control;
@@ -40,8 +47,8 @@ export class PauseControl {
 
   private constructor(
     private readonly connection: RedisConnection,
-    /** Stream key → its pause key (also the channel) for this group. */
-    private readonly pauseKeys: ReadonlyMap<string, string>,
+    /** Stream key → its pause key (also the channel) and hold key for this group. */
+    private readonly pauseKeys: ReadonlyMap<string, { pause: string; hold: string }>,
     /** Called when the state changed: wakes blocking reads. */
     private readonly onChange: () => void,
     private readonly onError: (source: string, error: Error) => void,
@@ -57,7 +64,7 @@ export class PauseControl {
       subscriber.on('status', (status) => {
         if (status === 'connected') this.refresh();
       });
-      await subscriber.subscribe([...this.pauseKeys.values()], () => {
+      await subscriber.subscribe([...this.pauseKeys.values()].map((k) => k.pause), () => {
         this.refresh();
       });
     } catch (error) {
@@ -65,8 +72,17 @@ export class PauseControl {
     }
   }
 
+  /** RateLimitedError: holds the whole group back on this stream for `ms` (every worker, this one at once). */
+  async holdBack(streamKey: string, ms: number): Promise<void> {
+    const keys = this.pauseKeys.get(streamKey)!;
+    await this.connection.send(['SET', keys.hold, '1', 'PX', ms]);
+    await this.connection.send(['PUBLISH', keys.pause, PAUSE_MESSAGE.paused]);
+    await this.run();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.holdTimer);
     this.release();
     await this.subscriber?.close();
   }
@@ -104,18 +120,25 @@ export class PauseControl {
       });
   }
 
-  /** Re-reads every pause key (one GET each: the keys may live in different cluster slots). */
+  /** Re-reads every pause and hold key (each its own command: the keys may live in different cluster slots). */
   private async run(): Promise<void> {
     const entries = [...this.pauseKeys];
-    const marks = await Promise.all(entries.map(([, pauseKey]) => this.connection.send<string | null>(['GET', pauseKey])));
+    const states = await Promise.all(
+      entries.map(([, keys]) => Promise.all([this.connection.send<string | null>(['GET', keys.pause]), this.connection.send<number>(['PTTL', keys.hold])])),
+    );
     let changed = false;
+    let nextHoldEnd = Infinity;
     entries.forEach(([streamKey], i) => {
-      const paused = marks[i] !== null;
+      const [mark, holdMs] = states[i];
+      if (holdMs > 0) nextHoldEnd = Math.min(nextHoldEnd, holdMs);
+      const paused = mark !== null || holdMs > 0;
       if (paused === this.paused.has(streamKey)) return;
       changed = true;
       if (paused) this.paused.add(streamKey);
       else this.paused.delete(streamKey);
     });
+    clearTimeout(this.holdTimer);
+    if (nextHoldEnd !== Infinity) this.holdTimer = setTimeout(() => this.refresh(), nextHoldEnd + 1).unref();
     if (!changed) return;
     this.release();
     this.onChange();

@@ -11,8 +11,8 @@
  *   AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
  * Beside them: LeaseKeeper (running entries keep their leases), PeriodicTasks (delayed
- * promotion, retention, idle-consumer removal), PauseControl (paused groups), ObserverHub
- * (metrics), ErrorReporter.
+ * promotion, retention, idle-consumer removal), PauseControl and RateLimiter (queue
+ * controls), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULTS, SHUTDOWN_MIN_MS } from '../constants.js';
@@ -43,6 +43,7 @@ import { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PauseControl } from './pause-control.js';
+import { RateLimiter } from './rate-limiter.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
 import type { ConsumerObserver, HandlerMiddleware, MessageHandler } from './received-message.js';
@@ -200,7 +201,7 @@ export class StreamConsumer extends EventEmitter {
         : (message, value) => tracker.progress(message, value);
     }
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
-    const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
+    const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
       completion: new CompletionCheck(this.command),
       deadLetters: new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen),
@@ -208,9 +209,10 @@ export class StreamConsumer extends EventEmitter {
       observers: this.observers,
       errors: this.errors,
       control: this.control,
-    });
-    this.dispatcher = dispatcher;
+      holdBack: (streamKey, ms) => pause.holdBack(streamKey, ms),
+    }));
     const pause = (this.pause = await PauseControl.open(this.command, keys, o.group, this.readers, () => this.control.wake(), this.errors));
+    RateLimiter.attach(this.readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, (key) => pause.isPaused(key));
       // Entries waiting for a retry stay pending on this consumer too: their backoff may
@@ -225,7 +227,6 @@ export class StreamConsumer extends EventEmitter {
     if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, keys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
     if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, keys, o.group, o.consumer, o.idleConsumers), onTaskError));
     for (const task of this.tasks) task.start(true);
-
     const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
     this.loop = new ReadLoop(this.readers, o, {

@@ -90,6 +90,9 @@ export class RedstreamMetrics {
       permissionRefused: counter('permission_refused_total', 'Optional steps (reclaim, re-reading own pending entries) refused by Redis with NOPERM and skipped.', [
         'group', 'step',
       ]),
+      rateLimitWait: counter('rate_limit_wait_seconds_total', 'Time reads of the stream waited for the group\'s rate limit or a RateLimitedError\'s hold, summed over workers.', [
+        'stream', 'group',
+      ]),
     };
     this.collectFailures = counter('metrics_collect_failures_total', 'Scrapes whose stream gauges could not be read from Redis.', []);
 
