@@ -25,7 +25,7 @@ describe('jobs by state', () => {
       return new Promise<void>((resolve) => release.push(resolve));
     };
     // Three slots, filled by three held handlers, so later entries wait (retries waiting out their backoff hold no slot).
-    await fx.consumer(stream, handler, { consumer: 'c1', shutdownTimeoutMs: 1_000, concurrency: 3, readCount: 3, backoff: { delayMs: 60_000, maxDelayMs: 60_000, jitter: false } });
+    await fx.consumer(stream, handler, { consumer: 'c1', shutdownTimeoutMs: 1_000, concurrency: 3, prefetch: 3, readCount: 3, backoff: { delayMs: 60_000, maxDelayMs: 60_000, jitter: false } });
     const failing = await fx.producer.publishMany(stream, [{ data: { kind: 'fail' } }, { data: { kind: 'fail' } }, { data: { kind: 'poison' } }, { data: { kind: 'poison' } }]);
     await waitFor(async () => (await fx.client.sendCommand(['XLEN', k.deadLetter])) === 2 && (await fx.client.sendCommand(['EXISTS', k.job(failing[1].entryId)])) === 1, {
       what: 'two dead letters and two tracked failures',

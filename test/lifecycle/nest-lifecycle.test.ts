@@ -34,6 +34,21 @@ describe('Nest worker with schedules: true', () => {
     }
   });
 
+  it('a producer process with schedules: true runs them instead of the workers, from connect() to close()', async () => {
+    const scheduling = new RedisStreamsClient({ url: env.redis.url, logger: quietLogger, schedules: { pollMs: 200 } });
+    const { app, received } = await startWorker('nest.producer-scheduled', { url: env.redis.url, group: 'g' }, {});
+    try {
+      await scheduling.schedule('from-the-producer', { everyMs: 300, pattern: 'nest.producer-scheduled', data: { n: 1 }, limit: 2 });
+      await waitFor(() => received.length === 2, { timeoutMs: 10_000, what: 'two ticks published by the producer' });
+      await scheduling.close();
+      await scheduling.connect();
+      expect(received.every((r) => r.headers.schedule === 'from-the-producer')).toBe(true);
+    } finally {
+      await scheduling.close();
+      await app.close();
+    }
+  });
+
   it('ctx.reportProgress reaches client.getStatus', async () => {
     const client = new RedisStreamsClient({ url: env.redis.url, logger: quietLogger });
     const { app, received } = await startWorker('nest.progress', { url: env.redis.url, group: 'g' }, {

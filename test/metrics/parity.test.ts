@@ -83,7 +83,7 @@ describe('metric parity against a real redis-server', () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group, concurrency, logger: quietLogger, retention: false }).subscribe(stream, async () => {
+    const consumer = stopAfterEach(new StreamConsumer({ url: env.redis.url, group, concurrency, prefetch: concurrency, logger: quietLogger, retention: false }).subscribe(stream, async () => {
       started += 1;
       await released;
     }), (c) => c.stop());

@@ -238,7 +238,7 @@ describe('NestJS transport against a real redis-server', () => {
   it('app.close() under load waits for in-flight handlers and leaves nothing handled unacked', async () => {
     const stream = 'closing';
     const finished: string[] = [];
-    const { app, received } = await startWorker(stream, { url: redis.url, group: 'g', consumer: 'closer', concurrency: 50 }, {
+    const { app, received } = await startWorker(stream, { url: redis.url, group: 'g', consumer: 'closer', concurrency: 50, prefetch: 200 }, {
       onEvent: async (_data, ctx) => {
         await simulatedWork(20 + Math.random() * 80);
         finished.push(ctx.getEntryId());
@@ -249,12 +249,16 @@ describe('NestJS transport against a real redis-server', () => {
     await app.close();
     const startedCount = received.length;
     expect(finished.length).toBe(startedCount);
-    const pending = (await admin.sendCommand(['XPENDING', `rs:{${stream}}`, 'g', '-', '+', '10000'])) as [string][];
+    const pending = (await admin.sendCommand(['XPENDING', `rs:{${stream}}`, 'g', '-', '+', '10000'])) as [string, string, number, number][];
     const pendingIds = new Set(pending.map((row) => row[0]));
     expect(finished.filter((id) => pendingIds.has(id))).toEqual([]);
-    // Nothing left on this consumer, so it left the group.
+    // What is still pending was prefetched and never started: handed back, i.e. idle past
+    // any claim.minIdleMs, so another consumer's next reclaim pass takes it.
+    expect(pending.length).toBeLessThanOrEqual(200 - 50);
+    for (const [, owner, idle] of pending) expect([owner, idle > 86_400_000]).toEqual(['closer', true]);
+    // It left the group only if nothing was left on it.
     const consumers = (await admin.sendCommand(['XINFO', 'CONSUMERS', `rs:{${stream}}`, 'g'])) as string[][];
-    expect(consumers.map((c) => c[1])).not.toContain('closer');
+    expect(consumers.map((c) => c[1]).includes('closer')).toBe(pending.length > 0);
     expect(finished.length).toBeLessThan(2_000);
   });
 

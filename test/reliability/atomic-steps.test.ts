@@ -43,6 +43,19 @@ describe('atomic steps of the reliability units', () => {
     expect((await pending(key))[0][1]).toBe('a');
   });
 
+  it('hand-back-1 makes owned entries claimable at once without counting a delivery, and leaves others\' entries alone', async () => {
+    const { key, id } = await oneEntryHeldByA('steps.hand-back');
+    expect(await Scripts.handBack.run(fx.producer.connection, [key], ['g', 'b', 600_000, id])).toBe(0);
+    expect((await pending(key))[0][2]).toBeLessThan(600_000);
+    expect(await Scripts.handBack.run(fx.producer.connection, [key], ['g', 'a', 600_000, id])).toBe(1);
+    const [, owner, idle, deliveries] = (await pending(key))[0];
+    expect([owner, deliveries]).toEqual(['a', 1]);
+    expect(idle).toBeGreaterThanOrEqual(600_000);
+    // Another consumer's reclaim with a long minIdleMs takes it now.
+    const claimed = (await fx.client.sendCommand(['XAUTOCLAIM', key, 'g', 'b', '300000', '0', 'JUSTID'])) as [string, string[]];
+    expect(claimed[1]).toEqual([id]);
+  });
+
   it('dead-letter-2 writes nothing when the entry is no longer pending (someone else finished it)', async () => {
     const { key, id } = await oneEntryHeldByA('steps.dead-letter');
     await fx.client.sendCommand(['XACK', key, 'g', id]);

@@ -30,7 +30,7 @@ describe('retention', () => {
     const fastConsumer = new StreamConsumer({ url: fx.redis.url, group: 'fast', logger: collectingLogger(), retention })
       .subscribe(stream, (m) => void fast.add(m.entryId));
     // The slow group holds entries 1000.. (5 at a time, never acked until released) and has not read the rest.
-    const slowConsumer = new StreamConsumer({ url: fx.redis.url, group: 'slow', concurrency: 5, logger: collectingLogger(), retention }).subscribe(
+    const slowConsumer = new StreamConsumer({ url: fx.redis.url, group: 'slow', concurrency: 5, prefetch: 5, logger: collectingLogger(), retention }).subscribe(
       stream,
       async (m: ReceivedMessage) => {
         const { n } = m.data as { n: number };

@@ -4,9 +4,11 @@ export const DEFAULTS = {
   prefix: 'rs',
   startFrom: '0' as '0' | '$',
   concurrency: 64,
+  /** Default `prefetch`: `perHandler` x `concurrency`, at most `max` (never below `concurrency`). */
+  prefetch: { perHandler: 8, max: 1_024 },
   blockMs: 2_000,
   /**
-   * Upper bound for COUNT of one XREADGROUP; reads also never exceed the free handler slots.
+   * Upper bound for COUNT of one XREADGROUP; reads also never exceed `prefetch` minus what is held.
    * Not larger: with 500-entry reads a NestJS worker spent, in some drains, twice the CPU per
    * message in young-generation GCs that promoted most of each read (bench, 2026-11-26).
    */
@@ -61,6 +63,11 @@ export const ERROR_LOG_INTERVAL_MS = 5_000;
 export const ACK_RETRY_MS = 200;
 /** Leases are refreshed every third of `claim.minIdleMs`, but never more often than this. */
 export const MIN_LEASE_PERIOD_MS = 50;
+/**
+ * Idle time given at shutdown to entries read and never started (hand-back-1.lua): above
+ * any `claim.minIdleMs` (at most ~24.8 days), so another consumer's next reclaim pass takes them.
+ */
+export const HAND_BACK_IDLE_MS = 30 * 86_400_000;
 /** Shutdown grants these steps at least this long even when `shutdownTimeoutMs` is spent. */
 export const SHUTDOWN_MIN_MS = { background: 1_000, ackDrain: 2_000, leaveGroup: 1_000 } as const;
 /** How long a graceful close waits for QUIT before it drops the socket. */

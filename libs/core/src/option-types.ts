@@ -90,11 +90,17 @@ export interface ConsumerOptions extends CommonOptions {
   consumer?: string;
   /** Where a new group starts: `'0'` the oldest entry the stream holds (default), `'$'` new entries only. */
   startFrom?: '0' | '$';
-  /** Most entries held at once (running or read and waiting for a handler); reads never ask for more. Default 64. */
+  /** Most handlers running at once. Default 64. */
   concurrency?: number;
+  /**
+   * Most entries held at once: running, or read and waiting for a handler slot; reads never
+   * ask for more than `prefetch` minus what is held. At least `concurrency`. Default 8 x
+   * `concurrency`, at most 1,024 (but never below `concurrency`).
+   */
+  prefetch?: number;
   /** How long one XREADGROUP blocks, ms. Default 2,000. */
   blockMs?: number;
-  /** COUNT of one XREADGROUP (also never above the free slots). Default half of `concurrency`, at most 256. */
+  /** COUNT of one XREADGROUP (also never above `prefetch` minus what is held). Default half of `prefetch`, at most 256. */
   readCount?: number;
   /** Deliveries before an entry goes to the dead-letter stream. Default 5. */
   maxDeliveries?: number;

@@ -18,14 +18,22 @@ describe('consumer options', () => {
       shutdownTimeoutMs: 25_000,
     });
     expect(o.consumer).toMatch(/-\d+$/);
-    expect(o.readCount).toBe(32);
-    expect(resolveConsumerOptions({ group: 'g', concurrency: 4096 }).readCount).toBe(DEFAULTS.readCount);
-    expect(resolveConsumerOptions({ group: 'g', concurrency: 1 }).readCount).toBe(1);
+    expect(o.prefetch).toBe(8 * DEFAULTS.concurrency);
+    expect(o.readCount).toBe(256);
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 4096 })).toMatchObject({ prefetch: 4096, readCount: DEFAULTS.readCount });
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 512 }).prefetch).toBe(DEFAULTS.prefetch.max);
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 1 })).toMatchObject({ prefetch: 8, readCount: 4 });
+    expect(resolveConsumerOptions({ group: 'g', concurrency: 8, prefetch: 8 })).toMatchObject({ prefetch: 8, readCount: 4 });
+  });
+
+  it('refuses a prefetch below concurrency, naming both', () => {
+    expect(() => resolveConsumerOptions({ group: 'g', concurrency: 64, prefetch: 10 })).toThrow(/prefetch.*10.*concurrency \(64\)/s);
   });
 
   it.each([
     [{ group: 'g', concurrency: 1.5 }, 'concurrency', '1.5'],
     [{ group: 'g', blockMs: -1 }, 'blockMs', '-1'],
+    [{ group: 'g', prefetch: 100.5 }, 'prefetch', '100.5'],
     [{ group: 'g', startFrom: '>' }, 'startFrom', '">"'],
     [{ group: 'g', backoff: { delayMs: 500, maxDelayMs: 100 } }, 'backoff.maxDelayMs', '100'],
     [{ group: 'g', backoff: { delay: 5 } }, 'backoff.delay', '5'],

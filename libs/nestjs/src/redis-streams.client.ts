@@ -5,6 +5,7 @@ import {
   getJobStatus,
   removeSchedule,
   saveSchedule,
+  Scheduler,
   RequestTimeoutError,
   StreamProducer,
   resolveProducerOptions,
@@ -33,12 +34,15 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
   private connecting: Promise<StreamProducer> | undefined;
   private replies: Promise<ReplyListener> | undefined;
   private readonly streams: PatternToStream | undefined;
-  private readonly options: RedisStreamsClientOptions;
+  private readonly options: Omit<RedisStreamsClientOptions, 'schedules'>;
   private readonly requestTimeoutMs: number;
+  private readonly schedules: RedisStreamsClientOptions['schedules'];
+  private scheduler: Scheduler | undefined;
 
   constructor(options: RedisStreamsClientOptions = {}) {
     super();
-    const [producerOptions, streams] = splitOptions(options);
+    const [{ schedules, ...producerOptions }, streams] = splitOptions(options);
+    this.schedules = schedules;
     // Validate now, so a bad option fails where the client is declared.
     this.requestTimeoutMs = resolveProducerOptions(producerOptions).requestTimeoutMs;
     this.options = producerOptions;
@@ -57,6 +61,11 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
         }
         this.producer = producer;
         this.connecting = undefined;
+        if (this.schedules) {
+          const { prefix, serializer, logger } = producer.options;
+          this.scheduler = new Scheduler(producer.connection, { prefix, serializer, logger, ...(this.schedules === true ? {} : this.schedules) });
+          this.scheduler.start();
+        }
         producer.connection.on('status', (status: ConnectionStatus) => this._status$.next(status));
         this._status$.next('connected');
         return producer;
@@ -73,6 +82,9 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
   async close(): Promise<void> {
     const producer = this.producer;
     const replies = this.replies;
+    const scheduler = this.scheduler;
+    this.scheduler = undefined;
+    await scheduler?.stop();
     this.producer = undefined;
     this.connecting = undefined;
     this.replies = undefined;

@@ -15,6 +15,11 @@ export interface RedisStreamsServerOptions extends ConsumerOptions {
 
 export interface RedisStreamsClientOptions extends ProducerOptions {
   streams?: PatternToStream;
+  /**
+   * Run the stored schedules in this producer process (from `connect()` to `close()`), for apps
+   * whose workers do not: each tick is still published once however many processes run them.
+   */
+  schedules?: boolean | Pick<SchedulerOptions, 'pollMs' | 'graceMs'>;
 }
 
 export function streamForPattern(pattern: string, mapping: PatternToStream | undefined): string {

@@ -1,12 +1,16 @@
 /**
- * The per-message path: an entry that holds a handler slot is decoded, checked against
- * the group's completion marks, run (or queued behind its handler's own concurrency
- * limit), timed out, and then acked, retried or dead-lettered. The whole chain is direct
- * method calls on this one object, one promise reaction and one HeldMessage per entry.
+ * The per-message path: an entry that holds a slot is decoded, checked against the
+ * group's completion marks, run (or queued until a handler slot is free), timed out, and
+ * then acked, retried or dead-lettered. The whole chain is direct method calls on this
+ * one object, one promise reaction and one HeldMessage per entry.
  *
- * It owns the slots: readers and claims reserve them here before asking Redis, hand
- * each entry they got over with accept(), and give back what they did not use; every
- * entry handed over frees its slot here once it is finished.
+ * Two limits (DESIGN.md, delivery semantics 8): `prefetch` entries held, `concurrency`
+ * handlers running. It owns the held slots: readers and claims reserve them here before
+ * asking Redis, hand each entry they got over with accept(), and give back what they did
+ * not use; every entry handed over frees its slot here once it is finished. An entry that
+ * holds a slot but no handler waits in `ready` (the consumer's limit) or in its
+ * subscription's `waiting` (the handler's own limit); it stays in `held`, so the lease
+ * keeper refreshes it however long it waits.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
 import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, RateLimitedError, UnknownStreamKeyError } from '../errors/index.js';
@@ -42,6 +46,12 @@ export interface DispatcherUnits {
 export class Dispatcher {
   private readonly slots: Slots;
   private readonly held = new HeldEntries<HeldMessage>();
+  /** Handlers running now, never above `concurrency`. */
+  private running = 0;
+  /** Held entries whose handler has room but the consumer has none: they start first come first served. */
+  private readonly ready: HeldMessage[] = [];
+  /** Entries that came in during shutdown (a kept read, a dedupe check): never started, to be handed back. */
+  private readonly unstarted: HeldMessage[] = [];
   /** Dead-letter writes under way; shutdown waits for them. */
   private readonly background = new Set<Promise<unknown>>();
   private readonly acks: AckBatcher;
@@ -58,7 +68,7 @@ export class Dispatcher {
     private readonly subscriptions: ReadonlyMap<string, Subscription>,
     private readonly units: DispatcherUnits,
   ) {
-    this.slots = new Slots(options.concurrency);
+    this.slots = new Slots(options.prefetch);
     this.acks = units.acks;
     this.completion = units.completion;
     this.deadLetters = units.deadLetters;
@@ -101,6 +111,24 @@ export class Dispatcher {
 
   get slotsInUse(): number {
     return this.slots.inUse;
+  }
+
+  /** Handlers running now. */
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /**
+   * Shutdown: gives up every held entry whose handler has not started (they stay pending on
+   * this consumer) and returns them, for the caller to hand back to the group.
+   */
+  dropUnstarted(): HeldMessage[] {
+    const dropped = this.ready.splice(0);
+    dropped.push(...this.unstarted.splice(0));
+    for (const subscription of this.subscriptions.values()) dropped.push(...subscription.waiting.splice(0));
+    for (const entry of dropped) this.held.delete(entry);
+    this.slots.release(dropped.length);
+    return dropped;
   }
 
   /** Entries read and not yet finished (running or waiting for a handler slot). */
@@ -173,7 +201,11 @@ export class Dispatcher {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
       this.completion.isCompleted(subscription.keys.stream, mark).then(
         (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
-        () => this.schedule(entry),
+        (error: Error) => {
+          // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
+          this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
+          this.schedule(entry);
+        },
       );
       return;
     }
@@ -183,17 +215,21 @@ export class Dispatcher {
   // ---------------------------------------------------------------- run
 
   private schedule(entry: HeldMessage): void {
-    const subscription = entry.subscription;
-    if (subscription.running >= subscription.options.concurrency) {
-      subscription.waiting.push(entry);
+    if (this.control.stopping) {
+      // Not started during shutdown: kept for dropUnstarted, which hands it back.
+      this.unstarted.push(entry);
       return;
     }
-    this.execute(entry);
+    const subscription = entry.subscription;
+    if (subscription.running >= subscription.options.concurrency) subscription.waiting.push(entry);
+    else if (this.running >= this.options.concurrency) this.ready.push(entry);
+    else this.execute(entry);
   }
 
   private execute(entry: HeldMessage): void {
     const subscription = entry.subscription;
     subscription.running += 1;
+    this.running += 1;
     if (this.observers.timed) entry.startedAt = performance.now();
     this.observers.current.started?.(entry);
     let result: unknown;
@@ -247,17 +283,21 @@ export class Dispatcher {
 
   private releaseSlot(subscription: Subscription): void {
     subscription.running -= 1;
+    this.running -= 1;
     this.slots.release();
-    if (this.control.stopping) {
-      // Not started yet: left pending for another consumer rather than run during shutdown.
-      for (const waiting of subscription.waiting.splice(0)) {
-        this.held.delete(waiting);
-        this.slots.release();
-      }
-      return;
-    }
+    // Stopping: nothing more starts; shutdown hands the unstarted entries back (dropUnstarted).
+    if (this.control.stopping) return;
+    // The handler's own queue first: its entries were behind the tighter limit.
     if (subscription.waiting.length > 0 && subscription.running < subscription.options.concurrency) {
-      this.execute(subscription.waiting.shift()!);
+      const next = subscription.waiting.shift()!;
+      if (this.running < this.options.concurrency) this.execute(next);
+      else this.ready.push(next);
+    }
+    while (this.running < this.options.concurrency && this.ready.length > 0) {
+      const next = this.ready.shift()!;
+      // Its handler may have filled up since it was queued: then it waits behind that limit.
+      if (next.subscription.running >= next.subscription.options.concurrency) next.subscription.waiting.push(next);
+      else this.execute(next);
     }
   }
 

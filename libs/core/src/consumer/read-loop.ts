@@ -1,6 +1,7 @@
 /**
  * The read loop: one lane per reader, each a loop of blocking XREADGROUPs that never
- * asks for more entries than the dispatcher has free slots. The first lane also serves,
+ * asks for more entries than the dispatcher has free held slots (`prefetch` minus what
+ * is held, running or waiting for a handler). The first lane also serves,
  * between reads, this consumer's own pending entries (once, at start), retries whose
  * backoff has passed and due reclaim passes.
  *
@@ -55,7 +56,7 @@ export class ReadLoop {
 
   constructor(
     readers: readonly StreamReader[],
-    private readonly options: Pick<ResolvedConsumerOptions, 'group' | 'consumer' | 'concurrency' | 'readCount' | 'blockMs' | 'logger'>,
+    private readonly options: Pick<ResolvedConsumerOptions, 'group' | 'consumer' | 'prefetch' | 'readCount' | 'blockMs' | 'logger'>,
     private readonly units: ReadLoopUnits,
   ) {
     this.lanes = readers.map((reader, i) => new Lane(reader, i === 0));
@@ -100,7 +101,7 @@ export class ReadLoop {
         await this.recoverRead(lane.reader, error);
       }
     }
-    // Read before the stop: handled like entries that were already running.
+    // Read before the stop: never started, the dispatcher keeps it to be handed back.
     this.handOverReadAhead(lane);
   }
 
@@ -121,8 +122,8 @@ export class ReadLoop {
   private async readNew(lane: Lane, previous: XReadReply): Promise<XReadReply> {
     const { dispatcher, control } = this.units;
     const o = this.options;
-    // Several readers share the slots; none may hold them all while it blocks.
-    const share = this.lanes.length > 1 ? Math.max(1, Math.floor(o.concurrency / this.lanes.length)) : o.readCount;
+    // Several readers share the held slots; none may hold them all while it blocks.
+    const share = this.lanes.length > 1 ? Math.max(1, Math.floor(o.prefetch / this.lanes.length)) : o.readCount;
     const count = dispatcher.reserve(Math.min(o.readCount, share, dispatcher.freeSlots));
     let received = 0;
     try {

@@ -1,7 +1,7 @@
 /**
- * Handler slots: the consumer never holds more entries than `concurrency`. Entries are
- * counted from the moment they are read (or claimed) until their handler finished, so
- * reads ask Redis for at most the free slots. No promise per message: only a waiter
+ * Held slots: the consumer never holds more entries than `prefetch`. Entries are counted
+ * from the moment they are read (or claimed) until their handler finished, so reads ask
+ * Redis for at most the free slots. No promise per message: only a waiter
  * that found no slot free gets one.
  */
 export class Slots {

@@ -6,7 +6,7 @@
  *     │                          reads: OwnEntries (own pending, due retries), Reclaimer
  *     ▼
  *   Dispatcher (dispatcher.ts)   decode, dedupe check, run the handler with bounded
- *     │                          concurrency, timeout; owns the handler slots
+ *     │                          concurrency, timeout; owns the held slots (prefetch)
  *     ▼
  *   AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
@@ -15,7 +15,7 @@
  * controls), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
-import { DEFAULTS, SHUTDOWN_MIN_MS } from '../constants.js';
+import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { checkServerSafety } from '../redis/server-safety.js';
@@ -34,12 +34,13 @@ import { DelayedPromoter } from './delayed-promoter.js';
 import { Dispatcher } from './dispatcher.js';
 import { ErrorReporter } from './error-reporter.js';
 import { GroupManager } from './group-manager.js';
+import { handBackUnstarted } from './hand-back.js';
 import { composeHandler, type Subscription, type WaitingRetry } from './held-message.js';
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
-import { encodeProgress, JobTracker } from '../lifecycle/job-tracker.js';
-import { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
+import type { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
+import { wireLifecycle } from '../lifecycle/lifecycle-wiring.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PauseControl } from './pause-control.js';
@@ -187,19 +188,7 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) subscription.handle = composeHandler(this.middlewares, subscription.handler);
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
-    const tracker = new JobTracker(this.command, this.keys, o.group, o.tracking.ttlMs, report('job tracking'));
-    this.observers.add(tracker);
-    // Events on for the consumer, or for some handlers only (`@EventPattern(p, { events: true })`).
-    const eventStreams = new Set([...this.subscriptions.values()].filter((s) => s.options.events).map((s) => s.keys.name));
-    const maxLen = o.events ? o.events.maxLen : DEFAULTS.events.maxLen;
-    const events = (this.events =
-      eventStreams.size > 0 ? new LifecycleEventWriter(this.command, this.keys, o.group, o.consumer, maxLen, eventStreams, report('lifecycle events')) : undefined);
-    if (events) this.observers.add(events);
-    for (const subscription of this.subscriptions.values()) {
-      subscription.progress = events && subscription.options.events
-        ? (message, value) => tracker.progress(message, value).then(() => events.progress(message, encodeProgress(value)))
-        : (message, value) => tracker.progress(message, value);
-    }
+    this.events = wireLifecycle(this.command, this.keys, o, this.subscriptions.values(), this.observers, report);
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
@@ -240,10 +229,12 @@ export class StreamConsumer extends EventEmitter {
    * 1. Stop the reclaim timer and forget waiting retries (their entries stay pending on
    *    this consumer for others to reclaim; it must then not leave the group).
    * 2. Stop reading: flag `stopping`, wake slot waiters and interrupt blocking reads.
-   *    Entries queued behind a handler's concurrency limit are not started.
+   *    Held entries whose handler has not started are not started: they are handed back
+   *    at once (hand-back-1.lua makes them claimable by another consumer's next reclaim
+   *    pass), and so are those that come in later (a read kept for read-ahead).
    * 3. Wait, all within `shutdownTimeoutMs`: the periodic tasks' current runs (bounded: with
-   *    Redis down a command waits in the offline queue), the read loop (it hands over a
-   *    read kept for read-ahead), then every running handler.
+   *    Redis down a command waits in the offline queue), the read loop, then every
+   *    running handler.
    * 4. Wait for dead-letter writes, then drain the acks (each at least a floor of time).
    * 5. Stop refreshing leases. Leave the group on each stream where nothing is pending,
    *    and only if every handler finished and no retry was waiting.
@@ -264,10 +255,12 @@ export class StreamConsumer extends EventEmitter {
     this.control.wake();
     const deadline = Date.now() + o.shutdownTimeoutMs;
     const within = <T>(promise: Promise<T>, ms: number) => withDeadline(promise, ms, () => undefined);
+    const handingBack = this.handBackUnstarted();
     await within(Promise.all(this.tasks.map((task) => task.stop())), remainingMs(deadline));
     await within(this.loop ?? Promise.resolve(), remainingMs(deadline));
     const whenIdle = this.dispatcher?.whenIdle() ?? Promise.resolve();
     const idle = await withDeadline(whenIdle.then(() => true), remainingMs(deadline), () => false);
+    await within(Promise.all([handingBack, this.handBackUnstarted()]), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
     if (!idle) o.logger.warn(`shutdown timeout (${o.shutdownTimeoutMs} ms): ${this.dispatcher?.slotsInUse} entries left pending for other consumers to reclaim`);
     await within(this.dispatcher?.backgroundSettled() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.background, remainingMs(deadline)));
     await within(this.acks?.drain() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
@@ -281,6 +274,10 @@ export class StreamConsumer extends EventEmitter {
     await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close()]);
     await this.command.close();
     this.setStatus('disconnected');
+  }
+
+  private handBackUnstarted(): Promise<void> {
+    return handBackUnstarted(this.command, this.options, this.dispatcher?.dropUnstarted() ?? [], (error) => this.errors.report('hand back', error));
   }
 
   /** Removes this consumer from the group on each stream where it owns no pending entry. */

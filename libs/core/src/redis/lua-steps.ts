@@ -67,6 +67,11 @@ export const LuaSteps = {
     return Scripts.refreshLeases.run<string[]>(connection, [keys.stream], [args.group, args.consumer, ...args.entryIds]);
   },
 
+  /** hand-back-1: makes unstarted entries this consumer still owns claimable at once (idle `idleMs`); returns how many. */
+  handBack(connection: RedisConnection, keys: { stream: string }, args: { group: string; consumer: string; idleMs: number; entryIds: readonly string[] }): Promise<number> {
+    return Scripts.handBack.run<number>(connection, [keys.stream], [args.group, args.consumer, args.idleMs, ...args.entryIds]);
+  },
+
   /** trim-acked-1: trims below what every group still needs; `minId` is null when the stream has no groups. */
   async trimAcked(
     connection: RedisConnection,

@@ -56,6 +56,7 @@ export const Scripts = {
   deadLetter: LuaScript.load('dead-letter-2'),
   ackCompleted: LuaScript.load('ack-completed-n'),
   refreshLeases: LuaScript.load('refresh-leases-1'),
+  handBack: LuaScript.load('hand-back-1'),
   trimAcked: LuaScript.load('trim-acked-1'),
   trimCapped: LuaScript.load('trim-capped-1'),
   claimOwn: LuaScript.load('claim-own-1'),
