@@ -12,7 +12,11 @@ import { parseRecords, WorkerProcess } from '../support/worker-process.js';
 
 const STREAM = 'controls.pause';
 const RECORDS = 'rec:pause';
-const TOTAL = 6_000;
+const TOTAL = 900;
+/** Each worker holds up to PREFETCH entries but runs CONCURRENCY: 1.6 s of queued work, which a pause must not start. */
+const WORK_MS = 100;
+const CONCURRENCY = 2;
+const PREFETCH = 32;
 /** How long the test watches for a handler start that should not happen. */
 const QUIET_WINDOW_MS = 2_000;
 
@@ -47,10 +51,10 @@ describe('redstream pause / resume', () => {
 
   it('stops three workers within 1 s, keeps them stopped across a Redis restart, and resume restarts them', async () => {
     for (const consumer of ['w1', 'w2', 'w3']) {
-      workers.push(await WorkerProcess.start({ url: redis.url, stream: STREAM, group: 'g', consumer, recordKey: RECORDS, options: { concurrency: 4 } }));
+      workers.push(await WorkerProcess.start({ url: redis.url, stream: STREAM, group: 'g', consumer, recordKey: RECORDS, options: { concurrency: CONCURRENCY, prefetch: PREFETCH } }));
     }
-    for (let sent = 0; sent < TOTAL; sent += 500) {
-      await producer.publishMany(STREAM, Array.from({ length: 500 }, (_, i) => ({ data: { n: sent + i, workMs: 20, recordStart: true } })));
+    for (let sent = 0; sent < TOTAL; sent += 300) {
+      await producer.publishMany(STREAM, Array.from({ length: 300 }, (_, i) => ({ data: { n: sent + i, workMs: WORK_MS, recordStart: true } })));
     }
     await waitFor(async () => new Set((await starts()).map((r) => r.consumer)).size === 3, { timeoutMs: 10_000, what: 'all three workers handling' });
 
@@ -59,8 +63,11 @@ describe('redstream pause / resume', () => {
     expect([paused.code, paused.stderr]).toEqual([0, '']);
     expect(paused.stdout).toContain('paused group g of controls.pause');
 
-    // In flight at the pause: finished and acked, nothing left pending.
-    await waitFor(async () => (await pendingCount()) === 0, { timeoutMs: 5_000, what: 'in-flight entries acked' });
+    // Running at the pause: finished and acked. Held and not started (prefetch): still pending on their worker.
+    await waitFor(async () => {
+      const all = await records();
+      return all.filter((r) => r.phase === 'done').length === all.filter((r) => r.phase === 'start').length;
+    }, { timeoutMs: 5_000, what: 'running handlers finished' });
     const untilOneSecond = pausedAt + 1_000 - Date.now();
     if (untilOneSecond > 0) await new Promise((resolve) => setTimeout(resolve, untilOneSecond));
     const startedWithinOneSecond = (await starts()).length;
@@ -68,12 +75,13 @@ describe('redstream pause / resume', () => {
     const all = await records();
     expect(all.filter((r) => r.phase === 'start').length).toBe(startedWithinOneSecond);
     expect(all.filter((r) => r.phase === 'done').length).toBe(startedWithinOneSecond);
+    expect(await pendingCount()).toBeLessThanOrEqual(3 * PREFETCH);
     expect(startedWithinOneSecond).toBeLessThan(TOTAL);
 
     const stats = await runCliJson<{ groups: { name: string; paused: boolean }[] }[]>(['--url', redis.url, 'streams', STREAM]);
     expect(stats[0].groups).toEqual([expect.objectContaining({ name: 'g', paused: true })]);
     const table = await cli('streams', STREAM);
-    expect(table.stdout).toMatch(/controls\.pause\W+6,000\W+g\W+paused\W/);
+    expect(table.stdout).toMatch(/controls\.pause\W+900\W+g\W+paused\W/);
 
     // The pause key is in the AOF: after a crash of Redis the workers reconnect and stay paused.
     await redis.kill();

@@ -39,8 +39,8 @@ export interface DispatcherUnits {
   readonly observers: ObserverHub;
   readonly errors: ErrorReporter;
   readonly control: RunControl;
-  /** RateLimitedError: holds the group back on the stream (pause-control.ts). */
-  readonly holdBack?: (streamKey: string, ms: number) => Promise<void>;
+  /** Paused groups and RateLimitedError's holds (pause-control.ts): entries of a paused stream do not start. */
+  readonly pause?: { isPaused(streamKey: string): boolean; holdBack(streamKey: string, ms: number): Promise<void> };
 }
 
 export class Dispatcher {
@@ -52,6 +52,8 @@ export class Dispatcher {
   private readonly ready: HeldMessage[] = [];
   /** Entries that came in during shutdown (a kept read, a dedupe check): never started, to be handed back. */
   private readonly unstarted: HeldMessage[] = [];
+  /** Held entries of a paused stream whose handler had not started: they start on resume. */
+  private readonly parked: HeldMessage[] = [];
   /** Dead-letter writes under way; shutdown waits for them. */
   private readonly background = new Set<Promise<unknown>>();
   private readonly acks: AckBatcher;
@@ -124,7 +126,7 @@ export class Dispatcher {
    */
   dropUnstarted(): HeldMessage[] {
     const dropped = this.ready.splice(0);
-    dropped.push(...this.unstarted.splice(0));
+    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0));
     for (const subscription of this.subscriptions.values()) dropped.push(...subscription.waiting.splice(0));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
@@ -226,7 +228,13 @@ export class Dispatcher {
     else this.execute(entry);
   }
 
+  /** The pause state changed: parked entries start now, as the limits allow (or park again). */
+  startParked(): void {
+    for (const entry of this.parked.splice(0)) this.schedule(entry);
+  }
+
   private execute(entry: HeldMessage): void {
+    if (this.units.pause?.isPaused(entry.streamKey)) return void this.parked.push(entry);
     const subscription = entry.subscription;
     subscription.running += 1;
     this.running += 1;
@@ -330,19 +338,15 @@ export class Dispatcher {
 
   private failed(entry: HeldMessage, error: unknown): void {
     this.finish(entry);
-    if (error instanceof RateLimitedError && this.units.holdBack) this.heldBack(entry, error.retryAfterMs, this.units.holdBack);
+    if (error instanceof RateLimitedError && this.units.pause) this.heldBack(entry, error.retryAfterMs, this.units.pause);
     else this.afterFailure(entry, error);
   }
 
-  /**
-   * RateLimitedError: not a failure. The group holds back for `ms` and this consumer takes the
-   * entry back after it without counting a delivery (a retry with `keepCount`).
-   */
-  private heldBack(entry: HeldMessage, ms: number, holdBack: NonNullable<DispatcherUnits['holdBack']>): void {
-    holdBack(entry.streamKey, ms).catch((error: Error) => this.errors.report(`rate-limit hold of ${entry.stream}`, error));
-    if (this.control.stopping) return; // left pending: another consumer reclaims it
-    const { streamKey, entryId, subscription, heldSince } = entry;
-    this.retries.schedule({ streamKey, entryId, dueAt: Date.now() + ms, subscription, heldSince, lost: false, keepCount: true });
+  /** RateLimitedError, not a failure: the group holds back `ms`, then the entry is taken back uncounted (keepCount). */
+  private heldBack(entry: HeldMessage, ms: number, pause: NonNullable<DispatcherUnits['pause']>): void {
+    pause.holdBack(entry.streamKey, ms).catch((error: Error) => this.errors.report(`rate-limit hold of ${entry.stream}`, error));
+    const { streamKey, entryId, subscription, heldSince } = entry; // stopping: left pending, another consumer reclaims it
+    if (!this.control.stopping) this.retries.schedule({ streamKey, entryId, dueAt: Date.now() + ms, subscription, heldSince, lost: false, keepCount: true });
   }
 
   /** Dead-letters the entry, or schedules its retry after the backoff. */

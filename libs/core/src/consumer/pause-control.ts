@@ -75,6 +75,8 @@ export class PauseControl {
   /** RateLimitedError: holds the whole group back on this stream for `ms` (every worker, this one at once). */
   async holdBack(streamKey: string, ms: number): Promise<void> {
     const keys = this.pauseKeys.get(streamKey)!;
+    // At once, before Redis answers: no held entry of this stream starts meanwhile.
+    this.paused.add(streamKey);
     await this.connection.send(['SET', keys.hold, '1', 'PX', ms]);
     await this.connection.send(['PUBLISH', keys.pause, PAUSE_MESSAGE.paused]);
     await this.run();

@@ -190,6 +190,8 @@ export class StreamConsumer extends EventEmitter {
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
     this.events = wireLifecycle(this.command, this.keys, o, this.subscriptions.values(), this.observers, report);
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
+    const wake = () => (this.control.wake(), this.dispatcher?.startParked());
+    const pause = (this.pause = await PauseControl.open(this.command, keys, o.group, this.readers, wake, this.errors));
     const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
       completion: new CompletionCheck(this.command),
@@ -198,9 +200,8 @@ export class StreamConsumer extends EventEmitter {
       observers: this.observers,
       errors: this.errors,
       control: this.control,
-      holdBack: (streamKey, ms) => pause.holdBack(streamKey, ms),
+      pause,
     }));
-    const pause = (this.pause = await PauseControl.open(this.command, keys, o.group, this.readers, () => this.control.wake(), this.errors));
     RateLimiter.attach(this.readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, (key) => pause.isPaused(key));
