@@ -12,9 +12,9 @@ import { parseRecords, WorkerProcess } from '../support/worker-process.js';
 
 const STREAM = 'controls.pause';
 const RECORDS = 'rec:pause';
-const TOTAL = 900;
-/** Each worker holds up to PREFETCH entries but runs CONCURRENCY: 1.6 s of queued work, which a pause must not start. */
-const WORK_MS = 100;
+const TOTAL = 300;
+/** Each worker holds up to PREFETCH entries but runs CONCURRENCY: 4.8 s of queued work, which a pause must not start. */
+const WORK_MS = 300;
 const CONCURRENCY = 2;
 const PREFETCH = 32;
 /** How long the test watches for a handler start that should not happen. */
@@ -60,28 +60,31 @@ describe('redstream pause / resume', () => {
 
     const paused = await cli('pause', STREAM, '--group', 'g');
     const pausedAt = Date.now();
+    const [heldAtPause, startedAtPause] = [await pendingCount(), (await starts()).length];
     expect([paused.code, paused.stderr]).toEqual([0, '']);
     expect(paused.stdout).toContain('paused group g of controls.pause');
 
+    const untilOneSecond = pausedAt + 1_000 - Date.now();
+    if (untilOneSecond > 0) await new Promise((resolve) => setTimeout(resolve, untilOneSecond));
+    const startedWithinOneSecond = (await starts()).length;
     // Running at the pause: finished and acked. Held and not started (prefetch): still pending on their worker.
     await waitFor(async () => {
       const all = await records();
       return all.filter((r) => r.phase === 'done').length === all.filter((r) => r.phase === 'start').length;
     }, { timeoutMs: 5_000, what: 'running handlers finished' });
-    const untilOneSecond = pausedAt + 1_000 - Date.now();
-    if (untilOneSecond > 0) await new Promise((resolve) => setTimeout(resolve, untilOneSecond));
-    const startedWithinOneSecond = (await starts()).length;
     await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
     const all = await records();
     expect(all.filter((r) => r.phase === 'start').length).toBe(startedWithinOneSecond);
     expect(all.filter((r) => r.phase === 'done').length).toBe(startedWithinOneSecond);
     expect(await pendingCount()).toBeLessThanOrEqual(3 * PREFETCH);
+    // Held entries did not start: at most what could start before the broadcast arrived (one round per worker).
+    expect(startedWithinOneSecond - startedAtPause).toBeLessThanOrEqual(3 * CONCURRENCY);
     expect(startedWithinOneSecond).toBeLessThan(TOTAL);
 
     const stats = await runCliJson<{ groups: { name: string; paused: boolean }[] }[]>(['--url', redis.url, 'streams', STREAM]);
     expect(stats[0].groups).toEqual([expect.objectContaining({ name: 'g', paused: true })]);
     const table = await cli('streams', STREAM);
-    expect(table.stdout).toMatch(/controls\.pause\W+900\W+g\W+paused\W/);
+    expect(table.stdout).toMatch(/controls\.pause\W+300\W+g\W+paused\W/);
 
     // The pause key is in the AOF: after a crash of Redis the workers reconnect and stay paused.
     await redis.kill();
@@ -109,7 +112,7 @@ describe('redstream pause / resume', () => {
       what: 'every entry handled',
     });
     const handled = new Set((await records()).filter((r) => r.phase === 'done').map((r) => r.entryId));
-    console.info(`pause: ${startedWithinOneSecond} of ${TOTAL} started before it; all three workers handling again ${restartMs} ms after resume`);
+    console.info(`pause: ${heldAtPause} entries held by the workers at the pause, ${startedAtPause} started before it and ${startedWithinOneSecond - startedAtPause} after; all three workers handling again ${restartMs} ms after resume`);
     expect(restartMs).toBeLessThan(1_500);
     expect(handled.size).toBe(TOTAL);
     expect(await runCliJson(['--url', redis.url, 'streams', STREAM])).toEqual([expect.objectContaining({ groups: [expect.objectContaining({ paused: false })] })]);
