@@ -3,7 +3,8 @@
  * problem; an unreachable or password-protected Redis fails fast and never shows the password.
  */
 import { StreamProducer } from '@redstream/core';
-import { freePort, RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
+import { freePort, type RedisServer } from '../support/redis-server.js';
 import { runCli } from '../support/cli.js';
 
 const STREAM = 'errors.orders';
@@ -13,20 +14,18 @@ describe('redstream errors and exit codes', () => {
   let locked: RedisServer;
   let tls: RedisServer;
 
+  const servers = useRedisServers('file');
+
   beforeAll(async () => {
     [redis, locked, tls] = await Promise.all([
-      RedisServer.start(),
-      RedisServer.start({ extraArgs: ['--requirepass', 's3cret-pw'] }),
-      RedisServer.start({ tls: true }),
+      servers.start(),
+      servers.start({ extraArgs: ['--requirepass', 's3cret-pw'] }),
+      servers.start({ tls: true }),
     ]);
     const producer = await StreamProducer.connect({ url: redis.url });
     await producer.publish(STREAM, { n: 1 });
     await producer.connection.send(['XGROUP', 'CREATE', `rs:{${STREAM}}`, 'billing', '0']);
     await producer.close();
-  });
-
-  afterAll(async () => {
-    await Promise.all([redis.stop(), locked.stop(), tls.stop()]);
   });
 
   function expectOneLine(stderr: string, pattern: RegExp): void {

@@ -14,7 +14,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
+import type { RedisServer } from '../support/redis-server.js';
 
 const root = process.cwd();
 const fixtures = join(root, 'test', 'fixtures', 'nest-apps');
@@ -73,15 +74,13 @@ describe.each([
 ])('$fixture: NestJS $nest, $module', ({ fixture, nest, module }) => {
   let app: string;
   let redis: RedisServer;
+  const servers = useRedisServers('file');
 
   beforeAll(async () => {
     app = installFixture(fixture);
     // With persistence, as in production: the apps then log nothing (no start warning) and stderr stays empty.
-    redis = await RedisServer.start({ aof: true });
+    redis = await servers.start({ aof: true });
   }, 240_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it(`installs the tarballs next to NestJS ${nest} and compiles the worker and producer with tsc`, () => {
     const installed = JSON.parse(readFileSync(join(app, 'node_modules', '@nestjs', 'microservices', 'package.json'), 'utf8'));

@@ -6,8 +6,8 @@
 import { ReplicationError, StreamProducer } from '@redstream/core';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
-import { usePrivateRedis } from '../support/private-redis.js';
-import { RedisServer } from '../support/redis-server.js';
+import { usePrivateRedis, useRedisServers } from '../support/private-redis.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('durable publish (waitForReplicas)', () => {
@@ -31,8 +31,9 @@ describe('durable publish (waitForReplicas)', () => {
 
   describe('with a replica (replicaof)', () => {
     let replica: RedisServer;
+    const servers = useRedisServers('file');
     beforeAll(async () => {
-      replica = await RedisServer.start({ extraArgs: ['--replicaof', '127.0.0.1', String(env.redis.port)] });
+      replica = await servers.start({ extraArgs: ['--replicaof', '127.0.0.1', String(env.redis.port)] });
       const client = await replica.client();
       try {
         await waitFor(async () => String(await client.sendCommand(['INFO', 'replication'])).includes('master_link_status:up'), {
@@ -42,9 +43,6 @@ describe('durable publish (waitForReplicas)', () => {
       } finally {
         await client.quit();
       }
-    });
-    afterAll(async () => {
-      await replica?.stop();
     });
 
     it('publishes resolve once the replica has the entries; a burst shares its WAITs', async () => {

@@ -7,10 +7,11 @@ import { inspect } from 'node:util';
 import { InvalidOptionError, StreamConsumer, StreamProducer } from '@redstream/core';
 import { runCli } from '../support/cli.js';
 import { collectingLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('after Redis restarts empty, and with unusable URLs', () => {
+  const servers = useRedisServers();
   const secret = 'n0t-for-logs';
 
   it('a producer and a worker reject an unparsable URL with the password masked, before any connection', async () => {
@@ -36,7 +37,7 @@ describe('after Redis restarts empty, and with unusable URLs', () => {
   it('a worker puts its streams back into rs:streams after Redis restarted without persistence', async () => {
     const stream = 'registry.refill';
     // A server of its own: the restart drops every connection to it.
-    const redis = await RedisServer.start();
+    const redis = await servers.start();
     const handled: unknown[] = [];
     const consumer = new StreamConsumer({ url: redis.url, group: 'g', blockMs: 200, logger: collectingLogger() }).subscribe(stream, (message) => {
       handled.push(message.data);
@@ -62,7 +63,6 @@ describe('after Redis restarts empty, and with unusable URLs', () => {
       }
     } finally {
       await consumer.stop();
-      await redis.stop();
     }
   });
 });

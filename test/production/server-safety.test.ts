@@ -8,11 +8,11 @@ import { StreamConsumer, StreamProducer, UnsafeRedisError } from '@redstream/cor
 import { RedstreamMetrics } from '@redstream/core/metrics';
 import { Registry } from 'prom-client';
 import { runCli } from '../support/cli.js';
-import { usePrivateRedis } from '../support/private-redis.js';
+import { usePrivateRedis, useRedisServers } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
 
 describe('eviction policy and persistence checks at start', () => {
+  const servers = useRedisServers();
   const env = usePrivateRedis({ extraArgs: ['--maxmemory-policy', 'allkeys-lru'] });
   const warnings = (lines: string[]) => lines.filter((line) => line.startsWith('warn WARNING'));
 
@@ -83,15 +83,11 @@ describe('eviction policy and persistence checks at start', () => {
   });
 
   it('noeviction with AOF: no warning', async () => {
-    const safe = await RedisServer.start({ aof: true });
-    try {
-      const logger = collectingLogger();
-      const consumer = new StreamConsumer({ url: safe.url, group: 'g', logger, requireNoEviction: true }).subscribe('safety.ok', () => undefined);
-      await consumer.start();
-      await consumer.stop();
-      expect(warnings(logger.lines)).toEqual([]);
-    } finally {
-      await safe.stop();
-    }
+    const safe = await servers.start({ aof: true });
+    const logger = collectingLogger();
+    const consumer = new StreamConsumer({ url: safe.url, group: 'g', logger, requireNoEviction: true }).subscribe('safety.ok', () => undefined);
+    await consumer.start();
+    await consumer.stop();
+    expect(warnings(logger.lines)).toEqual([]);
   });
 });

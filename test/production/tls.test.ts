@@ -9,7 +9,8 @@ import { RedisStreamsClient } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
 import { runCli } from '../support/cli.js';
 import { collectingLogger } from '../support/quiet-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { clientTls, makeCertificates, type TlsFiles } from '../support/tls-certificates.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -17,13 +18,11 @@ describe('TLS with client certificates', () => {
   let files: TlsFiles;
   let redis: RedisServer;
   let url: string;
+  const servers = useRedisServers('file');
   beforeAll(async () => {
     files = makeCertificates();
-    redis = await RedisServer.start({ tls: files });
+    redis = await servers.start({ tls: files });
     url = `rediss://localhost:${redis.port}`;
-  });
-  afterAll(async () => {
-    await redis?.stop();
   });
   const cli = (...args: string[]) => runCli(['--url', url, '--tls-ca', files.ca, '--tls-cert', files.clientCert, '--tls-key', files.clientKey, ...args]);
 

@@ -5,11 +5,12 @@
 import { StreamConsumer } from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('consumer failure paths', () => {
   const fx = useRedis();
+  const servers = useRedisServers();
 
   it('keeps its handler slots when re-reading its own pending entries fails at start, and consumes once Redis answers again', async () => {
     const stream = 'failure.reread';
@@ -29,7 +30,7 @@ describe('consumer failure paths', () => {
   });
 
   it('stop() finishes while Redis is down instead of waiting for it to come back', async () => {
-    const redis = await RedisServer.start();
+    const redis = await servers.start();
     const stream = 'failure.stop-while-down';
     const consumer = new StreamConsumer({
       url: redis.url, group: 'g', consumer: 'orphan', logger: collectingLogger(), shutdownTimeoutMs: 500, delayed: { intervalMs: 10 },
@@ -46,7 +47,7 @@ describe('consumer failure paths', () => {
       await waitFor(() => stopped, { timeoutMs: 15_000, what: 'stop() to finish with Redis down' });
       expect(consumer.status).toBe('disconnected');
     } finally {
-      await redis.stop();
+      await consumer.stop();
     }
   });
 

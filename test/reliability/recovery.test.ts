@@ -7,7 +7,7 @@ import { compareEntryIds, StreamConsumer, StreamProducer, type ConnectionStatus 
 import type { RedisClientType } from 'redis';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** A consumer that counts how often each entry was handled, and the errors it logged. */
@@ -41,8 +41,10 @@ async function pendingCount(client: RedisClientType, stream: string): Promise<nu
 }
 
 describe('recovery of a running worker', () => {
+  const servers = useRedisServers();
+
   it('resumes by itself after redis-server is SIGKILLed and restarted; what was acked stays acked, nothing is lost', async () => {
-    const redis = await RedisServer.start({ aof: true });
+    const redis = await servers.start({ aof: true });
     const stream = 'recovery.restart';
     const worker = countingConsumer(redis.url, stream);
     const producer = await StreamProducer.connect({ url: redis.url });
@@ -85,7 +87,6 @@ describe('recovery of a running worker', () => {
     } finally {
       await worker.consumer.stop();
       await producer.close();
-      await redis.stop();
     }
   });
 

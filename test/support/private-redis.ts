@@ -23,3 +23,22 @@ export function usePrivateRedis(options: RedisServerOptions = {}): PrivateRedis 
   });
   return env;
 }
+
+/**
+ * Servers a test kills, restarts or configures itself (AOF restarts, TLS, a password):
+ * `const servers = useRedisServers(); const redis = await servers.start({ aof: true })`. Each is
+ * stopped after its test (or, with `'file'`, after the file), pass or fail.
+ */
+export function useRedisServers(scope: 'test' | 'file' = 'test'): { start(options?: RedisServerOptions): Promise<RedisServer> } {
+  const started: RedisServer[] = [];
+  (scope === 'test' ? afterEach : afterAll)(async () => {
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+  });
+  return {
+    async start(options = {}) {
+      const server = await RedisServer.start(options);
+      started.push(server);
+      return server;
+    },
+  };
+}
