@@ -6,7 +6,8 @@
  */
 import { KeyBuilder, StreamProducer } from '@redstream/core';
 import { runCli, runCliJson } from '../support/cli.js';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { parseRecords, WorkerProcess } from '../support/worker-process.js';
 
@@ -21,19 +22,19 @@ const PREFETCH = 32;
 const QUIET_WINDOW_MS = 2_000;
 
 describe('redstream pause / resume', () => {
+  const servers = useRedisServers('file');
   let redis: RedisServer;
   let producer: StreamProducer;
   const workers: WorkerProcess[] = [];
   const keys = new KeyBuilder();
 
   beforeAll(async () => {
-    redis = await RedisServer.start({ aof: true });
+    redis = await servers.start({ aof: true });
     producer = await StreamProducer.connect({ url: redis.url });
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.kill()));
     await producer?.close();
-    await redis?.stop();
   });
 
   const withClient = async <T>(use: (client: Awaited<ReturnType<RedisServer['client']>>) => Promise<T>): Promise<T> => {

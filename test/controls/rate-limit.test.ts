@@ -5,7 +5,8 @@
  * again afterwards with its delivery count unchanged (XPENDING).
  */
 import { KeyBuilder, StreamProducer } from '@redstream/core';
-import { RedisServer } from '../support/redis-server.js';
+import { useRedisServers } from '../support/private-redis.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { WorkerProcess } from '../support/worker-process.js';
 
@@ -17,6 +18,7 @@ interface Start {
 }
 
 describe('global rate limits', () => {
+  const servers = useRedisServers('file');
   let redis: RedisServer;
   let client: Awaited<ReturnType<RedisServer['client']>>;
   let producer: StreamProducer;
@@ -24,7 +26,7 @@ describe('global rate limits', () => {
   const keys = new KeyBuilder();
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
+    redis = await servers.start();
     client = await redis.client();
     producer = await StreamProducer.connect({ url: redis.url });
   });
@@ -34,7 +36,6 @@ describe('global rate limits', () => {
   afterAll(async () => {
     await client?.quit();
     await producer?.close();
-    await redis?.stop();
   });
 
   const startWorkers = async (stream: string, options: object) => {
