@@ -27,7 +27,7 @@ describe('redstream day-2 operations', () => {
       expect.objectContaining({ stream: 'ops.streams', length: 12, deadLetters: 0, groups: [expect.objectContaining({ name: 'billing', pending: 5, lag: 7 })] }),
     ]);
     const table = await runCli(['--url', env.redis.url, 'streams']);
-    expect(table.stdout).toMatch(/│ ops\.streams\s+│ 12\s+│ billing\s+│ 1\s+│ 5\s+│ 7\s+│ 0\s+│ 0\s+│/);
+    expect(table.stdout).toMatch(/│ ops\.streams\s+│ 12\s+│ billing\s+│ running\s+│ 1\s+│ 5\s+│ 7\s+│ 0\s+│ 0\s+│/);
   });
 
   it('claim moves pending entries to another consumer (and --dry-run moves nothing); ack acknowledges them', async () => {

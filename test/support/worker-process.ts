@@ -15,6 +15,8 @@ export interface WorkerSpec {
   consumer: string;
   recordKey: string;
   options?: Partial<ConsumerOptions>;
+  /** Another fixture under test/fixtures/ with the same env and `ready` line (default recording-worker.mjs). */
+  fixture?: string;
 }
 
 export class WorkerProcess {
@@ -33,7 +35,8 @@ export class WorkerProcess {
   }
 
   static async start(spec: WorkerSpec): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [FIXTURE], {
+    const fixture = spec.fixture ? fileURLToPath(new URL(`../fixtures/${spec.fixture}`, import.meta.url)) : FIXTURE;
+    const child = spawn(process.execPath, [fixture], {
       env: {
         ...process.env,
         REDIS_URL: spec.url,

@@ -12,6 +12,7 @@ import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerKedaCommand } from './commands/keda.js';
+import { registerPauseCommands } from './commands/pause.js';
 import { registerPendingCommand } from './commands/pending.js';
 import { registerSchedulesCommand } from './commands/schedules.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -33,6 +34,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerAckCommand,
   registerDlqCommand,
   registerTrimCommand,
+  registerPauseCommands,
   registerWatchCommand,
   registerDashboardCommand,
   registerStatusCommand,

@@ -79,3 +79,5 @@ export const HEADER_TRACEPARENT = 'traceparent';
 /** Headers of a scheduled tick's message: the schedule's name and the tick time (ISO 8601). */
 export const HEADER_SCHEDULE = 'schedule';
 export const HEADER_SCHEDULE_TICK = 'schedule-tick';
+/** How often a worker re-reads its groups' pause keys: a missed pause broadcast takes effect within this. */
+export const PAUSE_POLL_MS = 1_000;

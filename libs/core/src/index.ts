@@ -31,6 +31,7 @@ export * from './redis/server-safety.js';
 export * from './admin/job-status.js';
 export * from './admin/jobs.js';
 export * from './admin/schedules.js';
+export * from './admin/pause.js';
 export * from './schedules/schedule-plan.js';
 export * from './schedules/scheduler.js';
 export * from './lifecycle/lifecycle-events.js';

@@ -23,6 +23,12 @@ export interface StreamKeys {
   schedule(name: string): string;
   /** Capped stream of lifecycle events (`events: true`): active, progress, completed, retrying, dead-lettered. */
   readonly events: string;
+  /** Set while the group is paused (`pauseGroup`); also the pub/sub channel its changes are broadcast on. */
+  paused(group: string): string;
+  /** Token bucket of the group's rate limit (`rateLimit`), a hash that expires when unused. */
+  rateLimit(group: string): string;
+  /** Set with PX while a handler's RateLimitedError holds the group back. */
+  rateLimitHold(group: string): string;
 }
 
 export class KeyBuilder {
@@ -57,6 +63,9 @@ export class KeyBuilder {
       job: (entryId) => `${base}:job:${entryId}`,
       schedule: (name) => `${base}:schedule:${name}`,
       events: `${base}:events`,
+      paused: (group) => `${base}:paused:${group}`,
+      rateLimit: (group) => `${base}:rate:${group}`,
+      rateLimitHold: (group) => `${base}:rate-hold:${group}`,
     };
   }
 

@@ -136,6 +136,18 @@ export interface ConsumerOptions extends CommonOptions {
   shutdownTimeoutMs?: number;
   /** Errors for which retrying cannot help, besides UnrecoverableError: they go to the dead-letter stream at once. */
   isUnrecoverable?: (error: unknown) => boolean;
+  /**
+   * Global rate limit of every stream of this consumer: at most `max` entries per `perMs` for the
+   * group, shared by all its workers (a token bucket in Redis). Reads slow down at the limit;
+   * nothing fails, retries or counts a delivery because of it. Default none.
+   */
+  rateLimit?: RateLimit | false;
+}
+
+/** `max` entries per `perMs` milliseconds, for one stream and group, across all its workers. */
+export interface RateLimit {
+  max: number;
+  perMs: number;
 }
 
 export interface ProducerOptions extends CommonOptions {
@@ -165,6 +177,8 @@ export interface HandlerOptions {
    * `events` is off, `false` off although it is on. Default: the consumer's `events`.
    */
   events?: boolean;
+  /** Global rate limit of this handler's stream for the group (see the consumer's `rateLimit`); `false` none. Default: the consumer's. */
+  rateLimit?: RateLimit | false;
 }
 
 /**

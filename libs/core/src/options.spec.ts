@@ -69,6 +69,25 @@ describe('consumer options', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('takes { max, perMs } per consumer and per handler, a handler\'s overriding (false: none)', () => {
+    const server = resolveConsumerOptions({ group: 'g', rateLimit: { max: 200, perMs: 1000 } });
+    expect(server.rateLimit).toEqual({ max: 200, perMs: 1000 });
+    expect(resolveHandlerOptions(server, 'p').rateLimit).toEqual({ max: 200, perMs: 1000 });
+    expect(resolveHandlerOptions(server, 'p', { rateLimit: { max: 5, perMs: 60_000 } }).rateLimit).toEqual({ max: 5, perMs: 60_000 });
+    expect(resolveHandlerOptions(server, 'p', { rateLimit: false }).rateLimit).toBe(false);
+    expect(resolveConsumerOptions({ group: 'g' }).rateLimit).toBe(false);
+  });
+
+  it('names what is wrong with a bad limit', () => {
+    expect(() => resolveConsumerOptions({ group: 'g', rateLimit: { max: 0, perMs: 1000 } })).toThrow(/rateLimit\.max/);
+    expect(() => resolveConsumerOptions({ group: 'g', rateLimit: { max: 10 } as never })).toThrow(/rateLimit\.perMs/);
+    expect(() => resolveConsumerOptions({ group: 'g', rateLimit: { max: 10, perMs: 1000, burst: 5 } as never })).toThrow(/burst/);
+    const server = resolveConsumerOptions({ group: 'g' });
+    expect(() => resolveHandlerOptions(server, 'p', { rateLimit: { max: 1.5, perMs: 1000 } })).toThrow(/handler "p" rateLimit\.max/);
+  });
+});
+
 describe('producer options', () => {
   it('validates the dedupe TTL and request timeout', () => {
     expect(resolveProducerOptions({}).dedupeTtlMs).toBe(86_400_000);

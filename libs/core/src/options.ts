@@ -27,6 +27,7 @@ import type {
   CommonOptions,
   ConsumerOptions,
   HandlerOptions,
+  RateLimit,
   Logger,
   OptionKeys,
   ProducerOptions,
@@ -49,7 +50,7 @@ const CONSUMER_KEYS = Object.keys({
   ...COMMON_KEYS,
   group: true, consumer: true, startFrom: true, concurrency: true, prefetch: true, blockMs: true, readCount: true, maxDeliveries: true,
   backoff: true, claim: true, dedupe: true, retention: true, deadLetter: true, delayed: true, idleConsumers: true, ack: true,
-  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true, events: true,
+  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true, events: true, rateLimit: true,
 } satisfies OptionKeys<ConsumerOptions>);
 const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true, waitForReplicas: true } satisfies OptionKeys<ProducerOptions>);
 
@@ -95,6 +96,7 @@ export function resolveConsumerOptions(input: ConsumerOptions) {
     shutdownTimeoutMs: requireInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs, 0, MAX_TIMER_MS),
     isUnrecoverable: options.isUnrecoverable ?? DEFAULTS.isUnrecoverable,
     events: resolveEvents(options.events),
+    rateLimit: resolveRateLimit('rateLimit', options.rateLimit),
     tracking: {
       ttlMs: requireInteger('tracking.ttlMs', optionalObject('tracking', options.tracking, ['ttlMs']).ttlMs ?? DEFAULTS.tracking.ttlMs, 1),
     },
@@ -139,6 +141,7 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
     concurrency: requireInteger(at('concurrency'), options.concurrency ?? consumer.concurrency, 1, consumer.concurrency),
     timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_TIMER_MS),
     events: options.events === undefined ? consumer.events !== false : requireBoolean(at('events'), options.events),
+    rateLimit: options.rateLimit === undefined ? consumer.rateLimit : resolveRateLimit(at('rateLimit'), options.rateLimit as RateLimit | false),
   };
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
@@ -269,6 +272,14 @@ function defaultPrefetch(concurrency: number): number {
  */
 function defaultReadCount(prefetch: number): number {
   return Math.min(DEFAULTS.readCount, Math.ceil(prefetch / 2));
+}
+
+/** `{ max, perMs }` (whole entries per whole milliseconds) or false. */
+function resolveRateLimit(option: string, value: RateLimit | false | undefined): RateLimit | false {
+  if (value === undefined || value === false) return false;
+  const given = requireObject(option, value);
+  rejectUnknownKeys(option, given, ['max', 'perMs']);
+  return { max: requireInteger(`${option}.max`, given.max, 1, 1_000_000_000), perMs: requireInteger(`${option}.perMs`, given.perMs, 1, MAX_TIMER_MS) };
 }
 
 function resolveEvents(value: ConsumerOptions['events']): false | { maxLen: number } {

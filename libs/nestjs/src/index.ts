@@ -6,5 +6,5 @@ export * from './redis-streams.module.js';
 export * from './redis-streams.options.js';
 export * from './redis-streams-exception.filter.js';
 export * from './redis-streams-dashboard.module.js';
-export { UnrecoverableError } from '@redstream/core';
+export { RateLimitedError, UnrecoverableError } from '@redstream/core';
 export type { JobWatchEvent } from './lifecycle-observables.js';

@@ -7,7 +7,7 @@ import { formatCount, renderTable } from '../support/format.js';
 export function registerStreamsCommand(program: Command): void {
   program
     .command('streams')
-    .description('each stream: length, groups, pending, lag, dead letters, delayed')
+    .description('each stream: length, groups (paused or running), pending, lag, dead letters, delayed')
     .argument('[streams...]', 'only these streams (default: every stream in the registry <prefix>:streams)')
     .action(
       adminAction(async (context, only: string[]) => {
@@ -28,10 +28,10 @@ export function renderStreamsTable(stats: readonly StreamStats[]): string {
   for (const s of stats) {
     const length = s.exists ? formatCount(s.length) : 'missing';
     const tail = [formatCount(s.deadLetters), formatCount(s.delayed)];
-    if (s.groups.length === 0) rows.push([s.stream, length, '-', '-', '-', '-', ...tail]);
+    if (s.groups.length === 0) rows.push([s.stream, length, '-', '-', '-', '-', '-', ...tail]);
     for (const g of s.groups) {
-      rows.push([s.stream, length, g.name, g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), ...tail]);
+      rows.push([s.stream, length, g.name, g.paused ? 'paused' : 'running', g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), ...tail]);
     }
   }
-  return renderTable(['stream', 'length', 'group', 'consumers', 'pending', 'lag', 'dead letters', 'delayed'], rows);
+  return renderTable(['stream', 'length', 'group', 'state', 'consumers', 'pending', 'lag', 'dead letters', 'delayed'], rows);
 }

@@ -17,6 +17,8 @@ export interface GroupStats {
   lastDeliveredId: string;
   /** Entries the group has read so far (XINFO GROUPS `entries-read`); null when Redis does not know. */
   entriesRead: number | null;
+  /** True while the group is paused (`redstream pause`, `pauseGroup`); read by readStreamStats, false from readGroups alone. */
+  paused: boolean;
 }
 
 export interface StreamStats {
@@ -37,6 +39,10 @@ export async function readStreamStats(connection: RedisConnection, keys: KeyBuil
     connection.send<number>(['ZCARD', k.delayed]),
     readGroups(connection, k.stream),
   ]);
+  if (groups !== null) {
+    const marks = await Promise.all(groups.map((g) => connection.send<string | null>(['GET', k.paused(g.name)])));
+    groups.forEach((g, i) => (g.paused = marks[i] !== null));
+  }
   return { stream, key: k.stream, exists: groups !== null, length, groups: groups ?? [], deadLetters, delayed };
 }
 
@@ -58,6 +64,8 @@ export async function readGroups(connection: RedisConnection, streamKey: string)
       lag: info.lag === null || info.lag === undefined ? null : Number(info.lag),
       lastDeliveredId: String(info['last-delivered-id']),
       entriesRead: info['entries-read'] === null || info['entries-read'] === undefined ? null : Number(info['entries-read']),
+      // Read by readStreamStats (one GET per group); readGroups alone does not know.
+      paused: false,
     };
   });
 }

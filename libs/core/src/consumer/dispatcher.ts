@@ -13,7 +13,7 @@
  * keeper refreshes it however long it waits.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, RateLimitedError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
@@ -39,6 +39,8 @@ export interface DispatcherUnits {
   readonly observers: ObserverHub;
   readonly errors: ErrorReporter;
   readonly control: RunControl;
+  /** Paused groups and RateLimitedError's holds (pause-control.ts): entries of a paused stream do not start. */
+  readonly pause?: { isPaused(streamKey: string): boolean; holdBack(streamKey: string, ms: number): Promise<void> };
 }
 
 export class Dispatcher {
@@ -50,6 +52,8 @@ export class Dispatcher {
   private readonly ready: HeldMessage[] = [];
   /** Entries that came in during shutdown (a kept read, a dedupe check): never started, to be handed back. */
   private readonly unstarted: HeldMessage[] = [];
+  /** Held entries of a paused stream whose handler had not started: they start on resume. */
+  private readonly parked: HeldMessage[] = [];
   /** Dead-letter writes under way; shutdown waits for them. */
   private readonly background = new Set<Promise<unknown>>();
   private readonly acks: AckBatcher;
@@ -64,7 +68,7 @@ export class Dispatcher {
     private readonly options: ResolvedConsumerOptions,
     private readonly keys: KeyBuilder,
     private readonly subscriptions: ReadonlyMap<string, Subscription>,
-    units: DispatcherUnits,
+    private readonly units: DispatcherUnits,
   ) {
     this.slots = new Slots(options.prefetch);
     this.acks = units.acks;
@@ -122,7 +126,7 @@ export class Dispatcher {
    */
   dropUnstarted(): HeldMessage[] {
     const dropped = this.ready.splice(0);
-    dropped.push(...this.unstarted.splice(0));
+    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0));
     for (const subscription of this.subscriptions.values()) dropped.push(...subscription.waiting.splice(0));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
@@ -224,7 +228,13 @@ export class Dispatcher {
     else this.execute(entry);
   }
 
+  /** The pause state changed: parked entries start now, as the limits allow (or park again). */
+  startParked(): void {
+    for (const entry of this.parked.splice(0)) this.schedule(entry);
+  }
+
   private execute(entry: HeldMessage): void {
+    if (this.units.pause?.isPaused(entry.streamKey)) return void this.parked.push(entry);
     const subscription = entry.subscription;
     subscription.running += 1;
     this.running += 1;
@@ -328,7 +338,15 @@ export class Dispatcher {
 
   private failed(entry: HeldMessage, error: unknown): void {
     this.finish(entry);
-    this.afterFailure(entry, error);
+    if (error instanceof RateLimitedError && this.units.pause) this.heldBack(entry, error.retryAfterMs, this.units.pause);
+    else this.afterFailure(entry, error);
+  }
+
+  /** RateLimitedError, not a failure: the group holds back `ms`, then the entry is taken back uncounted (keepCount). */
+  private heldBack(entry: HeldMessage, ms: number, pause: NonNullable<DispatcherUnits['pause']>): void {
+    pause.holdBack(entry.streamKey, ms).catch((error: Error) => this.errors.report(`rate-limit hold of ${entry.stream}`, error));
+    const { streamKey, entryId, subscription, heldSince } = entry; // stopping: left pending, another consumer reclaims it
+    if (!this.control.stopping) this.retries.schedule({ streamKey, entryId, dueAt: Date.now() + ms, subscription, heldSince, lost: false, keepCount: true });
   }
 
   /** Dead-letters the entry, or schedules its retry after the backoff. */

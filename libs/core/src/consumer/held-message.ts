@@ -29,7 +29,9 @@ export interface Subscription {
  * The delivery count convention of every path that hands an entry over (new reads, own
  * pending entries re-read at start, retries taken back, reclaims): deliveries of the
  * entry to any consumer of the group, this one included, i.e. XPENDING's counter once
- * the read or claim that brought it here has counted it.
+ * the read or claim that brought it here has counted it. One exception: an entry taken back
+ * after a RateLimitedError's hold is not counted again (that attempt was not a delivery), so
+ * it runs with the same count as the attempt that was held back.
  */
 export class HeldMessage implements HeldEntry, HeldLink, ReceivedMessage {
   lost = false;
@@ -82,6 +84,8 @@ export class HeldMessage implements HeldEntry, HeldLink, ReceivedMessage {
 /** A failed entry waiting for its backoff; it stays pending on this consumer meanwhile. */
 export interface WaitingRetry extends HeldEntry, ScheduledRetry {
   readonly subscription: Subscription;
+  /** Held back by RateLimitedError: taken back without counting a delivery (XCLAIM RETRYCOUNT). */
+  readonly keepCount?: boolean;
 }
 
 /** The handler inside every middleware, outermost first. */

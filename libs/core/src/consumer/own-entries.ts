@@ -76,7 +76,7 @@ export class OwnEntries {
         let accepted = false;
         try {
           const reply = await LuaSteps.claimOwn(this.connection, { stream: retry.streamKey }, {
-            group: this.options.group, consumer: this.options.consumer, entryId: retry.entryId,
+            group: this.options.group, consumer: this.options.consumer, entryId: retry.entryId, keepCount: retry.keepCount,
           });
           if (reply === null) return;
           accepted = true;

@@ -18,6 +18,7 @@ import type { ErrorReporter } from './error-reporter.js';
 import type { GroupManager } from './group-manager.js';
 import type { WaitingRetry } from './held-message.js';
 import type { OwnEntries } from './own-entries.js';
+import type { PauseControl } from './pause-control.js';
 import type { Reclaimer, ReclaimTargets } from './reclaimer.js';
 import type { RetryScheduler } from './retry-scheduler.js';
 import type { RunControl } from './run-control.js';
@@ -44,6 +45,8 @@ export interface ReadLoopUnits {
   readonly groups: GroupManager;
   readonly errors: ErrorReporter;
   readonly control: RunControl;
+  /** Paused groups: a reader whose streams are all paused waits instead of reading (pause-control.ts). */
+  readonly pause?: PauseControl;
 }
 
 export class ReadLoop {
@@ -69,6 +72,10 @@ export class ReadLoop {
     let rereadOwn = lane.first;
     while (!control.stopping) {
       try {
+        if (!lane.reader.hasActiveStreams) {
+          await this.whilePaused(lane);
+          continue;
+        }
         if (rereadOwn) {
           await ownEntries.rereadOwnPending();
           rereadOwn = false;
@@ -96,6 +103,13 @@ export class ReadLoop {
     }
     // Read before the stop: never started, the dispatcher keeps it to be handed back.
     this.handOverReadAhead(lane);
+  }
+
+  /** Every stream of the lane is paused: no reads, retries or reclaims until a change (or shutdown). */
+  private async whilePaused(lane: Lane): Promise<void> {
+    this.handOverReadAhead(lane);
+    const change = this.units.pause?.nextChange() ?? Promise.resolve();
+    await Promise.race([change, this.units.dispatcher.nextSlotChange()]);
   }
 
   private handOverReadAhead(lane: Lane): void {

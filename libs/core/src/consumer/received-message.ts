@@ -72,4 +72,6 @@ export interface ConsumerObserver {
   statusChanged?(status: string): void;
   /** An optional step (reclaim, re-reading own pending entries) was refused with NOPERM and skipped. */
   permissionRefused?(step: string): void;
+  /** Reads of the stream wait `seconds` for the group's rate limit (or a RateLimitedError's hold). */
+  rateLimitWaited?(stream: string, seconds: number): void;
 }

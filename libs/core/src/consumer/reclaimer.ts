@@ -56,6 +56,8 @@ export class Reclaimer {
     private readonly control?: RunControl,
     /** Where a refused XAUTOCLAIM / XPENDING is reported; without it the refusal is thrown. */
     private readonly optional?: OptionalSteps,
+    /** Streams whose group is paused are not reclaimed from. */
+    private readonly isPaused: (streamKey: string) => boolean = () => false,
   ) {}
 
   /** The first pass is due at once. */
@@ -77,6 +79,7 @@ export class Reclaimer {
     const { dispatcher, retries, observers, logger } = targets;
     for (const subscription of targets.subscriptions.values()) {
       const stream = subscription.keys.stream;
+      if (this.isPaused(stream)) continue;
       do {
         const count = dispatcher.reserve(this.claimOptions.count);
         if (count === 0) return;

@@ -11,7 +11,8 @@
  *   AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
  * Beside them: LeaseKeeper (running entries keep their leases), PeriodicTasks (delayed
- * promotion, retention, idle-consumer removal), ObserverHub (metrics), ErrorReporter.
+ * promotion, retention, idle-consumer removal), PauseControl and RateLimiter (queue
+ * controls), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
 import { SHUTDOWN_MIN_MS } from '../constants.js';
@@ -42,6 +43,8 @@ import type { LifecycleEventWriter } from '../lifecycle/lifecycle-events.js';
 import { wireLifecycle } from '../lifecycle/lifecycle-wiring.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
+import { PauseControl } from './pause-control.js';
+import { RateLimiter } from './rate-limiter.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
 import type { ConsumerObserver, HandlerMiddleware, MessageHandler } from './received-message.js';
@@ -71,6 +74,7 @@ export class StreamConsumer extends EventEmitter {
   private dispatcher: Dispatcher | undefined;
   private reclaimer: Reclaimer | undefined;
   private leases: LeaseKeeper | undefined;
+  private pause: PauseControl | undefined;
   private readonly tasks: PeriodicTask[] = [];
 
   private loop: Promise<void> | undefined;
@@ -186,7 +190,9 @@ export class StreamConsumer extends EventEmitter {
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
     this.events = wireLifecycle(this.command, this.keys, o, this.subscriptions.values(), this.observers, report);
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
-    const dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
+    const wake = () => (this.control.wake(), this.dispatcher?.startParked());
+    const pause = (this.pause = await PauseControl.open(this.command, keys, o.group, this.readers, wake, this.errors));
+    const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
       completion: new CompletionCheck(this.command),
       deadLetters: new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen),
@@ -194,10 +200,11 @@ export class StreamConsumer extends EventEmitter {
       observers: this.observers,
       errors: this.errors,
       control: this.control,
-    });
-    this.dispatcher = dispatcher;
+      pause,
+    }));
+    RateLimiter.attach(this.readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
     if (o.claim) {
-      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional);
+      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, (key) => pause.isPaused(key));
       // Entries waiting for a retry stay pending on this consumer too: their backoff may
       // be longer than minIdleMs, and another consumer must not take them early.
       const held = () => [...dispatcher.heldEntries(), ...this.retries.entries()];
@@ -207,19 +214,13 @@ export class StreamConsumer extends EventEmitter {
     }
     const onTaskError = (job: string, error: Error) => this.errors.report(job, error);
     if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, keys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
-    if (o.retention) {
-      const trimmer = new RetentionTrimmer(this.command, keys, o.retention, o.consumer, this.observers.relay, o.logger);
-      this.tasks.push(new PeriodicTask(trimmer, onTaskError));
-    }
-    if (o.idleConsumers) {
-      this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, keys, o.group, o.consumer, o.idleConsumers), onTaskError));
-    }
+    if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, keys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
+    if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, keys, o.group, o.consumer, o.idleConsumers), onTaskError));
     for (const task of this.tasks) task.start(true);
-
     const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
     this.loop = new ReadLoop(this.readers, o, {
-      dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control,
+      dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control, pause,
     }).run();
   }
 
@@ -271,7 +272,7 @@ export class StreamConsumer extends EventEmitter {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));
       await within(leave, Math.max(SHUTDOWN_MIN_MS.leaveGroup, remainingMs(deadline)));
     }
-    await Promise.all(this.readers.map((reader) => reader.close()));
+    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close()]);
     await this.command.close();
     this.setStatus('disconnected');
   }

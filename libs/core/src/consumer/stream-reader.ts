@@ -10,6 +10,7 @@
 import { RedstreamError } from '../errors/index.js';
 import type { ConnectionOptions, ConnectionStatus } from '../redis/connection.js';
 import { isErrorReply, isRedisErrorReply, RedisConnection } from '../redis/connection.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export type XReadReply = [string, [string, string[] | null][]][] | null;
 
@@ -24,6 +25,12 @@ export interface ReaderConnections {
 
 export class StreamReader {
   private readonly readArgs: string[];
+  /** Which of `streamKeys` to read now (set by the consumer: streams whose group is paused are left out). */
+  activeKeys: (streamKeys: readonly string[]) => readonly string[] = (keys) => keys;
+  /** Rate-limited streams: each read asks it for a grant first (rate-limiter.ts). */
+  limiter: RateLimiter | undefined;
+  /** Ends a wait for the rate limit early (unblock()). */
+  private endWait: (() => void) | undefined;
   private connections: ReaderConnections;
   private readerId: string | undefined;
   private blocked = false;
@@ -43,6 +50,11 @@ export class StreamReader {
     this.watch(connections.reader);
   }
 
+  /** False while every stream of this reader is left out (paused): the read loop waits instead of reading. */
+  get hasActiveStreams(): boolean {
+    return this.activeKeys(this.streamKeys).length > 0;
+  }
+
   get connection(): RedisConnection {
     return this.connections.reader;
   }
@@ -50,16 +62,44 @@ export class StreamReader {
   async read(group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean): Promise<XReadReply> {
     const reader = this.connections.reader;
     if (this.readerId === undefined && !this.clientIdRefused) await this.learnClientId(reader);
+    let active = this.activeKeys(this.streamKeys);
+    const grant = this.limiter ? await this.limiter.grant(active, count) : undefined;
+    if (grant !== undefined) {
+      active = grant.keys;
+      // A stream left out for its limit is asked again when Redis said a token is due.
+      blockMs = Math.max(1, Math.min(blockMs, Math.ceil(grant.retryAt - Date.now())));
+      if (active.length === 0) {
+        if (shouldBlock()) await this.waitForLimit(blockMs);
+        return null;
+      }
+    }
+    // The same array when nothing is left out: the common read builds no new arguments.
+    const streams = active === this.streamKeys ? this.readArgs : ['STREAMS', ...active, ...active.map(() => '>')];
     this.blocked = true;
+    let reply: XReadReply = null;
     try {
       // Checked after `blocked` is set, so a wake-up between the two is not lost.
       if (!shouldBlock()) return null;
-      return await reader.send<XReadReply>([
-        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), 'BLOCK', String(blockMs), ...this.readArgs,
+      reply = await reader.send<XReadReply>([
+        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(grant?.count ?? count), 'BLOCK', String(blockMs), ...streams,
       ]);
+      return reply;
     } finally {
       this.blocked = false;
+      grant?.settle(reply);
     }
+  }
+
+  /** Every stream of this reader waits for its rate limit: sleeps until a token is due, or unblock(). */
+  private waitForLimit(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.endWait?.(), ms);
+      this.endWait = () => {
+        clearTimeout(timer);
+        this.endWait = undefined;
+        resolve();
+      };
+    });
   }
 
   private async learnClientId(reader: RedisConnection): Promise<void> {
@@ -79,6 +119,7 @@ export class StreamReader {
 
   /** Interrupts a blocking read now; a no-op when none is under way. */
   unblock(): void {
+    this.endWait?.();
     const { control } = this.connections;
     if (!this.blocked || this.readerId === undefined || !control.isReady) return;
     control.send(['CLIENT', 'UNBLOCK', this.readerId]).catch(() => undefined);

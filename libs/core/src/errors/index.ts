@@ -15,3 +15,4 @@ export * from './lua-key-count.error.js';
 export * from './consumer-setup.error.js';
 export * from './max-deliveries.error.js';
 export * from './invalid-progress.error.js';
+export * from './rate-limited.error.js';

@@ -14,6 +14,7 @@ export interface EventCounters {
   unreadDropped: Counter<'stream'>;
   deadLetterDropped: Counter<'stream'>;
   permissionRefused: Counter<'group' | 'step'>;
+  rateLimitWait: Counter<'stream' | 'group'>;
 }
 
 export class MetricsObserver implements ConsumerObserver {
@@ -56,5 +57,9 @@ export class MetricsObserver implements ConsumerObserver {
 
   permissionRefused(step: string): void {
     this.counters.permissionRefused.inc({ group: this.group, step });
+  }
+
+  rateLimitWaited(stream: string, seconds: number): void {
+    this.counters.rateLimitWait.inc({ stream, group: this.group }, seconds);
   }
 }

@@ -90,6 +90,9 @@ export class RedstreamMetrics {
       permissionRefused: counter('permission_refused_total', 'Optional steps (reclaim, re-reading own pending entries) refused by Redis with NOPERM and skipped.', [
         'group', 'step',
       ]),
+      rateLimitWait: counter('rate_limit_wait_seconds_total', 'Time reads of the stream waited for the group\'s rate limit or a RateLimitedError\'s hold, summed over workers.', [
+        'stream', 'group',
+      ]),
     };
     this.collectFailures = counter('metrics_collect_failures_total', 'Scrapes whose stream gauges could not be read from Redis.', []);
 
@@ -122,6 +125,11 @@ export class RedstreamMetrics {
       'stream', 'group',
     ], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.lag ?? Number.NaN);
+    });
+    gauge('group_paused', '1 while the group is paused (redstream pause): its workers take no new entries, so lag may grow without work being done.', [
+      'stream', 'group',
+    ], (g, { streams }) => {
+      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.paused ? 1 : 0);
     });
     gauge('group_consumers', 'Consumers registered in the group.', ['stream', 'group'], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.consumers);

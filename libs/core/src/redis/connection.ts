@@ -254,6 +254,15 @@ export class RedisConnection extends EventEmitter {
     return copy;
   }
 
+  /**
+   * SUBSCRIBE on this connection, which then serves pub/sub only (open it with duplicate()).
+   * node-redis subscribes again by itself after a reconnect.
+   */
+  async subscribe(channels: readonly string[], listener: (message: string, channel: string) => void): Promise<void> {
+    const target = (this.client ?? this.cluster) as unknown as { subscribe(channels: string[], listener: (message: string, channel: string) => void): Promise<void> };
+    await target.subscribe([...channels], listener);
+  }
+
   /** Graceful close: waits for replies of commands already sent, then QUIT. */
   async close(): Promise<void> {
     if (this.closing) return;

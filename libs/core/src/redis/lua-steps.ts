@@ -103,10 +103,21 @@ export const LuaSteps = {
   async claimOwn(
     connection: RedisConnection,
     keys: { stream: string },
-    args: { group: string; consumer: string; entryId: string },
+    args: { group: string; consumer: string; entryId: string; keepCount?: boolean },
   ): Promise<{ deliveryCount: number; fields: string[] | null } | null> {
-    const reply = await Scripts.claimOwn.run<[number, string[] | null] | null>(connection, [keys.stream], [args.group, args.consumer, args.entryId]);
+    const argv = [args.group, args.consumer, args.entryId, ...(args.keepCount ? ['keep-count'] : [])];
+    const reply = await Scripts.claimOwn.run<[number, string[] | null] | null>(connection, [keys.stream], argv);
     return reply === null ? null : { deliveryCount: reply[0], fields: reply[1] };
+  },
+
+  /** take-tokens-2: takes up to `tokens` of the group's rate limit (or gives back `-tokens`); `retryMs` when none was granted. */
+  async takeTokens(
+    connection: RedisConnection,
+    keys: { bucket: string; hold: string },
+    args: { max: number; perMs: number; tokens: number },
+  ): Promise<{ granted: number; retryMs: number }> {
+    const [granted, retryMs] = await Scripts.takeTokens.run<[number, number]>(connection, [keys.bucket, keys.hold], [args.max, args.perMs, args.tokens]);
+    return { granted, retryMs };
   },
 
   /** remove-consumer-if-idle-1: removes a consumer that owns nothing and was idle at least `minIdleMs`. */

@@ -65,4 +65,5 @@ export const Scripts = {
   trackJob: LuaScript.load('track-job-1'),
   fireSchedule: LuaScript.load('fire-schedule-3'),
   appendEvents: LuaScript.load('append-events-1'),
+  takeTokens: LuaScript.load('take-tokens-2'),
 } as const;

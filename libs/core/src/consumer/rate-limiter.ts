@@ -1,0 +1,113 @@
+/**
+ * Global rate limits (`rateLimit: { max, perMs }`, per consumer or per handler): before each
+ * read the reader asks for a grant of as many tokens as it would read (take-tokens-2.lua, one
+ * token bucket per stream and group in Redis, shared by every worker), reads at most the
+ * granted count and gives back what the read did not fill. A stream denied tokens is left out
+ * of the reads until the retry time Redis returned; a reader with nothing left to read waits
+ * that long (interruptibly). Nothing fails, retries or counts a delivery because of a limit.
+ */
+import type { StreamKeys } from '../keys.js';
+import type { RateLimit } from '../options.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { LuaSteps } from '../redis/lua-steps.js';
+import type { ErrorReporter } from './error-reporter.js';
+import type { ObserverHub } from './observer-hub.js';
+import type { StreamReader, XReadReply } from './stream-reader.js';
+
+interface Limited {
+  readonly name: string;
+  readonly limit: RateLimit;
+  readonly bucket: string;
+  readonly hold: string;
+}
+
+/** What one read may do: read `keys`, at most `count` each; then `settle` with its reply. */
+export interface ReadGrant {
+  readonly keys: readonly string[];
+  readonly count: number;
+  /** When a stream left out may be asked again (ms since epoch); Infinity when none was left out. */
+  readonly retryAt: number;
+  settle(reply: XReadReply): void;
+}
+
+const NOTHING_TO_SETTLE = () => undefined;
+
+export class RateLimiter {
+  /** Stream key → until when (ms since epoch) it is left out of reads. */
+  private readonly deniedUntil = new Map<string, number>();
+
+  private constructor(
+    private readonly connection: RedisConnection,
+    private readonly limited: ReadonlyMap<string, Limited>,
+    private readonly group: string,
+    private readonly observers: ObserverHub,
+    private readonly errors: Pick<ErrorReporter, 'report'>,
+  ) {}
+
+  /** Gives the readers a limiter when some subscription has a rate limit (its own or the consumer's). */
+  static attach(
+    readers: readonly StreamReader[],
+    connection: RedisConnection,
+    subscriptions: readonly { keys: StreamKeys; options: { rateLimit: RateLimit | false } }[],
+    group: string,
+    observers: ObserverHub,
+    errors: Pick<ErrorReporter, 'report'>,
+  ): void {
+    const limited = new Map<string, Limited>();
+    for (const { keys, options } of subscriptions) {
+      const limit = options.rateLimit;
+      if (limit) limited.set(keys.stream, { name: keys.name, limit, bucket: keys.rateLimit(group), hold: keys.rateLimitHold(group) });
+    }
+    if (limited.size === 0) return;
+    for (const reader of readers) reader.limiter = new RateLimiter(connection, limited, group, observers, errors);
+  }
+
+  async grant(keys: readonly string[], count: number): Promise<ReadGrant> {
+    const now = Date.now();
+    let retryAt = Infinity;
+    let allowed = count;
+    const kept: string[] = [];
+    const granted = new Map<string, number>();
+    await Promise.all(
+      keys.map(async (key) => {
+        const limited = this.limited.get(key);
+        if (limited === undefined) return void kept.push(key);
+        const until = this.deniedUntil.get(key) ?? 0;
+        if (until > now) {
+          retryAt = Math.min(retryAt, until);
+          return;
+        }
+        const { limit } = limited;
+        const reply = await LuaSteps.takeTokens(this.connection, limited, { max: limit.max, perMs: limit.perMs, tokens: count });
+        if (reply.granted === 0) {
+          const wait = Math.max(1, reply.retryMs);
+          this.deniedUntil.set(key, now + wait);
+          retryAt = Math.min(retryAt, now + wait);
+          this.observers.current.rateLimitWaited?.(limited.name, wait / 1000);
+          return;
+        }
+        kept.push(key);
+        granted.set(key, reply.granted);
+        allowed = Math.min(allowed, reply.granted);
+      }),
+    );
+    // Kept in the order the reader gave them (XREADGROUP's STREAMS order is its own).
+    const ordered = keys.filter((key) => kept.includes(key));
+    const settle = granted.size === 0 ? NOTHING_TO_SETTLE : (reply: XReadReply) => this.giveBack(granted, reply);
+    return { keys: ordered, count: allowed, retryAt, settle };
+  }
+
+  /** Tokens granted and not used by the read go back to the bucket (in the background). */
+  private giveBack(granted: ReadonlyMap<string, number>, reply: XReadReply): void {
+    const received = new Map<string, number>();
+    for (const [key, entries] of reply ?? []) received.set(key, entries.length);
+    for (const [key, tokens] of granted) {
+      const unused = tokens - (received.get(key) ?? 0);
+      if (unused <= 0) continue;
+      const limited = this.limited.get(key)!;
+      LuaSteps.takeTokens(this.connection, limited, { max: limited.limit.max, perMs: limited.limit.perMs, tokens: -unused }).catch((error: Error) =>
+        this.errors.report(`rate limit of ${limited.name} (group ${this.group})`, error),
+      );
+    }
+  }
+}
