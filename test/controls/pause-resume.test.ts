@@ -22,21 +22,21 @@ const PREFETCH = 32;
 const QUIET_WINDOW_MS = 2_000;
 
 describe('redstream pause / resume', () => {
-  const servers = useRedisServers('file');
   let redis: RedisServer;
   let producer: StreamProducer;
   const workers: WorkerProcess[] = [];
   const keys = new KeyBuilder();
+  // Declared before useRedisServers: Jest runs afterAll hooks in declaration order, so these go before the server stops.
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill()));
+    await producer?.close();
+  });
+  const servers = useRedisServers('file');
 
   beforeAll(async () => {
     redis = await servers.start({ aof: true });
     producer = await StreamProducer.connect({ url: redis.url });
   });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill()));
-    await producer?.close();
-  });
-
   const withClient = async <T>(use: (client: Awaited<ReturnType<RedisServer['client']>>) => Promise<T>): Promise<T> => {
     const client = await redis.client();
     try {

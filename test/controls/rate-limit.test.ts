@@ -18,12 +18,17 @@ interface Start {
 }
 
 describe('global rate limits', () => {
-  const servers = useRedisServers('file');
   let redis: RedisServer;
   let client: Awaited<ReturnType<RedisServer['client']>>;
   let producer: StreamProducer;
   const workers: WorkerProcess[] = [];
   const keys = new KeyBuilder();
+  // Declared before useRedisServers: Jest runs afterAll hooks in declaration order, so these close before the server stops.
+  afterAll(async () => {
+    await client?.quit();
+    await producer?.close();
+  });
+  const servers = useRedisServers('file');
 
   beforeAll(async () => {
     redis = await servers.start();
@@ -33,11 +38,6 @@ describe('global rate limits', () => {
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop()));
   });
-  afterAll(async () => {
-    await client?.quit();
-    await producer?.close();
-  });
-
   const startWorkers = async (stream: string, options: object) => {
     for (const consumer of ['w1', 'w2', 'w3']) {
       workers.push(await WorkerProcess.start({ url: redis.url, stream, group: 'g', consumer, recordKey: `rec:${stream}`, options, fixture: 'rate-limited-worker.mjs' }));

@@ -19,7 +19,7 @@ import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
 import { backoffDelay } from '../backoff.js';
 import type { CompletionCheck } from './completion-check.js';
-import type { DeadLetterWriter } from './dead-letter.js';
+import type { DeadLetterOutcome } from './dead-letter-outcome.js';
 import type { ErrorReporter } from './error-reporter.js';
 import { deadLetterReasonFor } from './failure-policy.js';
 import { HeldEntries } from './held-entries.js';
@@ -34,7 +34,7 @@ import type { XReadReply } from './stream-reader.js';
 export interface DispatcherUnits {
   readonly acks: AckBatcher;
   readonly completion: CompletionCheck;
-  readonly deadLetters: DeadLetterWriter;
+  readonly deadLetters: DeadLetterOutcome;
   readonly retries: RetryScheduler<WaitingRetry>;
   readonly observers: ObserverHub;
   readonly errors: ErrorReporter;
@@ -54,11 +54,9 @@ export class Dispatcher {
   private readonly unstarted: HeldMessage[] = [];
   /** Held entries of a paused stream whose handler had not started: they start on resume. */
   private readonly parked: HeldMessage[] = [];
-  /** Dead-letter writes under way; shutdown waits for them. */
-  private readonly background = new Set<Promise<unknown>>();
   private readonly acks: AckBatcher;
   private readonly completion: CompletionCheck;
-  private readonly deadLetters: DeadLetterWriter;
+  private readonly deadLetters: DeadLetterOutcome;
   private readonly retries: RetryScheduler<WaitingRetry>;
   private readonly observers: ObserverHub;
   private readonly errors: ErrorReporter;
@@ -152,7 +150,7 @@ export class Dispatcher {
 
   /** Resolves when every dead-letter write under way has settled. */
   backgroundSettled(): Promise<unknown> {
-    return Promise.allSettled([...this.background]);
+    return this.deadLetters.settled();
   }
 
   // ---------------------------------------------------------------- hand-over
@@ -369,33 +367,8 @@ export class Dispatcher {
     this.observers.current.failed?.({ ...failure, retryAt: dueAt });
   }
 
-  private deadLetter(
-    subscription: Subscription,
-    entryId: string,
-    fields: readonly string[],
-    deliveries: number,
-    reason: DeadLetterReason,
-    error: unknown,
-    durationMs = 0,
-  ): void {
-    if (reason === 'decode-error' || reason === 'too-large') {
-      this.options.logger.warn(`dead-lettering ${reason === 'too-large' ? 'oversized' : 'undecodable'} entry ${entryId} of "${subscription.keys.name}": ${(error as Error).message}`);
-    }
-    const write = this.deadLetters
-      .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
-      .then(({ moved, dropped }) => {
-        // Counted once it is in the dead-letter stream: a write that failed (the entry is
-        // dead-lettered again later) or found the entry taken over is not an outcome here.
-        if (moved) {
-          this.observers.current.handled?.(subscription.keys.name, 'dead-lettered', durationMs);
-          this.observers.current.failed?.({ stream: subscription.keys.name, entryId, deliveries, error, deadLettered: true });
-        }
-        if (dropped > 0) this.observers.current.deadLetterDropped?.(subscription.keys.name, dropped);
-      })
-      // Not written: the entry stays pending and is reclaimed and dead-lettered again later.
-      .catch((e: Error) => this.errors.report('dead-letter', e));
-    this.background.add(write);
-    void write.finally(() => this.background.delete(write));
+  private deadLetter(subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0): void {
+    this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs);
   }
 
   private subscriptionByKey(streamKey: string): Subscription {

@@ -29,6 +29,7 @@ import { validateStreamName } from '../validation.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { AckBatcher } from './ack-batcher.js';
 import { CompletionCheck } from './completion-check.js';
+import { DeadLetterOutcome } from './dead-letter-outcome.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { DelayedPromoter } from './delayed-promoter.js';
 import { Dispatcher } from './dispatcher.js';
@@ -195,7 +196,7 @@ export class StreamConsumer extends EventEmitter {
     const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
       completion: new CompletionCheck(this.command),
-      deadLetters: new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen),
+      deadLetters: new DeadLetterOutcome(new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen), this.observers, this.errors, o.logger),
       retries: this.retries,
       observers: this.observers,
       errors: this.errors,
