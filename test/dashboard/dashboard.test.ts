@@ -22,6 +22,8 @@ const PAYMENTS = 'dash.payments';
 const SCRIPT_PAYLOAD = { note: '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">' };
 
 const number = (text: string | null) => Number((text ?? '').replace(/,/g, '').trim());
+/** The pause mark `redstream pause` writes (`rs:{stream}:paused:<group>`), read as an operator would. */
+const isGroupPaused = async (client: { exists(key: string): Promise<number> }, stream: string, group: string) => (await client.exists(`rs:{${stream}}:paused:${group}`)) === 1;
 const fieldsOf = (raw: string[]) => Object.fromEntries(Array.from({ length: raw.length / 2 }, (_, i) => [raw[2 * i], raw[2 * i + 1]]));
 
 describe('redstream dashboard', () => {
@@ -179,6 +181,7 @@ describe('redstream dashboard', () => {
       ['dead-letters/purge', { filter: {}, expected: 6 }],
       ['pending/ack', { group: 'ledger', ids: ['1-0'] }],
       ['trim', {}],
+      ['groups/pause', { group: 'ledger' }],
     ] as const) {
       const response = await post(path, body);
       expect(response.status).toBe(403);
@@ -186,6 +189,7 @@ describe('redstream dashboard', () => {
     }
     expect(await env.client.xLen(`rs:{${PAYMENTS}}:dlq`)).toBe(6);
     expect(await env.client.xLen(`rs:{${PAYMENTS}}`)).toBe(6);
+    expect(await isGroupPaused(env.client, PAYMENTS, 'ledger')).toBe(false);
   });
 
   it('draws the stream page charts from samples the dashboard takes while it is looked at', async () => {
@@ -313,6 +317,24 @@ describe('redstream dashboard', () => {
       await waitFor(async () => (await env.client.xLen(key)) === length - cli.trimmed, { what: 'the trim' });
       const [[oldest]] = (await env.client.sendCommand(['XRANGE', key, '-', '+', 'COUNT', '1'])) as Entry[];
       expect(oldest).toBe(cli.safeMinId);
+    });
+
+    it('pauses a group from the stream page after a confirmation naming its consumers and waiting entries, and resumes it', async () => {
+      await page.goto(`${writable.url}streams/${PAYMENTS}`);
+      const row = page.locator('#groups tr[data-group="ledger"]');
+      expect(await row.locator('[data-col="state"]').textContent()).toContain('running');
+      await row.locator('[data-action="pause"]').click();
+      expect(await confirmation()).toMatch(/Stop the \d+ consumers? of group ledger on dash\.payments taking new entries within a second/);
+      await page.locator('#confirm-ok').click();
+      await waitFor(() => isGroupPaused(env.client, PAYMENTS, 'ledger'), { what: 'the pause in Redis' });
+      await waitFor(async () => String(await page.locator('#groups tr[data-group="ledger"] [data-col="state"]').textContent()).includes('paused'), { what: 'paused shown' });
+      await page.goto(writable.url);
+      expect(await page.locator('tr[data-group="ledger"] [data-col="paused"]').count()).toBe(1);
+      await page.goto(`${writable.url}streams/${PAYMENTS}`);
+      await page.locator('#groups tr[data-group="ledger"] [data-action="resume"]').click();
+      expect(await confirmation()).toContain('take entries again');
+      await page.locator('#confirm-ok').click();
+      await waitFor(async () => !(await isGroupPaused(env.client, PAYMENTS, 'ledger')), { what: 'the resume in Redis' });
     });
   });
 

@@ -161,6 +161,8 @@
     'purge-one': function (b) { return deadLetterAction(b, 'purge', { ids: [b.dataset.id] }); },
     ack: function (b) { return pendingAction(b, 'ack'); },
     claim: function (b) { return pendingAction(b, 'claim'); },
+    pause: function (b) { return groupAction(b, 'pause'); },
+    resume: function (b) { return groupAction(b, 'resume'); },
     trim: function (b) {
       return run(b.dataset.stream, 'trim', {}, function (dry) {
         return { title: 'Trim ' + b.dataset.stream + ' safely', ok: 'Trim ' + plural(dry.count, 'entry', 'entries'),
@@ -184,6 +186,20 @@
       if (done.gone + done.notFound) text += '; ' + (done.gone + done.notFound) + ' were gone meanwhile';
       return text;
     }, button.dataset.id ? base + 'streams/' + encodeURIComponent(stream) + '/dead-letters' : undefined);
+  }
+
+  function groupAction(button, verb) {
+    var stream = button.dataset.stream;
+    var group = button.dataset.group;
+    return run(stream, 'groups/' + verb, { group: group }, function (dry) {
+      var consumers = plural(dry.consumers, 'consumer', 'consumers');
+      return verb === 'pause'
+        ? { title: 'Pause group ' + group, ok: 'Pause ' + group,
+            text: 'Stop the ' + consumers + ' of group ' + group + ' on ' + stream + ' taking new entries within a second: ' + plural(dry.lag, 'entry', 'entries') +
+              ' not yet read wait, the ' + plural(dry.pending, 'pending entry', 'pending entries') + ' already taken finish, and reclaim stops until you resume.' }
+        : { title: 'Resume group ' + group, ok: 'Resume ' + group,
+            text: 'Let the ' + consumers + ' of group ' + group + ' on ' + stream + ' take entries again: ' + plural(dry.lag, 'entry', 'entries') + ' are waiting.' };
+    }, function () { return (verb === 'pause' ? 'Paused ' : 'Resumed ') + group; });
   }
 
   function pendingAction(button, verb) {

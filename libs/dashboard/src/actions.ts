@@ -6,6 +6,9 @@
 import {
   ackSelection,
   claimSelection,
+  pauseGroup,
+  readStreamStats,
+  resumeGroup,
   countSelectedDeadLetters,
   previewSafeTrim,
   purgeDeadLetters,
@@ -19,7 +22,7 @@ import {
 } from '@redstream/core';
 import { BadRequest } from './http.js';
 
-export type ActionName = 'replay' | 'purge' | 'ack' | 'claim' | 'trim';
+export type ActionName = 'replay' | 'purge' | 'ack' | 'claim' | 'trim' | 'pause' | 'resume';
 
 const ENTRY_ID = /^\d+(-\d+)?$/;
 /** Ids one request may name; larger selections go through a filter. */
@@ -45,6 +48,17 @@ export async function runAction(connection: RedisConnection, keys: KeyBuilder, s
       if (action === 'ack') return { group, acked: await ackSelection(connection, keys, stream, group, selection), skipped: selection.skipped };
       const { claimed, skipped } = await claimSelection(connection, keys, stream, group, to, selection);
       return { group, to, claimed: claimed.length, skipped };
+    }
+    case 'pause':
+    case 'resume': {
+      const { name: group } = await resolveGroup(connection, keys, stream, requiredString(input, 'group'));
+      if (dryRun) {
+        // What the confirmation states: the group's consumers, and the entries it has not yet read (they wait).
+        const stats = (await readStreamStats(connection, keys, stream)).groups.find((g) => g.name === group);
+        return { group, count: 1, consumers: stats?.consumers ?? 0, pending: stats?.pending ?? 0, lag: stats?.lag ?? 0, paused: stats?.paused ?? false };
+      }
+      const groups = action === 'pause' ? await pauseGroup(connection, keys, stream, group) : await resumeGroup(connection, keys, stream, group);
+      return { group, [action === 'pause' ? 'paused' : 'resumed']: groups.length };
     }
     case 'trim': {
       if (dryRun) {

@@ -24,6 +24,8 @@ const ACTION_ROUTES: Record<string, ActionName> = {
   'pending/ack': 'ack',
   'pending/claim': 'claim',
   trim: 'trim',
+  'groups/pause': 'pause',
+  'groups/resume': 'resume',
 };
 
 export class RedisStreamsDashboard {
@@ -85,7 +87,7 @@ export class RedisStreamsDashboard {
     if (method === 'POST') {
       const action = segments[0] === 'api' && segments[1] === 'streams' ? ACTION_ROUTES[segments.slice(3).join('/')] : undefined;
       if (action === undefined || segments[2] === undefined) return jsonResponse(404, { error: `no write action at ${path}` });
-      if (!this.options.allowWrites) return jsonResponse(403, { error: 'read-only dashboard: start it with --allow-writes (allowWrites: true) to replay, purge, claim, ack or trim' });
+      if (!this.options.allowWrites) return jsonResponse(403, { error: 'read-only dashboard: start it with --allow-writes (allowWrites: true) to replay, purge, claim, ack, trim, pause or resume' });
       if (req.headers[WRITE_HEADER] !== '1') return jsonResponse(403, { error: `write requests need the ${WRITE_HEADER}: 1 header (sent by the dashboard's own page)` });
       const body = await readJsonBody(req);
       return jsonResponse(200, await runAction(this.options.connection, this.options.keys, segments[2], action, body));

@@ -55,7 +55,7 @@ function streamRows(context: PageContext, s: StreamOverview): SafeHtml {
   </tr>`;
   const groupRows = s.groups.map(
     (g) => html`<tr class="group-row" data-row="group" data-stream="${s.stream}" data-group="${g.name}">
-      <td class="indent"><span class="muted">group</span> ${g.name}</td>
+      <td class="indent"><span class="muted">group</span> ${g.name}${g.paused ? html` <span class="badge badge-paused" data-col="paused">paused</span>` : ''}</td>
       <td></td><td></td>
       <td class="num" data-col="consumers">${formatCount(g.consumers)}</td>
       <td class="num" data-col="pending"><a href="${withQuery(streamHref(context, s.stream, 'pending'), { group: g.name })}">${formatCount(g.pending)}</a></td>

@@ -38,10 +38,11 @@ export function streamLive(context: PageContext, s: StreamOverview): SafeHtml {
     s.groups.length === 0
       ? empty('No consumer group reads this stream yet.')
       : html`<table class="grid" id="groups"><thead><tr>
-          <th>group</th><th class="num">consumers</th><th class="num">pending</th><th class="num">lag</th><th>last delivered id</th><th class="num">entries read</th><th></th>
+          <th>group</th><th>state</th><th class="num">consumers</th><th class="num">pending</th><th class="num">lag</th><th>last delivered id</th><th class="num">entries read</th><th></th>
         </tr></thead><tbody>${s.groups.map(
           (g) => html`<tr data-group="${g.name}">
             <td>${g.name}</td>
+            <td data-col="state">${g.paused ? html`<span class="badge badge-paused">paused</span>` : 'running'}${pauseButton(context, s.stream, g.name, g.paused)}</td>
             <td class="num" data-col="consumers">${formatCount(g.consumers)}</td>
             <td class="num" data-col="pending">${formatCount(g.pending)}</td>
             <td class="num" data-col="lag">${formatCount(g.lag)}</td>
@@ -64,4 +65,11 @@ export function streamLive(context: PageContext, s: StreamOverview): SafeHtml {
       ? empty('No consumers.')
       : html`<table class="grid" id="consumers"><thead><tr><th>group</th><th>consumer</th><th class="num">pending</th><th class="num" title="since the consumer last read or claimed">idle</th></tr></thead><tbody>${consumerRows}</tbody></table>`;
   return html`${stats}${section('Groups', groups)}${section('Consumers', consumers)}`;
+}
+
+/** Pause or resume one group (with --allow-writes): workers stop taking new entries within a second. */
+function pauseButton(context: PageContext, stream: string, group: string, paused: boolean): SafeHtml | string {
+  if (!context.allowWrites) return '';
+  const action = paused ? 'resume' : 'pause';
+  return html` <button class="btn btn-small" data-action="${action}" data-stream="${stream}" data-group="${group}">${paused ? 'Resume…' : 'Pause…'}</button>`;
 }
