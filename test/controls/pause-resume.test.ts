@@ -8,7 +8,7 @@ import { KeyBuilder, StreamProducer } from '@redstream/core';
 import { runCli, runCliJson } from '../support/cli.js';
 import { useRedisServers } from '../support/private-redis.js';
 import type { RedisServer } from '../support/redis-server.js';
-import { waitFor } from '../support/wait-for.js';
+import { holdsFor, until, waitFor } from '../support/wait-for.js';
 import { parseRecords, WorkerProcess } from '../support/worker-process.js';
 
 const STREAM = 'controls.pause';
@@ -65,15 +65,17 @@ describe('redstream pause / resume', () => {
     expect([paused.code, paused.stderr]).toEqual([0, '']);
     expect(paused.stdout).toContain('paused group g of controls.pause');
 
-    const untilOneSecond = pausedAt + 1_000 - Date.now();
-    if (untilOneSecond > 0) await new Promise((resolve) => setTimeout(resolve, untilOneSecond));
+    await until(pausedAt + 1_000);
     const startedWithinOneSecond = (await starts()).length;
     // Running at the pause: finished and acked. Held and not started (prefetch): still pending on their worker.
     await waitFor(async () => {
       const all = await records();
       return all.filter((r) => r.phase === 'done').length === all.filter((r) => r.phase === 'start').length;
     }, { timeoutMs: 5_000, what: 'running handlers finished' });
-    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    await holdsFor(async () => (await records()).filter((r) => r.phase === 'start').length === startedWithinOneSecond, {
+      durationMs: QUIET_WINDOW_MS,
+      what: 'no handler starting while paused',
+    });
     const all = await records();
     expect(all.filter((r) => r.phase === 'start').length).toBe(startedWithinOneSecond);
     expect(all.filter((r) => r.phase === 'done').length).toBe(startedWithinOneSecond);
@@ -94,7 +96,7 @@ describe('redstream pause / resume', () => {
       () => withClient(async (client) => (String(await client.sendCommand(['CLIENT', 'LIST'])).match(/name=redstream-g-w\d-reader/g) ?? []).length === 3),
       { timeoutMs: 15_000, what: 'the three workers reading again' },
     );
-    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    await holdsFor(async () => (await starts()).length === startedWithinOneSecond, { durationMs: QUIET_WINDOW_MS, what: 'no handler starting after the restart' });
     expect((await starts()).length).toBe(startedWithinOneSecond);
 
     const resumed = await cli('resume', STREAM, '--group', 'g');
