@@ -33,7 +33,7 @@ export function registerKedaCommand(program: Command): void {
     .argument('<stream>', STREAM_ARGUMENT, parseStream)
     .requiredOption('-g, --group <group>', 'consumer group the deployment consumes with')
     .requiredOption('-d, --deployment <name>', 'worker Deployment to scale')
-    .option('--target <n>', 'entries per replica (lagCount and pendingEntriesCount); keep it below the worker concurrency', parseNonNegativeInteger, KEDA_DEFAULTS.target)
+    .option('--target <n>', 'entries per replica (lagCount and pendingEntriesCount); keep it at or below what one worker holds (its prefetch)', parseNonNegativeInteger, KEDA_DEFAULTS.target)
     .option('--min <n>', 'minimum replicas (0 = scale to zero)', parseNonNegativeInteger, KEDA_DEFAULTS.min)
     .option('--max <n>', 'maximum replicas', parseNonNegativeInteger, KEDA_DEFAULTS.max)
     .addOption(
