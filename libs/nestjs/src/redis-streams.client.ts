@@ -5,7 +5,7 @@ import {
   getJobStatus,
   removeSchedule,
   saveSchedule,
-  Scheduler,
+  type Scheduler,
   RequestTimeoutError,
   StreamProducer,
   resolveProducerOptions,
@@ -19,6 +19,7 @@ import {
 } from '@redstream/core';
 import { Observable } from 'rxjs';
 import { createPacket } from './nest-compat.js';
+import { runSchedules } from './run-schedules.js';
 import { lifecycleEvents, watchJob, type JobWatchEvent } from './lifecycle-observables.js';
 import { RedisStreamRecord } from './redis-streams-record.builder.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsClientOptions } from './redis-streams.options.js';
@@ -61,11 +62,8 @@ export class RedisStreamsClient extends ClientProxy<Record<never, Function>, Con
         }
         this.producer = producer;
         this.connecting = undefined;
-        if (this.schedules) {
-          const { prefix, serializer, logger } = producer.options;
-          this.scheduler = new Scheduler(producer.connection, { prefix, serializer, logger, ...(this.schedules === true ? {} : this.schedules) });
-          this.scheduler.start();
-        }
+        const { prefix, serializer, logger } = producer.options;
+        this.scheduler = runSchedules(producer.connection, this.schedules, { prefix, serializer, logger });
         producer.connection.on('status', (status: ConnectionStatus) => this._status$.next(status));
         this._status$.next('connected');
         return producer;

@@ -1,4 +1,5 @@
-import { streamNameForPattern, type ConsumerOptions, type ProducerOptions, type SchedulerOptions } from '@redstream/core';
+import { streamNameForPattern, type ConsumerOptions, type ProducerOptions } from '@redstream/core';
+import type { SchedulesOption } from './run-schedules.js';
 
 /**
  * Maps a Nest pattern (as Nest's route string: `'orders.created'`, `'{"cmd":"sum"}'`) to a stream
@@ -10,7 +11,7 @@ export type PatternToStream = Record<string, string> | ((pattern: string) => str
 export interface RedisStreamsServerOptions extends ConsumerOptions {
   streams?: PatternToStream;
   /** Run the stored schedules in this worker (`client.schedule`); each tick is published once however many workers run them. */
-  schedules?: boolean | Pick<SchedulerOptions, 'pollMs' | 'graceMs'>;
+  schedules?: SchedulesOption;
 }
 
 export interface RedisStreamsClientOptions extends ProducerOptions {
@@ -19,7 +20,7 @@ export interface RedisStreamsClientOptions extends ProducerOptions {
    * Run the stored schedules in this producer process (from `connect()` to `close()`), for apps
    * whose workers do not: each tick is still published once however many processes run them.
    */
-  schedules?: boolean | Pick<SchedulerOptions, 'pollMs' | 'graceMs'>;
+  schedules?: SchedulesOption;
 }
 
 export function streamForPattern(pattern: string, mapping: PatternToStream | undefined): string {

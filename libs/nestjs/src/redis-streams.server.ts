@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server, Transport } from '@nestjs/microservices';
-import { Scheduler, StreamConsumer, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
+import { StreamConsumer, type Scheduler, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
 import { isObservable, type Observable } from 'rxjs';
 import { captureHandlerErrors } from './handler-error-capture.js';
 import { runWithProcessingHooks } from './nest-compat.js';
 import { RedisStreamContext } from './redis-streams.context.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsServerOptions } from './redis-streams.options.js';
 import { RequestResponder } from './request-responder.js';
+import { runSchedules } from './run-schedules.js';
 
 type StreamsServerEvents = {
   status: (status: ConnectionStatus) => void;
@@ -83,12 +84,8 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
 
   /** `schedules: true`: the stored schedules run beside the consumer, on its connection. */
   private startScheduler(): void {
-    if (!this.schedules) return;
-    const o = this.consumer.options;
-    this.scheduler = new Scheduler(this.consumer.connection, {
-      prefix: o.prefix, serializer: o.serializer, logger: o.logger, ...(this.schedules === true ? {} : this.schedules),
-    });
-    this.scheduler.start();
+    const { prefix, serializer, logger } = this.consumer.options;
+    this.scheduler = runSchedules(this.consumer.connection, this.schedules, { prefix, serializer, logger });
   }
 
   on<K extends keyof StreamsServerEvents>(event: K, callback: StreamsServerEvents[K]): void {
