@@ -1,8 +1,8 @@
 /**
  * The per-message path: an entry that holds a slot is decoded, checked against the
  * group's completion marks, run (or queued until a handler slot is free), timed out, and
- * then acked, retried or dead-lettered. The whole chain is direct method calls on this
- * one object, one promise reaction and one HeldMessage per entry.
+ * then acked, retried or dead-lettered (entry-outcomes.ts). The whole chain is direct
+ * method calls, one promise reaction and one HeldMessage per entry.
  *
  * Two limits (DESIGN.md, delivery semantics 8): `prefetch` entries held, `concurrency`
  * handlers running. It owns the held slots: readers and claims reserve them here before
@@ -13,34 +13,21 @@
  * keeper refreshes it however long it waits.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
-import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, RateLimitedError, UnknownStreamKeyError } from '../errors/index.js';
+import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
-import type { AckBatcher } from './ack-batcher.js';
-import { backoffDelay } from '../backoff.js';
 import type { CompletionCheck } from './completion-check.js';
-import type { DeadLetterOutcome } from './dead-letter-outcome.js';
+import { EntryOutcomes, type OutcomeUnits } from './entry-outcomes.js';
 import type { ErrorReporter } from './error-reporter.js';
-import { deadLetterReasonFor } from './failure-policy.js';
 import { HeldEntries } from './held-entries.js';
-import { HeldMessage, type Subscription, type WaitingRetry } from './held-message.js';
+import { HeldMessage, type Subscription } from './held-message.js';
 import type { ObserverHub } from './observer-hub.js';
-import type { DeadLetterReason } from './received-message.js';
-import type { RetryScheduler } from './retry-scheduler.js';
 import type { RunControl } from './run-control.js';
 import { Slots } from './slots.js';
 import type { XReadReply } from './stream-reader.js';
 
-export interface DispatcherUnits {
-  readonly acks: AckBatcher;
+export interface DispatcherUnits extends OutcomeUnits {
   readonly completion: CompletionCheck;
-  readonly deadLetters: DeadLetterOutcome;
-  readonly retries: RetryScheduler<WaitingRetry>;
-  readonly observers: ObserverHub;
-  readonly errors: ErrorReporter;
-  readonly control: RunControl;
-  /** Paused groups and RateLimitedError's holds (pause-control.ts): entries of a paused stream do not start. */
-  readonly pause?: { isPaused(streamKey: string): boolean; holdBack(streamKey: string, ms: number): Promise<void> };
 }
 
 export class Dispatcher {
@@ -54,10 +41,8 @@ export class Dispatcher {
   private readonly unstarted: HeldMessage[] = [];
   /** Held entries of a paused stream whose handler had not started: they start on resume. */
   private readonly parked: HeldMessage[] = [];
-  private readonly acks: AckBatcher;
   private readonly completion: CompletionCheck;
-  private readonly deadLetters: DeadLetterOutcome;
-  private readonly retries: RetryScheduler<WaitingRetry>;
+  private readonly outcomes: EntryOutcomes;
   private readonly observers: ObserverHub;
   private readonly errors: ErrorReporter;
   private readonly control: RunControl;
@@ -69,10 +54,8 @@ export class Dispatcher {
     private readonly units: DispatcherUnits,
   ) {
     this.slots = new Slots(options.prefetch);
-    this.acks = units.acks;
     this.completion = units.completion;
-    this.deadLetters = units.deadLetters;
-    this.retries = units.retries;
+    this.outcomes = new EntryOutcomes(options, units);
     this.observers = units.observers;
     this.errors = units.errors;
     this.control = units.control;
@@ -150,7 +133,7 @@ export class Dispatcher {
 
   /** Resolves when every dead-letter write under way has settled. */
   backgroundSettled(): Promise<unknown> {
-    return this.deadLetters.settled();
+    return this.units.deadLetters.settled();
   }
 
   // ---------------------------------------------------------------- hand-over
@@ -172,7 +155,7 @@ export class Dispatcher {
   accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void {
     if (fields === null) {
       // Deleted from the stream while pending (XDEL, MAXLEN trim): nothing to handle.
-      this.acks.ack(subscription.keys.stream, entryId);
+      this.outcomes.ackDeleted(subscription.keys.stream, entryId);
       this.slots.release();
       return;
     }
@@ -182,7 +165,7 @@ export class Dispatcher {
     } catch (error) {
       this.slots.release();
       // Oversized entries are refused before anything is parsed.
-      this.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
+      this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
       return;
     }
     const maxDeliveries = subscription.options.maxDeliveries;
@@ -191,7 +174,7 @@ export class Dispatcher {
       // hangs the worker (OOM, infinite loop). Running it once more would only repeat that.
       this.slots.release();
       const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
-      this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
+      this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
       return;
     }
     const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope);
@@ -269,7 +252,7 @@ export class Dispatcher {
     const timer = setTimeout(() => {
       timedOut = true;
       this.held.delete(entry);
-      this.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs));
+      this.outcomes.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs));
     }, timeoutMs);
     const settle = (outcome: () => void) => {
       clearTimeout(timer);
@@ -311,64 +294,18 @@ export class Dispatcher {
 
   private succeeded(entry: HeldMessage): void {
     this.finish(entry);
-    if (entry.lost) {
-      // Acking is still right: the work is done. The other consumer's later XACK is a no-op.
-      this.options.logger.warn(
-        `entry ${entry.entryId} of "${entry.stream}" was claimed or acked by another consumer while its handler ran here; acked it, it may have been handled twice`,
-      );
-    }
-    const key = entry.idempotencyKey;
-    if (this.options.dedupe && key !== undefined) {
-      this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys.completed(this.options.group, key));
-    } else {
-      this.acks.ack(entry.streamKey, entry.entryId);
-    }
-    if (this.observers.timed) this.observers.current.handled!(entry.stream, 'success', performance.now() - entry.startedAt);
-    this.observers.current.succeeded?.(entry);
+    this.outcomes.succeeded(entry);
   }
 
   private skipDuplicate(entry: HeldMessage): void {
     this.held.delete(entry);
     this.slots.release();
-    this.acks.ack(entry.streamKey, entry.entryId);
-    this.observers.current.handled?.(entry.stream, 'skipped-duplicate', 0);
+    this.outcomes.skippedDuplicate(entry);
   }
 
   private failed(entry: HeldMessage, error: unknown): void {
     this.finish(entry);
-    if (error instanceof RateLimitedError && this.units.pause) this.heldBack(entry, error.retryAfterMs, this.units.pause);
-    else this.afterFailure(entry, error);
-  }
-
-  /** RateLimitedError, not a failure: the group holds back `ms`, then the entry is taken back uncounted (keepCount). */
-  private heldBack(entry: HeldMessage, ms: number, pause: NonNullable<DispatcherUnits['pause']>): void {
-    pause.holdBack(entry.streamKey, ms).catch((error: Error) => this.errors.report(`rate-limit hold of ${entry.stream}`, error));
-    const { streamKey, entryId, subscription, heldSince } = entry; // stopping: left pending, another consumer reclaims it
-    if (!this.control.stopping) this.retries.schedule({ streamKey, entryId, dueAt: Date.now() + ms, subscription, heldSince, lost: false, keepCount: true });
-  }
-
-  /** Dead-letters the entry, or schedules its retry after the backoff. */
-  private afterFailure(entry: HeldMessage, error: unknown): void {
-    const subscription = entry.subscription;
-    const durationMs = this.observers.timed ? performance.now() - entry.startedAt : 0;
-    const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
-    if (reason !== undefined) {
-      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
-      return;
-    }
-    this.observers.current.handled?.(entry.stream, 'retried', durationMs);
-    const failure = { stream: entry.stream, entryId: entry.entryId, deliveries: entry.deliveryCount, error, deadLettered: false };
-    if (this.control.stopping) {
-      this.observers.current.failed?.(failure);
-      return; // left pending: another consumer reclaims it
-    }
-    const dueAt = Date.now() + backoffDelay(entry.deliveryCount, subscription.options.backoff);
-    this.retries.schedule({ streamKey: entry.streamKey, entryId: entry.entryId, dueAt, subscription, heldSince: entry.heldSince, lost: false });
-    this.observers.current.failed?.({ ...failure, retryAt: dueAt });
-  }
-
-  private deadLetter(subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0): void {
-    this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs);
+    this.outcomes.failed(entry, error);
   }
 
   private subscriptionByKey(streamKey: string): Subscription {

@@ -8,7 +8,7 @@
  *   Dispatcher (dispatcher.ts)   decode, dedupe check, run the handler with bounded
  *     │                          concurrency, timeout; owns the held slots (prefetch)
  *     ▼
- *   AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
+ *   EntryOutcomes → AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
  * Beside them: LeaseKeeper (running entries keep their leases), PeriodicTasks (delayed
  * promotion, retention, idle-consumer removal), PauseControl and RateLimiter (queue
