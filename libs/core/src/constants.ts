@@ -27,6 +27,8 @@ export const DEFAULTS = {
   deadLetter: { maxLen: 100_000 },
   delayed: { intervalMs: 250, batchSize: 500 },
   ack: { batchSize: 512, flushMs: 2 },
+  /** Batch handlers (`batch` in a handler's options): most messages per call (at most `prefetch`), longest wait to fill one. */
+  batch: { maxSize: 100, maxWaitMs: 50 },
   idleConsumers: { removeAfterMs: 3_600_000, intervalMs: 60_000 },
   shutdownTimeoutMs: 25_000,
   reconnect: { minDelayMs: 50, maxDelayMs: 5_000 },

@@ -179,6 +179,23 @@ export interface HandlerOptions {
   events?: boolean;
   /** Global rate limit of this handler's stream for the group (see the consumer's `rateLimit`); `false` none. Default: the consumer's. */
   rateLimit?: RateLimit | false;
+  /**
+   * Batch handler: the handler is called with an array of up to `maxSize` messages instead of one.
+   * A batch counts as one running handler (`concurrency`), `timeoutMs` applies to the whole batch.
+   * Default none (one message per call).
+   */
+  batch?: BatchOptions;
+}
+
+/** How a batch handler's batches are formed. */
+export interface BatchOptions {
+  /** Most messages per call, 1 to the consumer's `prefetch`. Default 100. */
+  maxSize?: number;
+  /**
+   * Longest time (ms, at least 1) an entry read waits for its batch to fill; a full batch starts
+   * at once. Measured from the read of the batch's oldest entry. Default 50.
+   */
+  maxWaitMs?: number;
 }
 
 /**

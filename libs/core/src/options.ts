@@ -28,6 +28,7 @@ import type {
   ConsumerOptions,
   HandlerOptions,
   RateLimit,
+  BatchOptions,
   Logger,
   OptionKeys,
   ProducerOptions,
@@ -142,6 +143,21 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
     timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_TIMER_MS),
     events: options.events === undefined ? consumer.events !== false : requireBoolean(at('events'), options.events),
     rateLimit: options.rateLimit === undefined ? consumer.rateLimit : resolveRateLimit(at('rateLimit'), options.rateLimit as RateLimit | false),
+    batch: options.batch === undefined ? undefined : resolveBatch(at('batch'), options.batch as BatchOptions, consumer.prefetch),
+  };
+}
+
+/** `{ maxSize, maxWaitMs }`: a batch never holds more than the consumer may hold (`prefetch`). */
+function resolveBatch(option: string, value: BatchOptions, prefetch: number): Required<BatchOptions> {
+  const given = requireObject(option, value);
+  rejectUnknownKeys(option, given, ['maxSize', 'maxWaitMs']);
+  const maxSize = given.maxSize ?? Math.min(DEFAULTS.batch.maxSize, prefetch);
+  if (typeof maxSize === 'number' && Number.isInteger(maxSize) && maxSize > prefetch) {
+    throw new InvalidOptionError(`${option}.maxSize`, maxSize, `an integer from 1 to the consumer's prefetch (${prefetch}): a batch's entries are all held at once; lower maxSize or raise prefetch`);
+  }
+  return {
+    maxSize: requireInteger(`${option}.maxSize`, maxSize, 1, prefetch),
+    maxWaitMs: requireInteger(`${option}.maxWaitMs`, given.maxWaitMs ?? DEFAULTS.batch.maxWaitMs, 1, MAX_TIMER_MS),
   };
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;

@@ -1,5 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
+import { RedisStreamBatchContext } from './redis-streams-batch.context.js';
 import { RedisStreamContext } from './redis-streams.context.js';
 
 const INSTALLED = Symbol.for('@redstream/nestjs:handler-error-capture');
@@ -11,7 +12,7 @@ const INSTALLED = Symbol.for('@redstream/nestjs:handler-error-capture');
  * filter (`BaseRpcExceptionFilter`) replaces an error that is not an RpcException with
  * `{ status: 'error', message: 'Internal server error' }`; a transport strategy has no way to add
  * a filter of its own. So the filter's `catch` is wrapped once: when the failing call carries a
- * RedisStreamContext, the original error is noted on that context, then Nest's filter runs
+ * RedisStreamContext (or a batch's RedisStreamBatchContext), the original error is noted on that context, then Nest's filter runs
  * unchanged (its log line, its masked answer to requesters, every other transport untouched).
  * Filters that extend BaseRpcExceptionFilter and call `super.catch` are covered too.
  */
@@ -21,7 +22,7 @@ export function captureHandlerErrors(): void {
   const nestCatch = prototype.catch;
   prototype.catch = function catchNotingTheError(this: BaseRpcExceptionFilter, exception: unknown, host: ArgumentsHost) {
     const context: unknown = host?.getArgByIndex?.(1);
-    if (context instanceof RedisStreamContext) context.failure = exception;
+    if (context instanceof RedisStreamContext || context instanceof RedisStreamBatchContext) context.failure = exception;
     return nestCatch.call(this, exception, host);
   };
   prototype[INSTALLED] = true;

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server, Transport } from '@nestjs/microservices';
-import { StreamConsumer, type Scheduler, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
-import { isObservable, type Observable } from 'rxjs';
+import { ConsumerSetupError, StreamConsumer, type BatchOptions, type Scheduler, type ConnectionStatus, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
+import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { captureHandlerErrors } from './handler-error-capture.js';
 import { runWithProcessingHooks } from './nest-compat.js';
+import { RedisStreamBatchContext } from './redis-streams-batch.context.js';
 import { RedisStreamContext } from './redis-streams.context.js';
 import { splitOptions, streamForPattern, type PatternToStream, type RedisStreamsServerOptions } from './redis-streams.options.js';
 import { RequestResponder } from './request-responder.js';
@@ -58,8 +59,13 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     try {
       for (const [pattern, handler] of this.getHandlers()) {
         const stream = streamForPattern(pattern, this.streams);
+        const extras = handler.extras as HandlerOptions | undefined;
+        if (extras?.batch !== undefined) {
+          this.consumer.subscribe(stream, this.batchHandler(pattern, handler), extras as HandlerOptions & { batch: BatchOptions });
+          continue;
+        }
         const run = handler.isEventHandler ? this.eventHandler(handler) : this.requestHandler(handler);
-        this.consumer.subscribe(stream, this.withProcessingHooks(run), handler.extras as HandlerOptions | undefined);
+        this.consumer.subscribe(stream, this.withProcessingHooks(run), extras);
       }
     } catch (error) {
       callback(error);
@@ -128,21 +134,48 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
     return (message: ReceivedMessage): Promise<void> => {
       const context = new RedisStreamContext(message);
       if (!this.processingHooksSet) return run(message, context);
-      // The entry's outcome is the handler's, passed on here and never through the promise
-      // `done` returns: a start hook that ignores that promise must not leave an unhandled
-      // rejection. A start hook that throws fails the entry (it is retried).
-      return new Promise<void>((resolve, reject) => {
-        try {
-          const started: unknown = runWithProcessingHooks(this, context, (runEndHook) => {
-            const outcome = run(message, context);
-            outcome.then(resolve, reject);
-            return outcome.then(runEndHook, runEndHook);
-          });
-          Promise.resolve(started).catch(reject);
-        } catch (error) {
-          reject(error);
-        }
-      });
+      return this.betweenProcessingHooks(context, () => run(message, context));
+    };
+  }
+
+  private betweenProcessingHooks<T>(context: RedisStreamContext | RedisStreamBatchContext, run: () => Promise<T>): Promise<T> {
+    // The entry's outcome is the handler's, passed on here and never through the promise
+    // `done` returns: a start hook that ignores that promise must not leave an unhandled
+    // rejection. A start hook that throws fails the entry (it is retried).
+    return new Promise<T>((resolve, reject) => {
+      try {
+        const started: unknown = runWithProcessingHooks(this, context, (runEndHook) => {
+          const outcome = run();
+          outcome.then(resolve, reject);
+          return outcome.then(runEndHook, runEndHook);
+        });
+        Promise.resolve(started).catch(reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  /**
+   * `@EventPattern(pattern, { batch })`: the handler gets the payloads of a batch and a
+   * RedisStreamBatchContext. What it returns (or the last value of its Observable) reaches the
+   * consumer, so a returned BatchFailure retries the messages it names; the processing hooks
+   * run once around the batch.
+   */
+  private batchHandler(pattern: string, handler: MessageHandler) {
+    if (!handler.isEventHandler) {
+      throw new ConsumerSetupError('ERR_BATCH_HANDLER', `"${pattern}": batch applies to @EventPattern handlers only; a @MessagePattern request gets one reply per message.`);
+    }
+    return (messages: readonly ReceivedMessage[]): Promise<unknown> => {
+      const context = new RedisStreamBatchContext(messages);
+      const run = () =>
+        Promise.resolve(handler(messages.map((message) => message.data), context)).then(
+          (result) => (isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }).catch((error: unknown) => Promise.reject(this.realError(error, context))) : result),
+          (error: unknown) => {
+            throw this.realError(error, context);
+          },
+        );
+      return this.processingHooksSet ? this.betweenProcessingHooks(context, run) : run();
     };
   }
 
@@ -163,7 +196,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
   }
 
   /** An event handler may return an Observable (interceptors, rxjs handlers): the entry's outcome is its completion. */
-  private settleObservable(result: Observable<unknown>, context: RedisStreamContext): Promise<void> {
+  private settleObservable(result: Observable<unknown>, context: RedisStreamContext | RedisStreamBatchContext): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       result.subscribe({ error: (error: unknown) => reject(this.realError(error, context)), complete: resolve });
     });
@@ -175,7 +208,7 @@ export class RedisStreamsServer extends Server<StreamsServerEvents, ConnectionSt
    * not an Error (Nest's masked `{ status, message }`, an RpcException's payload) keeps its
    * message; a hint says once how to keep the real error when it could not be captured.
    */
-  private realError(error: unknown, context: RedisStreamContext): unknown {
+  private realError(error: unknown, context: RedisStreamContext | RedisStreamBatchContext): unknown {
     if (error instanceof Error || typeof error !== 'object' || error === null) return error;
     if (context.failure instanceof Error) return context.failure;
     if (!this.maskedErrorHinted) {

@@ -21,6 +21,7 @@ import { EntryOutcomes, type OutcomeUnits } from './entry-outcomes.js';
 import type { ErrorReporter } from './error-reporter.js';
 import { HeldEntries } from './held-entries.js';
 import { HeldMessage, type Subscription } from './held-message.js';
+import { BatchRunner, type BatchHost } from './batch-runner.js';
 import type { ObserverHub } from './observer-hub.js';
 import type { RunControl } from './run-control.js';
 import { Slots } from './slots.js';
@@ -43,6 +44,8 @@ export class Dispatcher {
   private readonly parked: HeldMessage[] = [];
   private readonly completion: CompletionCheck;
   private readonly outcomes: EntryOutcomes;
+  /** Batch handlers' lines and runs (batch-runner.ts); undefined when no handler takes batches. */
+  private readonly batches: BatchRunner | undefined;
   private readonly observers: ObserverHub;
   private readonly errors: ErrorReporter;
   private readonly control: RunControl;
@@ -57,6 +60,7 @@ export class Dispatcher {
     this.completion = units.completion;
     this.outcomes = new EntryOutcomes(options, units);
     this.observers = units.observers;
+    this.batches = BatchRunner.for(subscriptions.values(), this.batchHost(), this.outcomes, this.observers);
     this.errors = units.errors;
     this.control = units.control;
   }
@@ -107,7 +111,7 @@ export class Dispatcher {
    */
   dropUnstarted(): HeldMessage[] {
     const dropped = this.ready.splice(0);
-    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0));
+    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0), ...(this.batches?.dropUnstarted() ?? []));
     for (const subscription of this.subscriptions.values()) dropped.push(...subscription.waiting.splice(0));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
@@ -204,7 +208,8 @@ export class Dispatcher {
       return;
     }
     const subscription = entry.subscription;
-    if (subscription.running >= subscription.options.concurrency) subscription.waiting.push(entry);
+    if (subscription.batchHandler !== undefined) this.batches!.add(entry);
+    else if (subscription.running >= subscription.options.concurrency) subscription.waiting.push(entry);
     else if (this.running >= this.options.concurrency) this.ready.push(entry);
     else this.execute(entry);
   }
@@ -271,9 +276,14 @@ export class Dispatcher {
   }
 
   private releaseSlot(subscription: Subscription): void {
+    this.slots.release();
+    this.handlerEnded(subscription);
+  }
+
+  /** A handler (of one entry or one batch) settled: the next waiting work starts, as the limits allow. */
+  private handlerEnded(subscription: Subscription): void {
     subscription.running -= 1;
     this.running -= 1;
-    this.slots.release();
     // Stopping: nothing more starts; shutdown hands the unstarted entries back (dropUnstarted).
     if (this.control.stopping) return;
     // The handler's own queue first: its entries were behind the tighter limit.
@@ -281,13 +291,49 @@ export class Dispatcher {
       const next = subscription.waiting.shift()!;
       if (this.running < this.options.concurrency) this.execute(next);
       else this.ready.push(next);
+    } else if (this.batches !== undefined) {
+      this.batches.startDueOf(subscription);
     }
+    if (this.batches !== undefined) return this.startReadyAndBatches(this.batches);
     while (this.running < this.options.concurrency && this.ready.length > 0) {
       const next = this.ready.shift()!;
       // Its handler may have filled up since it was queued: then it waits behind that limit.
       if (next.subscription.running >= next.subscription.options.concurrency) next.subscription.waiting.push(next);
       else this.execute(next);
     }
+  }
+
+  /** With batch handlers, entries and due batches waiting for the consumer's limit start first come, first served. */
+  private startReadyAndBatches(batches: BatchRunner): void {
+    while (this.running < this.options.concurrency) {
+      const collector = batches.oldestWaiting();
+      const next = this.ready[0];
+      if (collector !== undefined && (next === undefined || collector.oldestSince <= next.heldSince)) {
+        batches.run(collector);
+        continue;
+      }
+      if (next === undefined) return;
+      this.ready.shift();
+      if (next.subscription.running >= next.subscription.options.concurrency) next.subscription.waiting.push(next);
+      else this.execute(next);
+    }
+  }
+
+  /** What the batch runner may do here: it shares the slots, the running count and the parking of this dispatcher. */
+  private batchHost(): BatchHost {
+    return {
+      hasRoom: (subscription) =>
+        !this.control.stopping && subscription.running < subscription.options.concurrency && this.running < this.options.concurrency,
+      handlerStarted: (subscription) => {
+        subscription.running += 1;
+        this.running += 1;
+      },
+      handlerEnded: (subscription) => this.handlerEnded(subscription),
+      forget: (entry) => this.held.delete(entry),
+      releaseSlots: (count) => this.slots.release(count),
+      isPaused: (streamKey) => this.units.pause?.isPaused(streamKey) === true,
+      park: (entries) => void this.parked.push(...entries),
+    };
   }
 
   // ---------------------------------------------------------------- outcomes

@@ -9,12 +9,14 @@ import type { StreamKeys } from '../keys.js';
 import type { ResolvedHandlerOptions } from '../options.js';
 import type { HeldLink } from './held-entries.js';
 import type { HeldEntry } from './lease-keeper.js';
-import type { HandlerMiddleware, MessageHandler, ReceivedMessage } from './received-message.js';
+import type { BatchHandler, HandlerMiddleware, MessageHandler, ReceivedMessage } from './received-message.js';
 import type { ScheduledRetry } from './retry-scheduler.js';
 
 export interface Subscription {
   readonly keys: StreamKeys;
   readonly handler: MessageHandler;
+  /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never. */
+  readonly batchHandler?: BatchHandler;
   readonly options: ResolvedHandlerOptions;
   /** The handler inside every middleware, composed at start. */
   handle: MessageHandler;

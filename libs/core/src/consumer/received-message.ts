@@ -30,6 +30,13 @@ export interface ReceivedMessage<T = unknown> {
 
 export type MessageHandler = (message: ReceivedMessage) => unknown;
 
+/**
+ * A batch handler (`subscribe(stream, handler, { batch })`): called with up to `batch.maxSize`
+ * messages of one stream, in the order they were read. Resolving acks them all; throwing retries them all;
+ * throwing or returning a `BatchFailure` retries only the messages it names and acks the rest.
+ */
+export type BatchHandler = (messages: readonly ReceivedMessage[]) => unknown;
+
 /** Wraps a handler (tracing, logging); must call `next()` and return its result. */
 export type HandlerMiddleware = (message: ReceivedMessage, next: () => Promise<unknown>) => Promise<unknown>;
 

@@ -20,7 +20,7 @@ import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { checkServerSafety } from '../redis/server-safety.js';
 import { KeyBuilder } from '../keys.js';
-import type { ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
+import type { BatchOptions, ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
 import type { ConnectionStatus } from '../redis/connection.js';
 import { RedisConnection } from '../redis/connection.js';
@@ -48,7 +48,7 @@ import { PauseControl } from './pause-control.js';
 import { RateLimiter } from './rate-limiter.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
-import type { ConsumerObserver, HandlerMiddleware, MessageHandler } from './received-message.js';
+import type { BatchHandler, ConsumerObserver, HandlerMiddleware, MessageHandler } from './received-message.js';
 import { Reclaimer } from './reclaimer.js';
 import { RetentionTrimmer } from './retention.js';
 import { RetryScheduler } from './retry-scheduler.js';
@@ -111,15 +111,24 @@ export class StreamConsumer extends EventEmitter {
     return [...this.subscriptions.keys()];
   }
 
-  subscribe(stream: string, handler: MessageHandler, options?: HandlerOptions): this {
+  /**
+   * The handler of a stream: called with one message, or, with `options.batch`, with an array
+   * of up to `batch.maxSize` messages (a BatchHandler).
+   */
+  subscribe(stream: string, handler: BatchHandler, options: HandlerOptions & { batch: BatchOptions }): this;
+  subscribe(stream: string, handler: MessageHandler, options?: HandlerOptions): this;
+  subscribe(stream: string, handler: MessageHandler | BatchHandler, options?: HandlerOptions): this {
     validateStreamName(stream);
     if (this.started) throw new ConsumerSetupError('ERR_STARTED', `Cannot subscribe to "${stream}" after the consumer started.`);
     if (this.subscriptions.has(stream)) throw new ConsumerSetupError('ERR_DUPLICATE_HANDLER', `Stream "${stream}" already has a handler.`);
+    const resolved = resolveHandlerOptions(this.options, stream, options);
+    const single = resolved.batch === undefined ? (handler as MessageHandler) : batchOnly(stream);
     this.subscriptions.set(stream, {
       keys: this.keys.forStream(stream),
-      handler,
-      handle: handler,
-      options: resolveHandlerOptions(this.options, stream, options),
+      handler: single,
+      handle: single,
+      batchHandler: resolved.batch === undefined ? undefined : (handler as BatchHandler),
+      options: resolved,
       running: 0,
       waiting: [],
     });
@@ -296,4 +305,11 @@ export class StreamConsumer extends EventEmitter {
     this.observers.current.statusChanged?.(status);
     this.emit('status', status);
   }
+}
+
+/** The per-message handler of a batch subscription: never called (its entries go to the batch runner). */
+function batchOnly(stream: string): MessageHandler {
+  return () => {
+    throw new ConsumerSetupError('ERR_BATCH_HANDLER', `The handler of "${stream}" takes batches; it cannot be called with one message.`);
+  };
 }
