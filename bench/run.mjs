@@ -63,7 +63,7 @@ const only = env.BENCH_ONLY?.split(',').filter(Boolean);
 const n = settings.n;
 const awaitedCount = Math.min(10_000, Math.max(1000, Math.floor(n / 10)));
 
-const redstream = (server = {}) => ({ system: 'redstream', config: { server: { concurrency: settings.concurrency, ...server } } });
+const redstream = (server = {}, extras = undefined) => ({ system: 'redstream', config: { server: { concurrency: settings.concurrency, ...server }, extras } });
 const bullmq = () => ({ system: 'bullmq', config: { concurrency: settings.bullmqConcurrency } });
 const raw = { system: 'raw', config: {} };
 const rawIoredis = { system: 'raw-ioredis', config: {} };
@@ -125,6 +125,8 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ dedupe: false }), { keyed: true }) },
   { id: 'feature.retention.off', section: 'feature', label: () => 'drain, `retention: false` (on: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
+  { id: 'feature.batch', section: 'feature', label: () => 'drain with a batch handler, `@EventPattern(p, { batch: { maxSize: 100, maxWaitMs: 50 } })` (plain: the drain figure above)', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({}, { batch: { maxSize: 100, maxWaitMs: 50 } })) },
   { id: 'feature.events.on', section: 'feature', label: () => 'drain, lifecycle `events: true` (off: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ events: true })) },
 ].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
@@ -266,6 +268,7 @@ function targets() {
     ratio('e2e draining vs NATS JetStream (x)', 'drain.redstream', 'drain.jetstream', undefined, persistence, false, 'none');
     ratio('e2e with live producer vs NATS JetStream (x)', 'live.redstream', 'live.jetstream', undefined, persistence, false, 'none');
   }
+  ratio('drain with a batch handler (maxSize 100) vs the plain drain (for information)', 'feature.batch', 'drain.redstream', undefined);
   ratio('raw node-redis loop vs the independent ioredis loop (the ceiling checked)', 'drain.raw', 'drain.rawIoredis', undefined);
   ratio('e2e with live producer vs NestJS Redis transport (x)', 'live.redstream', 'live.nestRedis', 1, 'none', true);
   ratio('unawaited publish bursts vs raw XADD of `data` alone (for information)', 'publish.redstream.burst', 'publish.raw.dataOnly', 0.6);

@@ -4,12 +4,17 @@
  * takes `@Payload()` and `@Ctx()` and acknowledges the message through its context.
  * Decorators are applied as functions because the bench is plain JavaScript run as is.
  * The Nest packages are passed in, so a role can use the root's copy or the anchors'
- * package's (whose @nestjs/microservices finds amqplib next to it).
+ * package's (whose @nestjs/microservices finds amqplib next to it). With `extras.batch`
+ * (redstream's batch handlers) the handler records every payload of its batch.
  */
-export function defineBenchModule({ Controller, Module, EventPattern, Payload, Ctx }, pattern, recorder, ack) {
+export function defineBenchModule({ Controller, Module, EventPattern, Payload, Ctx }, pattern, recorder, ack, extras) {
   class BenchHandlers {
     handle(data) {
       recorder.record(data);
+    }
+
+    handleBatch(batch) {
+      for (const data of batch) recorder.record(data);
     }
 
     handleAndAck(data, context) {
@@ -18,8 +23,9 @@ export function defineBenchModule({ Controller, Module, EventPattern, Payload, C
     }
   }
   Controller()(BenchHandlers);
-  const name = ack ? 'handleAndAck' : 'handle';
-  EventPattern(pattern)(BenchHandlers.prototype, name, Object.getOwnPropertyDescriptor(BenchHandlers.prototype, name));
+  const name = ack ? 'handleAndAck' : extras?.batch ? 'handleBatch' : 'handle';
+  const decorate = extras ? EventPattern(pattern, extras) : EventPattern(pattern);
+  decorate(BenchHandlers.prototype, name, Object.getOwnPropertyDescriptor(BenchHandlers.prototype, name));
   if (ack) {
     Payload()(BenchHandlers.prototype, name, 0);
     Ctx()(BenchHandlers.prototype, name, 1);

@@ -1,4 +1,4 @@
-/** redstream worker: a NestJS microservice on RedisStreamsServer with one @EventPattern handler. */
+/** redstream worker: a NestJS microservice on RedisStreamsServer with one @EventPattern handler (`config.extras`: its extras, e.g. `batch`). */
 import { NestFactory } from '@nestjs/core';
 import { RedisStreamsServer } from '@redstream/nestjs';
 import { now } from '../lib/clock.mjs';
@@ -7,7 +7,7 @@ import { createRecorder } from '../lib/recorder.mjs';
 import { config, onStop, send, when } from '../lib/role.mjs';
 
 const recorder = createRecorder(config);
-const app = await NestFactory.createMicroservice(benchModule(config.stream, recorder), {
+const app = await NestFactory.createMicroservice(benchModule(config.stream, recorder, config.extras), {
   strategy: new RedisStreamsServer({ url: config.url, group: 'bench', consumer: 'bench-worker', ...config.server }),
   logger: ['error', 'warn'],
 });

@@ -25,8 +25,15 @@ describe('batch handlers', () => {
   });
   const fx = useRedis();
   /** A started consumer in group `g` whose handler for `stream` takes batches (`handlerOptions.batch`). */
-  const batchConsumer = async (stream: string, handler: BatchHandler, options: Partial<ConsumerOptions>, handlerOptions: HandlerOptions & { batch: object }) => {
+  const batchConsumer = async (
+    stream: string,
+    handler: BatchHandler,
+    options: Partial<ConsumerOptions>,
+    handlerOptions: HandlerOptions & { batch: object },
+    setUp: (consumer: StreamConsumer) => void = () => undefined,
+  ) => {
     const consumer = new StreamConsumer({ url: fx.redis.url, group: 'g', logger: collectingLogger(), ...options }).subscribe(stream, handler, handlerOptions);
+    setUp(consumer);
     consumers.push(consumer);
     await consumer.start();
     return consumer;
@@ -50,7 +57,8 @@ describe('batch handlers', () => {
     const calls: Call[] = [];
     let running = 0;
     let maxRunning = 0;
-    await batchConsumer(
+    const outcomes: string[] = [];
+    const consumer = await batchConsumer(
       stream,
       async (messages: readonly ReceivedMessage[]) => {
         record(calls, messages);
@@ -61,7 +69,9 @@ describe('batch handlers', () => {
       },
       { concurrency: 4, prefetch: 512 },
       { concurrency: 2, batch: { maxSize: 100, maxWaitMs: 50 } },
+      (c) => c.addObserver({ handled: (_stream, outcome) => void outcomes.push(outcome) }),
     );
+    expect(consumer.streams).toEqual([stream]);
     await waitFor(async () => calls.reduce((n, c) => n + c.entryIds.length, 0) >= 2_050 && (await fx.pendingCount(stream)) === 0, { what: 'all handled and acked' });
     const sizes = calls.map((c) => c.entryIds.length);
     console.info(`2,050 entries, maxSize 100: ${calls.length} batches, sizes ${[...new Set(sizes)].sort((a, b) => b - a).join('/')}, at most ${maxRunning} running`);
@@ -69,6 +79,9 @@ describe('batch handlers', () => {
     expect(sizes.filter((n) => n === 100).length).toBeGreaterThanOrEqual(15);
     expect(calls.flatMap((c) => c.entryIds).sort()).toEqual([...ids].sort());
     expect(maxRunning).toBe(2);
+    // Metrics stay per message.
+    expect(outcomes.length).toBe(2_050);
+    expect(new Set(outcomes)).toEqual(new Set(['success']));
   });
 
   it('starts a batch at most maxWaitMs after its oldest entry was read, also while entries keep trickling in', async () => {

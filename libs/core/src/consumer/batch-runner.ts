@@ -97,10 +97,10 @@ export class BatchRunner {
     if (this.host.isPaused(subscription.keys.stream)) return this.host.park(batch);
     this.host.handlerStarted(subscription);
     const startedAt = this.observers.timed ? performance.now() : 0;
-    const started = this.observers.current.started;
+    const observer = this.observers.current;
     for (const entry of batch) {
       entry.startedAt = startedAt;
-      started?.(entry);
+      observer.started?.(entry);
     }
     let result: unknown;
     try {
