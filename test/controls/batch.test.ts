@@ -240,6 +240,23 @@ describe('batch handlers', () => {
     expect(other.flatMap((c) => c.deliveries).every((n) => n === 2)).toBe(true);
   });
 
+  it('keeps the leases of entries waiting in line longer than claim.minIdleMs: another consumer reclaims none of them', async () => {
+    const stream = 'batch.lease';
+    const claim = { minIdleMs: 300, intervalMs: 100 };
+    const byA: Call[] = [];
+    const byB: Call[] = [];
+    const a = await batchConsumer(stream, (messages) => void record(byA, messages), { consumer: 'a', claim }, { batch: { maxSize: 100, maxWaitMs: 1_500 } });
+    const ids = await publish(stream, 5);
+    await waitFor(() => a.inFlight === 5, { what: 'a holds the five in line' });
+    await batchConsumer(stream, (messages) => void record(byB, messages), { consumer: 'b', claim }, { batch: { maxSize: 100, maxWaitMs: 20 } });
+    // 1.5 s in line: five times minIdleMs, with b's reclaim pass every 100 ms.
+    await waitFor(() => byA.length === 1, { timeoutMs: 5_000, what: "a's batch" });
+    await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'all acked' });
+    expect(byA[0].entryIds.sort()).toEqual([...ids].sort());
+    expect(byA[0].deliveries).toEqual([1, 1, 1, 1, 1]);
+    expect(byB).toEqual([]);
+  });
+
   it('refuses bad batch options at subscribe, naming the option, the value and the range', () => {
     const consumer = () => new StreamConsumer({ url: fx.redis.url, group: 'g', concurrency: 4, prefetch: 64, logger: collectingLogger() });
     const handler = () => undefined;

@@ -10,7 +10,8 @@
  * not use; every entry handed over frees its slot here once it is finished. An entry that
  * holds a slot but no handler waits in `ready` (the consumer's limit) or in its
  * subscription's `waiting` (the handler's own limit); it stays in `held`, so the lease
- * keeper refreshes it however long it waits.
+ * keeper refreshes it however long it waits. An entry of a batch handler lines up in the
+ * BatchRunner instead (batch-runner.ts), whose batches run as one handler each.
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
 import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';

@@ -6,7 +6,8 @@
  *     │                          reads: OwnEntries (own pending, due retries), Reclaimer
  *     ▼
  *   Dispatcher (dispatcher.ts)   decode, dedupe check, run the handler with bounded
- *     │                          concurrency, timeout; owns the held slots (prefetch)
+ *     │                          concurrency, timeout; owns the held slots (prefetch);
+ *     │                          batch handlers' batches: BatchRunner (batch-runner.ts)
  *     ▼
  *   EntryOutcomes → AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
