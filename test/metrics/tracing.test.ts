@@ -173,4 +173,29 @@ describe('OpenTelemetry trace propagation', () => {
     await consumer.stop();
     await producer.close();
   });
+  it('runs a batch handler in one consumer span for the batch, linked to each message\'s producer span', async () => {
+    const stream = 'trace.batch';
+    const batches: { size: number; active: SpanContext | undefined }[] = [];
+    const consumer = stopAfterEach(
+      new StreamConsumer({ url: env.redis.url, group: 'billing', logger: quietLogger }).subscribe(
+        stream,
+        (messages) => void batches.push({ size: messages.length, active: trace.getActiveSpan()?.spanContext() }),
+        { batch: { maxSize: 10, maxWaitMs: 100 } },
+      ),
+      (c) => c.stop(),
+    );
+    await consumer.start();
+    const producer = stopAfterEach(await StreamProducer.connect({ url: env.redis.url }), (p) => p.close());
+    exporter.reset();
+    await Promise.all([1, 2, 3].map((n) => producer.publish(stream, { n })));
+    await waitFor(() => batches.length === 1, { what: 'the batch' });
+    const sends = exporter.getFinishedSpans().filter((s) => s.name === `send ${stream}`);
+    const processSpan = await spanNamed(`process ${stream}`);
+    expect(batches[0].size).toBe(3);
+    expect(processSpan.kind).toBe(SpanKind.CONSUMER);
+    expect(parentOf(processSpan)).toBeUndefined();
+    expect(processSpan.attributes).toMatchObject({ 'messaging.batch.message_count': 3, 'messaging.consumer.group.name': 'billing' });
+    expect(processSpan.links.map((l) => l.context.spanId).sort()).toEqual(sends.map((s) => s.spanContext().spanId).sort());
+    expect(batches[0].active?.spanId).toBe(processSpan.spanContext().spanId);
+  });
 });

@@ -15,8 +15,8 @@ import type { ScheduledRetry } from './retry-scheduler.js';
 export interface Subscription {
   readonly keys: StreamKeys;
   readonly handler: MessageHandler;
-  /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never. */
-  readonly batchHandler?: BatchHandler;
+  /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never (wrapped in the tracing span at start). */
+  batchHandler?: BatchHandler;
   readonly options: ResolvedHandlerOptions;
   /** The handler inside every middleware, composed at start. */
   handle: MessageHandler;

@@ -196,7 +196,11 @@ export class StreamConsumer extends EventEmitter {
     // Outermost, so that user middlewares and the handler run inside the consumer span.
     const tracing = o.tracing ? await loadMessageTracing() : undefined;
     if (tracing?.enabled) this.middlewares.unshift(tracing.consume(o.group));
-    for (const subscription of this.subscriptions.values()) subscription.handle = composeHandler(this.middlewares, subscription.handler);
+    for (const subscription of this.subscriptions.values()) {
+      subscription.handle = composeHandler(this.middlewares, subscription.handler);
+      // Middlewares wrap one message; a batch gets the tracing span alone.
+      if (tracing?.enabled && subscription.batchHandler) subscription.batchHandler = tracing.consumeBatch(o.group, subscription.batchHandler);
+    }
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
     this.events = wireLifecycle(this.command, this.keys, o, this.subscriptions.values(), this.observers, report);

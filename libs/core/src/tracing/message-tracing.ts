@@ -13,7 +13,7 @@
  */
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type { Headers } from '../envelope.js';
-import type { HandlerMiddleware } from '../consumer/received-message.js';
+import type { BatchHandler, HandlerMiddleware, ReceivedMessage } from '../consumer/received-message.js';
 
 type Api = typeof OpenTelemetryApi;
 type Span = OpenTelemetryApi.Span;
@@ -125,6 +125,50 @@ export class MessageTracing {
         parent,
       );
       return context.with(trace.setSpan(parent, span), next).then(
+        (result) => {
+          span.end();
+          return result;
+        },
+        (error: unknown) => {
+          this.fail(span, error);
+          span.end();
+          throw error;
+        },
+      );
+    };
+  }
+
+  /**
+   * A batch handler inside one CONSUMER span for the batch, as the messaging conventions have
+   * it for batches: no parent (the messages come from many traces), a link to each message's
+   * producer span, `messaging.batch.message_count`.
+   */
+  consumeBatch(group: string, handler: BatchHandler): BatchHandler {
+    const { context, propagation, trace, SpanKind, ROOT_CONTEXT } = this.api;
+    return (messages: readonly ReceivedMessage[]) => {
+      const first = messages[0];
+      const links: OpenTelemetryApi.Link[] = [];
+      for (const message of messages) {
+        const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message.headers));
+        if (linked !== undefined) links.push({ context: linked, attributes: { 'messaging.message.id': message.messageId, 'redstream.entry_id': message.entryId } });
+      }
+      const span = this.tracer.startSpan(
+        `process ${first.stream}`,
+        {
+          kind: SpanKind.CONSUMER,
+          links,
+          attributes: {
+            'messaging.system': MESSAGING_SYSTEM,
+            'messaging.operation.type': 'process',
+            'messaging.operation.name': 'process',
+            'messaging.destination.name': first.streamKey,
+            'messaging.consumer.group.name': group,
+            'messaging.batch.message_count': messages.length,
+          },
+        },
+        ROOT_CONTEXT,
+      );
+      return context.with(trace.setSpan(ROOT_CONTEXT, span), async () => handler(messages)).then(
         (result) => {
           span.end();
           return result;
