@@ -3,12 +3,16 @@
  * `maxSize` and count as one running handler; an entry read waits at most `maxWaitMs` for its
  * batch; a failed batch is retried together and dead-lettered per entry; a BatchFailure retries
  * only the entries it names; completed idempotency keys are skipped before batching; a batch
- * times out as a whole; stop() hands back entries still in line; bad options are refused.
+ * times out as a whole; stop() hands back entries still in line; entries in line keep their
+ * leases; a paused group starts no batch; bad options are refused.
  */
-import { BatchFailure, fieldsToObject, InvalidOptionError, StreamConsumer, UnrecoverableError, type BatchHandler, type ConsumerOptions, type HandlerOptions, type ReceivedMessage } from '@redstream/core';
+import {
+  BatchFailure, fieldsToObject, InvalidOptionError, KeyBuilder, pauseGroup, resumeGroup, StreamConsumer, UnrecoverableError,
+  type BatchHandler, type ConsumerOptions, type HandlerOptions, type ReceivedMessage,
+} from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
-import { waitFor } from '../support/wait-for.js';
+import { holdsFor, waitFor } from '../support/wait-for.js';
 
 type Entry = [string, string[]];
 interface Call {
@@ -255,6 +259,21 @@ describe('batch handlers', () => {
     expect(byA[0].entryIds.sort()).toEqual([...ids].sort());
     expect(byA[0].deliveries).toEqual([1, 1, 1, 1, 1]);
     expect(byB).toEqual([]);
+  });
+
+  it('starts no batch of a paused group: entries in line wait (held) and go after resume', async () => {
+    const stream = 'batch.pause';
+    const calls: Call[] = [];
+    const consumer = await batchConsumer(stream, (messages) => void record(calls, messages), {}, { batch: { maxSize: 100, maxWaitMs: 1_000 } });
+    const ids = await publish(stream, 5);
+    await waitFor(() => consumer.inFlight === 5, { what: 'five entries in line' });
+    await pauseGroup(consumer.connection, new KeyBuilder(), stream, 'g');
+    // Past the batch's maxWaitMs, twice over: it is due, but the group is paused.
+    await holdsFor(() => calls.length === 0 && consumer.inFlight === 5, { durationMs: 2_000, what: 'no batch while paused' });
+    await resumeGroup(consumer.connection, new KeyBuilder(), stream, 'g');
+    await waitFor(async () => calls.length === 1 && (await fx.pendingCount(stream)) === 0, { what: 'the batch after resume' });
+    expect(calls[0].entryIds.sort()).toEqual([...ids].sort());
+    expect(calls[0].deliveries).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('refuses bad batch options at subscribe, naming the option, the value and the range', () => {
