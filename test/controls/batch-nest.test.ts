@@ -2,10 +2,11 @@
  * Batch handlers through the Nest transport (issue 14), end to end on a real redis-server:
  * `@EventPattern(pattern, { batch })` gets the payloads and a RedisStreamBatchContext whose lists
  * line up with them; a BatchFailure thrown through Nest's default exception filter (no filter of
- * ours installed) retries and dead-letters only the messages it names; `batch` on a
- * `@MessagePattern` is refused at listen.
+ * ours installed) retries and dead-letters only the messages it names, a returned one too; Nest's
+ * processing hooks run once around a batch; `batch` on a `@MessagePattern` is refused at listen.
  */
 import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
@@ -89,6 +90,39 @@ describe('batch handlers through the Nest transport', () => {
     const letters = await deadLetters();
     expect(letters.map((l) => l.dlqOriginalId).sort()).toEqual([entryIds[3], entryIds[17]].sort());
     for (const letter of letters) expect(letter).toMatchObject({ dlqReason: 'max-deliveries', dlqDeliveries: '2', dlqError: 'row rejected by the database' });
+  });
+
+  it('runs Nest processing hooks once around each batch, with the batch context, and a returned BatchFailure retries what it names', async () => {
+    const stream = 'nest.batch.hooked';
+    const scope = new AsyncLocalStorage<string>();
+    const events: string[] = [];
+
+    @Controller()
+    class Hooked {
+      @EventPattern(stream, { batch: { maxSize: 10, maxWaitMs: 50 }, backoff: { delayMs: 10, maxDelayMs: 10, jitter: false } })
+      insert(@Payload() rows: string[], @Ctx() ctx: RedisStreamBatchContext): BatchFailure | undefined {
+        events.push(`handle ${rows.join(',')} in ${scope.getStore()}`);
+        return ctx.getDeliveryCounts()[0] === 1 ? new BatchFailure([ctx.getEntryIds()[1]]) : undefined;
+      }
+    }
+    @Module({ controllers: [Hooked] })
+    class HookedModule {}
+    const server = new RedisStreamsServer({ url: env.redis.url, group: 'g', logger: quietLogger });
+    server.setOnProcessingStartHook((_transportId, context, done) => {
+      const batch = context as RedisStreamBatchContext;
+      events.push(`start ${batch.getSize()}`);
+      void scope.run(`batch-of-${batch.getSize()}`, done);
+    });
+    server.setOnProcessingEndHook((_transportId, context) => events.push(`end ${(context as RedisStreamBatchContext).getSize()}`));
+    const app = await NestFactory.createMicroservice(HookedModule, { strategy: server, logger: false });
+    closers.push(() => app.close());
+    await app.listen();
+    await Promise.all(['a', 'b', 'c'].map((row) => lastValueFrom(client.emit(stream, row))));
+    await waitFor(() => events.length === 6, { what: 'the batch and the retry of its failed row' });
+    expect(events[0]).toBe('start 3');
+    expect(events[1]).toMatch(/^handle [abc],[abc],[abc] in batch-of-3$/);
+    expect(events.slice(2)).toEqual(['end 3', 'start 1', `handle ${events[1].split(' ')[1].split(',')[1]} in batch-of-1`, 'end 1']);
+    await waitFor(async () => ((await env.client.sendCommand(['XPENDING', `rs:{${stream}}`, 'g'])) as [number])[0] === 0, { what: 'all acked' });
   });
 
   it('refuses batch on a @MessagePattern handler at listen, saying why', async () => {
