@@ -197,4 +197,17 @@ describe('partitioned streams on one redis-server', () => {
     expect(text).toMatch(/redstream_stream_length\{stream="metrics\.plain"\} 1/);
     expect(text).toMatch(/redstream_group_pending\{stream="metrics\.parts",partition="1",group="g"\} 0/);
   });
+
+  it('a worker started after its stream was partitioned still reads what was published before', async () => {
+    const stream = 'partitioned.offline';
+    const p = await producer();
+    await p.publishMany(stream, Array.from({ length: 20 }, (_, i) => ({ data: i })));
+    await setPartitionCount(fx.producer.connection, keys, stream, 2);
+    await p.partitions.map.refresh();
+    await p.publishMany(stream, Array.from({ length: 20 }, (_, i) => ({ data: 20 + i })));
+    expect(await xlen(stream)).toBe(20);
+    const seen = new Set<number>();
+    await fx.consumer(stream, (m) => void seen.add(m.data as number));
+    await waitFor(() => seen.size === 40, { what: 'old and new entries handled' });
+  });
 });
