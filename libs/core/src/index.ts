@@ -35,3 +35,8 @@ export * from './admin/pause.js';
 export * from './schedules/schedule-plan.js';
 export * from './schedules/scheduler.js';
 export * from './lifecycle/lifecycle-events.js';
+export { partitionFor } from './partitions/partition-hash.js';
+export * from './partitions/partition-metadata.js';
+export { PartitionMap, type PartitionGrowthListener } from './partitions/partition-map.js';
+export { PartitionRouter } from './partitions/partition-router.js';
+export * from './partitions/partition-admin.js';

@@ -14,6 +14,8 @@ import type { ScheduledRetry } from './retry-scheduler.js';
 
 export interface Subscription {
   readonly keys: StreamKeys;
+  /** Set on each partition of a partitioned stream: its logical stream and index (partitions/partition-sources.ts). */
+  readonly partition?: { readonly name: string; readonly index: number };
   readonly handler: MessageHandler;
   /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never (wrapped in the tracing span at start). */
   batchHandler?: BatchHandler;

@@ -51,6 +51,8 @@ export interface ReadLoopUnits {
 
 export class ReadLoop {
   private readonly lanes: Lane[];
+  /** Every lane's run, those added while running (partition growth) included. */
+  private readonly running: Promise<void>[] = [];
   /** Failed reads in a row, for the backoff and the "consuming again" line. */
   private errorStreak = 0;
 
@@ -64,7 +66,20 @@ export class ReadLoop {
 
   /** Runs every lane until shutdown; each hands its kept read over before it ends. */
   async run(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => this.runLane(lane)));
+    this.running.push(...this.lanes.map((lane) => this.runLane(lane)));
+    for (let waited = 0; waited < this.running.length; ) {
+      waited = this.running.length;
+      await Promise.all(this.running);
+    }
+  }
+
+  /** Lanes for readers opened while running (new partitions); they end with the others at shutdown. */
+  addReaders(readers: readonly StreamReader[]): void {
+    for (const reader of readers) {
+      const lane = new Lane(reader, false);
+      this.lanes.push(lane);
+      this.running.push(this.runLane(lane));
+    }
   }
 
   private async runLane(lane: Lane): Promise<void> {

@@ -20,7 +20,7 @@ import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { checkServerSafety } from '../redis/server-safety.js';
-import { KeyBuilder } from '../keys.js';
+import { KeyBuilder, type StreamKeys } from '../keys.js';
 import type { BatchOptions, ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
 import type { ConnectionStatus } from '../redis/connection.js';
@@ -55,11 +55,19 @@ import { RetentionTrimmer } from './retention.js';
 import { RetryScheduler } from './retry-scheduler.js';
 import { RunControl } from './run-control.js';
 import { openStreamReaders, type StreamReader } from './stream-reader.js';
+import { PartitionMap } from '../partitions/partition-map.js';
+import { PartitionSources } from '../partitions/partition-sources.js';
+import { PartitionGrowth } from '../partitions/partition-growth.js';
+import { PARTITIONS_REFRESH_MS } from '../constants.js';
 
 export class StreamConsumer extends EventEmitter {
   readonly options: ResolvedConsumerOptions;
   readonly keys: KeyBuilder;
+  /** The sources read, by stream name: a partitioned stream's partitions (`name#i`) replace it at start. */
   private readonly subscriptions = new Map<string, Subscription>();
+  private partitions: PartitionMap | undefined;
+  private sources: PartitionSources | undefined;
+  private growth: PartitionGrowth | undefined;
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers = new ObserverHub();
   private events: LifecycleEventWriter | undefined;
@@ -108,8 +116,9 @@ export class StreamConsumer extends EventEmitter {
     return this.dispatcher?.heldCount ?? 0;
   }
 
+  /** The subscribed streams (a partitioned stream once, by its own name). */
   get streams(): string[] {
-    return [...this.subscriptions.keys()];
+    return [...new Set([...this.subscriptions.entries()].map(([name, s]) => s.partition?.name ?? name))];
   }
 
   /**
@@ -158,21 +167,29 @@ export class StreamConsumer extends EventEmitter {
     this.started = true;
     const o = this.options;
     const connection = { url: o.url, client: o.client, cluster: o.cluster, connectTimeoutMs: o.connectTimeoutMs };
-    const keys = [...this.subscriptions.values()].map((s) => s.keys);
-    const streamKeys = keys.map((k) => k.stream);
     try {
       this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
     } catch (error) {
       this.started = false;
       throw error;
     }
+    try {
+      await this.expandPartitions();
+    } catch (error) {
+      await this.partitions?.close();
+      await this.command.disconnect();
+      this.started = false;
+      throw error;
+    }
+    const keys = [...this.subscriptions.values()].map((s) => s.keys);
+    const streamKeys = keys.map((k) => k.stream);
     const readerName = `redstream-${o.group}-${o.consumer}-reader`;
     try {
       this.readers = await openStreamReaders(this.command, connection, streamKeys, readerName, (status) => this.setStatus(status), (error) =>
         this.errors.report(`connection ${readerName}`, error),
       );
     } catch (error) {
-      await Promise.all(this.readers.map((reader) => reader.close()));
+      await Promise.all([...this.readers.map((reader) => reader.close()), this.partitions?.close()]);
       await this.command.disconnect();
       this.started = false;
       throw error;
@@ -186,7 +203,7 @@ export class StreamConsumer extends EventEmitter {
       await groups.ensure(streamKeys);
     } catch (error) {
       // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
-      await Promise.all(this.readers.map((reader) => reader.close()));
+      await Promise.all([...this.readers.map((reader) => reader.close()), this.partitions?.close()]);
       await this.command.disconnect();
       this.setStatus('disconnected');
       this.started = false;
@@ -234,9 +251,50 @@ export class StreamConsumer extends EventEmitter {
     for (const task of this.tasks) task.start(true);
     const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
-    this.loop = new ReadLoop(this.readers, o, {
+    const readLoop = new ReadLoop(this.readers, o, {
       dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control, pause,
-    }).run();
+    });
+    this.loop = readLoop.run();
+    this.followGrowth(keys, (streamKeys) => openStreamReaders(this.command, connection, streamKeys, readerName, (status) => this.setStatus(status), report(`connection ${readerName}`)), readLoop);
+  }
+
+  /** New partitions of a subscribed stream (growth while running) are read without a restart (partition-growth.ts). */
+  private followGrowth(sourceKeys: StreamKeys[], openReaders: (streamKeys: readonly string[]) => Promise<StreamReader[]>, readLoop: ReadLoop): void {
+    const o = this.options;
+    const pause = this.pause!;
+    const growth = (this.growth = new PartitionGrowth({
+      sources: this.sources!,
+      groups: new GroupManager(this.command, o.group, '0', o.logger, this.keys),
+      sourceKeys,
+      readers: this.readers,
+      openReaders,
+      attach: async (readers, added) => {
+        for (const reader of readers) reader.activeKeys = (streamKeys) => pause.activeKeys(streamKeys);
+        RateLimiter.attach(readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
+        await pause.track(added.map((s) => s.keys), o.group);
+      },
+      startReading: (readers) => readLoop.addReaders(readers),
+      stopping: () => this.control.stopping,
+      log: (message) => o.logger.log(message),
+    }));
+    const grow = (stream: string, from: number, to: number): void => {
+      growth.add(stream, from, to).catch((error: Error) => {
+        this.errors.report(`partition growth of ${stream} (tried again in ${PARTITIONS_REFRESH_MS} ms)`, error);
+        setTimeout(() => grow(stream, from, to), PARTITIONS_REFRESH_MS).unref();
+      });
+    };
+    this.partitions!.onGrowth(grow);
+  }
+
+  /** Partitioned streams (stored count, or the option `partitions`): each partition becomes a source of its own. */
+  private async expandPartitions(): Promise<void> {
+    const partitions = (this.partitions = new PartitionMap(this.command, this.keys, this.options.partitions, (source, error) => this.errors.report(source, error)));
+    await partitions.resolveConfigured();
+    const sources = (this.sources = new PartitionSources(this.keys, this.subscriptions));
+    for (const stream of [...this.subscriptions.keys()]) {
+      const count = await partitions.resolve(stream);
+      if (count > 0) sources.expand(stream, count, (await this.command.send<number>(['EXISTS', this.keys.stream(stream)])) === 1);
+    }
   }
 
   /**
@@ -273,7 +331,7 @@ export class StreamConsumer extends EventEmitter {
     const within = <T>(promise: Promise<T>, ms: number) => withDeadline(promise, ms, () => undefined);
     const handingBack = this.handBackUnstarted();
     await within(Promise.all(this.tasks.map((task) => task.stop())), remainingMs(deadline));
-    await within(this.loop ?? Promise.resolve(), remainingMs(deadline));
+    await within(Promise.all([this.loop, this.growth?.settled()]), remainingMs(deadline));
     const whenIdle = this.dispatcher?.whenIdle() ?? Promise.resolve();
     const idle = await withDeadline(whenIdle.then(() => true), remainingMs(deadline), () => false);
     await within(Promise.all([handingBack, this.handBackUnstarted()]), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
@@ -287,7 +345,7 @@ export class StreamConsumer extends EventEmitter {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));
       await within(leave, Math.max(SHUTDOWN_MIN_MS.leaveGroup, remainingMs(deadline)));
     }
-    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close()]);
+    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close(), this.partitions?.close()]);
     await this.command.close();
     this.setStatus('disconnected');
   }

@@ -17,3 +17,4 @@ export * from './max-deliveries.error.js';
 export * from './invalid-progress.error.js';
 export * from './rate-limited.error.js';
 export * from './batch-failure.error.js';
+export * from './partition-count.error.js';

@@ -164,4 +164,10 @@ export const LuaSteps = {
     for (const fields of args.events) argv.push(String(fields.length), ...fields);
     return Scripts.appendEvents.run<number>(connection, [keys.events], argv);
   },
+
+  /** set-partitions-1: stores the partition count when none is stored, or (mode `grow`) when it is larger; broadcasts a change. */
+  async setPartitions(connection: RedisConnection, keys: { meta: string }, args: { count: number; mode: 'agree' | 'grow' }): Promise<{ before: number; after: number }> {
+    const [before, after] = await Scripts.setPartitions.run<[number, number]>(connection, [keys.meta], [args.count, args.mode]);
+    return { before, after };
+  },
 } as const;

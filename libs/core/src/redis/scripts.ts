@@ -66,4 +66,5 @@ export const Scripts = {
   fireSchedule: LuaScript.load('fire-schedule-3'),
   appendEvents: LuaScript.load('append-events-1'),
   takeTokens: LuaScript.load('take-tokens-2'),
+  setPartitions: LuaScript.load('set-partitions-1'),
 } as const;
