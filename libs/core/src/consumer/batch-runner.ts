@@ -45,11 +45,7 @@ export class BatchRunner {
     private readonly outcomes: EntryOutcomes,
     private readonly observers: ObserverHub,
   ) {
-    for (const subscription of subscriptions) {
-      const batch = subscription.options.batch;
-      if (batch === undefined || subscription.batchHandler === undefined) continue;
-      this.collectors.set(subscription, new BatchCollector(subscription, batch.maxSize, batch.maxWaitMs, (collector) => this.startDue(collector)));
-    }
+    for (const subscription of subscriptions) this.collectorOf(subscription);
   }
 
   /** A runner for the batch handlers among these subscriptions; undefined when there is none. */
@@ -60,7 +56,17 @@ export class BatchRunner {
 
   /** Lines up an entry (it holds a slot, passed the dedupe check) for its handler's next batch. */
   add(entry: HeldMessage): void {
-    this.collectors.get(entry.subscription)!.add(entry);
+    this.collectorOf(entry.subscription)!.add(entry);
+  }
+
+  /** The line of a batch handler's subscription; made on first use for a partition added by growth. */
+  private collectorOf(subscription: Subscription): BatchCollector | undefined {
+    const known = this.collectors.get(subscription);
+    const batch = subscription.options.batch;
+    if (known !== undefined || batch === undefined || subscription.batchHandler === undefined) return known;
+    const collector = new BatchCollector(subscription, batch.maxSize, batch.maxWaitMs, (due) => this.startDue(due));
+    this.collectors.set(subscription, collector);
+    return collector;
   }
 
   /** Starts the batches of this collector that are due, as far as the limits allow. */
@@ -104,7 +110,7 @@ export class BatchRunner {
     }
     let result: unknown;
     try {
-      result = subscription.batchHandler!(batch);
+      result = subscription.handleBatch!(batch);
     } catch (error) {
       this.settled(subscription, batch, error, true);
       return;

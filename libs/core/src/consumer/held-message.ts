@@ -17,8 +17,10 @@ export interface Subscription {
   /** Set on each partition of a partitioned stream: its logical stream and index (partitions/partition-sources.ts). */
   readonly partition?: { readonly name: string; readonly index: number };
   readonly handler: MessageHandler;
-  /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never (wrapped in the tracing span at start). */
-  batchHandler?: BatchHandler;
+  /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never. */
+  readonly batchHandler?: BatchHandler;
+  /** The batch handler inside the tracing span (middlewares wrap single messages only), composed at start. */
+  handleBatch?: BatchHandler;
   readonly options: ResolvedHandlerOptions;
   /** The handler inside every middleware, composed at start. */
   handle: MessageHandler;

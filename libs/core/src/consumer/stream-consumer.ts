@@ -216,7 +216,8 @@ export class StreamConsumer extends EventEmitter {
     for (const subscription of this.subscriptions.values()) {
       subscription.handle = composeHandler(this.middlewares, subscription.handler);
       // Middlewares wrap one message; a batch gets the tracing span alone.
-      if (tracing?.enabled && subscription.batchHandler) subscription.batchHandler = tracing.consumeBatch(o.group, subscription.batchHandler);
+      const batchHandler = subscription.batchHandler;
+      if (batchHandler) subscription.handleBatch = tracing?.enabled ? tracing.consumeBatch(o.group, batchHandler) : batchHandler;
     }
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);

@@ -10,7 +10,7 @@
 import type { KeyBuilder, StreamKeys } from '../keys.js';
 import type { ResolvedHandlerOptions } from '../options.js';
 import type { HeldMessage, Subscription } from '../consumer/held-message.js';
-import type { MessageHandler, ReceivedMessage } from '../consumer/received-message.js';
+import type { BatchHandler, MessageHandler, ReceivedMessage } from '../consumer/received-message.js';
 
 /** One partition of a subscribed stream: its own keys, everything else from the stream's subscription. */
 export class PartitionSubscription implements Subscription {
@@ -27,6 +27,15 @@ export class PartitionSubscription implements Subscription {
   }
   get options(): ResolvedHandlerOptions {
     return this.parent.options;
+  }
+  get batchHandler(): BatchHandler | undefined {
+    return this.parent.batchHandler;
+  }
+  get handleBatch(): BatchHandler | undefined {
+    return this.parent.handleBatch;
+  }
+  set handleBatch(handleBatch: BatchHandler | undefined) {
+    this.parent.handleBatch = handleBatch;
   }
   get handle(): MessageHandler {
     return this.parent.handle;
