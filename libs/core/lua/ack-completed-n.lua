@@ -12,11 +12,8 @@
   Returns the number of entries acknowledged.
 ]]
 -- @include command-permissions
-local checks = { { 'XACK', KEYS[1], ARGV[1], '0-1' } }
-for i = 2, #KEYS do
-  checks[#checks + 1] = { 'SET', KEYS[i], 'x', 'PX', '1' }
-end
-local refused = refusedCommand('ack-completed-n.lua', checks)
+local refused = refusedCommand('ack-completed-n.lua', { { 'XACK', KEYS[1], ARGV[1], '0-1' } })
+  or refusedOnKeys('ack-completed-n.lua', 'SET', 2, 'x', 'PX', '1')
 if refused then
   return refused
 end

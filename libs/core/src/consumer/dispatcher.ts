@@ -18,7 +18,7 @@ import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
 import { backoffDelay } from '../backoff.js';
-import type { CompletionCheck } from './completion-check.js';
+import type { CompletionCheck, CompletionListener } from './completion-check.js';
 import type { DeadLetterOutcome } from './dead-letter-outcome.js';
 import type { ErrorReporter } from './error-reporter.js';
 import { deadLetterReasonFor } from './failure-policy.js';
@@ -61,6 +61,15 @@ export class Dispatcher {
   private readonly observers: ObserverHub;
   private readonly errors: ErrorReporter;
   private readonly control: RunControl;
+  /** Where the completion-mark lookups answer (one listener, no promise per entry). */
+  private readonly completionAnswers: CompletionListener<HeldMessage> = {
+    checked: (entry, completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
+    checkFailed: (entry, error) => {
+      // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
+      this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
+      this.schedule(entry);
+    },
+  };
 
   constructor(
     private readonly options: ResolvedConsumerOptions,
@@ -199,14 +208,8 @@ export class Dispatcher {
     const dedupe = this.options.dedupe;
     if (dedupe && envelope.idempotencyKey !== undefined) {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
-      this.completion.isCompleted(subscription.keys.stream, mark).then(
-        (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
-        (error: Error) => {
-          // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
-          this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
-          this.schedule(entry);
-        },
-      );
+      entry.completionMark = mark;
+      this.completion.check(subscription.keys.stream, mark, entry, this.completionAnswers);
       return;
     }
     this.schedule(entry);
@@ -317,9 +320,9 @@ export class Dispatcher {
         `entry ${entry.entryId} of "${entry.stream}" was claimed or acked by another consumer while its handler ran here; acked it, it may have been handled twice`,
       );
     }
-    const key = entry.idempotencyKey;
-    if (this.options.dedupe && key !== undefined) {
-      this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys.completed(this.options.group, key));
+    const mark = entry.completionMark;
+    if (mark !== undefined) {
+      this.acks.ackCompleted(entry.streamKey, entry.entryId, mark);
     } else {
       this.acks.ack(entry.streamKey, entry.entryId);
     }
