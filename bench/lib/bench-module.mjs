@@ -2,14 +2,21 @@
  * The NestJS side of a worker: one controller with a no-op `@EventPattern` handler that
  * only records the message. With `ack` (a transport with manual acks), the handler also
  * takes `@Payload()` and `@Ctx()` and acknowledges the message through its context.
+ * With `workMs`, the handler then does that much asynchronous work (a timer, as a handler
+ * awaiting a database would), for bench/prefetch-choice.mjs.
  * Decorators are applied as functions because the bench is plain JavaScript run as is.
  * The Nest packages are passed in, so a role can use the root's copy or the anchors'
  * package's (whose @nestjs/microservices finds amqplib next to it).
  */
-export function defineBenchModule({ Controller, Module, EventPattern, Payload, Ctx }, pattern, recorder, ack) {
+export function defineBenchModule({ Controller, Module, EventPattern, Payload, Ctx }, pattern, recorder, ack, workMs = 0) {
   class BenchHandlers {
     handle(data) {
       recorder.record(data);
+    }
+
+    handleWithWork(data) {
+      recorder.record(data);
+      return new Promise((resolve) => setTimeout(resolve, workMs));
     }
 
     handleAndAck(data, context) {
@@ -18,7 +25,7 @@ export function defineBenchModule({ Controller, Module, EventPattern, Payload, C
     }
   }
   Controller()(BenchHandlers);
-  const name = ack ? 'handleAndAck' : 'handle';
+  const name = ack ? 'handleAndAck' : workMs > 0 ? 'handleWithWork' : 'handle';
   EventPattern(pattern)(BenchHandlers.prototype, name, Object.getOwnPropertyDescriptor(BenchHandlers.prototype, name));
   if (ack) {
     Payload()(BenchHandlers.prototype, name, 0);
