@@ -19,7 +19,7 @@
  *   BENCH_LATENCY_SECONDS    length of each latency run at 2,000 msg/s (default 10)
  *   BENCH_LATENCY_WARMUP_SECONDS  offered before, not counted in p50/p99/max (default 2)
  *   BENCH_AOF=0|1            without / with the AOF everysec figures (default: with, except quick)
- *   BENCH_ONLY=a,b           only the figures whose id starts with one of these
+ *   BENCH_ONLY=a,b           only the figures whose id starts with one of these (`drain.bullmq$`: that id alone)
  *   BENCH_PROFILE_DIR=dir    V8 CPU profiles of every producer and worker process
  *   BENCH_NODE_ARGS='...'    extra node flags for every producer and worker (e.g. --trace-gc)
  *   BENCH_VERBOSE=1          worker CPU per message on stderr
@@ -138,7 +138,7 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
   { id: 'feature.events.on', section: 'feature', label: () => 'drain, lifecycle `events: true` (off: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ events: true })) },
-].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
+].filter((f) => !only || only.some((prefix) => (prefix.endsWith('$') ? f.id === prefix.slice(0, -1) : f.id.startsWith(prefix))));
 
 const results = { settings, machine: undefined, figures: {}, bullmqTuning: {}, anchors: {}, notes: [], memory: undefined, targets: [] };
 
