@@ -5,29 +5,13 @@
 -- Single-write scripts check their commands too, so that a refusal names the command
 -- (Redis 7.0 says only "The user executing the script can't run this command").
 -- Returns an error reply naming the refused command and key, or nil when all may run.
-local function refusal(step, name, key)
-  return redis.error_reply('NOPERM ' .. step .. ': this user may not run ' .. name .. ' on key ' .. key
-    .. ', so nothing was written; grant it (README "Security" lists the ACL rules of each role)')
-end
-
 local function refusedCommand(step, commands)
   for _, command in ipairs(commands) do
     if not redis.acl_check_cmd(unpack(command)) then
       local name, key = command[1], command[2]
       if name == 'XINFO' or name == 'XGROUP' then name, key = name .. ' ' .. command[2], command[3] end
-      return refusal(step, name, key)
-    end
-  end
-  return nil
-end
-
--- The same check for one command on each of KEYS[first..], for steps that write one key per
--- entry: no table per key (on a keyed ack the tables cost as much as the checks). `...` are
--- the arguments after the key that make the command well-formed for the check.
-local function refusedOnKeys(step, name, first, ...)
-  for i = first, #KEYS do
-    if not redis.acl_check_cmd(name, KEYS[i], ...) then
-      return refusal(step, name, KEYS[i])
+      return redis.error_reply('NOPERM ' .. step .. ': this user may not run ' .. name .. ' on key ' .. key
+        .. ', so nothing was written; grant it (README "Security" lists the ACL rules of each role)')
     end
   end
   return nil
