@@ -97,7 +97,7 @@ const figures = [
 
   { id: 'drain.redstream', section: 'drain', label: () => `redstream, NestJS \`@EventPattern\` worker, concurrency ${C()}`, unit: 'msg/s', aof: true,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream()) },
-  { id: 'drain.redstream.defaults', section: 'drain', label: () => `redstream, same, ${DEFAULTS()}`, unit: 'msg/s', aof: true,
+  { id: 'drain.redstream.defaults', section: 'drain', label: () => `redstream, NestJS \`@EventPattern\` worker, ${DEFAULTS()}`, unit: 'msg/s', aof: true,
     measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults()) },
   { id: 'drain.core', section: 'drain', label: () => `@redstream/core StreamConsumer alone (no NestJS), async no-op handler, concurrency ${C()}`, unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, { system: 'core', config: { server: { concurrency: settings.concurrency } } }) },
