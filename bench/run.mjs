@@ -12,13 +12,14 @@
  *   BENCH_QUICK=1            about a minute: N=20,000, one run, no AOF, short latency and memory runs
  *   BENCH_N                  messages per throughput figure (default 200,000)
  *   BENCH_RUNS               runs per figure (default 3)
- *   BENCH_CONCURRENCY        redstream worker `concurrency` (default 1024)
+ *   BENCH_CONCURRENCY        redstream worker `concurrency` of the tuned rows (default 1024); the
+ *                            "default options" rows give no option beyond url, group and consumer
  *   BENCH_MEMORY_N           messages of the memory run (default 1,000,000)
  *   BENCH_MEMORY_RATE        offered rate of the memory run, msg/s (default 25,000)
  *   BENCH_LATENCY_SECONDS    length of each latency run at 2,000 msg/s (default 10)
  *   BENCH_LATENCY_WARMUP_SECONDS  offered before, not counted in p50/p99/max (default 2)
  *   BENCH_AOF=0|1            without / with the AOF everysec figures (default: with, except quick)
- *   BENCH_ONLY=a,b           only the figures whose id starts with one of these
+ *   BENCH_ONLY=a,b           only the figures whose id starts with one of these (`drain.bullmq$`: that id alone)
  *   BENCH_PROFILE_DIR=dir    V8 CPU profiles of every producer and worker process
  *   BENCH_NODE_ARGS='...'    extra node flags for every producer and worker (e.g. --trace-gc)
  *   BENCH_VERBOSE=1          worker CPU per message on stderr
@@ -34,6 +35,7 @@ import { jetstreamAnchor } from './anchors/jetstream.mjs';
 import { nestRmqAnchor } from './anchors/nest-rmq.mjs';
 import { ensureAnchorsInstalled } from './lib/anchors.mjs';
 import { machineDetails } from './lib/machine.mjs';
+import { resolveConsumerOptions } from '@redstream/core';
 import { BenchRedis } from './lib/redis-server.mjs';
 import { drainThroughput, latencyAtRate, liveThroughput, memoryOverRun, publishRate } from './lib/scenarios.mjs';
 import { median, spread } from './lib/stats.mjs';
@@ -46,7 +48,6 @@ const settings = {
   n: int('BENCH_N', quick ? 20_000 : 200_000),
   runs: int('BENCH_RUNS', quick ? 1 : 3),
   concurrency: int('BENCH_CONCURRENCY', 1024),
-  defaultConcurrency: 64,
   burst: 1000,
   latencyRate: 2000,
   latencySeconds: int('BENCH_LATENCY_SECONDS', quick ? 3 : 10),
@@ -64,6 +65,10 @@ const n = settings.n;
 const awaitedCount = Math.min(10_000, Math.max(1000, Math.floor(n / 10)));
 
 const redstream = (server = {}, extras = undefined) => ({ system: 'redstream', config: { server: { concurrency: settings.concurrency, ...server }, extras } });
+/** A worker as a new user starts it: no `concurrency`, no `prefetch`, nothing but `server`'s extras. */
+const redstreamDefaults = (server = {}) => ({ system: 'redstream', config: { server } });
+const DEFAULTS_RESOLVED = resolveConsumerOptions({ url: 'redis://127.0.0.1:6379', group: 'bench' });
+const DEFAULTS = () => `default options (concurrency ${DEFAULTS_RESOLVED.concurrency}, prefetch ${DEFAULTS_RESOLVED.prefetch})`;
 const bullmq = () => ({ system: 'bullmq', config: { concurrency: settings.bullmqConcurrency } });
 const raw = { system: 'raw', config: {} };
 const rawIoredis = { system: 'raw-ioredis', config: {} };
@@ -92,8 +97,8 @@ const figures = [
 
   { id: 'drain.redstream', section: 'drain', label: () => `redstream, NestJS \`@EventPattern\` worker, concurrency ${C()}`, unit: 'msg/s', aof: true,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream()) },
-  { id: 'drain.redstream.c64', section: 'drain', label: () => 'redstream, same, default concurrency 64', unit: 'msg/s', aof: false,
-    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ concurrency: settings.defaultConcurrency })) },
+  { id: 'drain.redstream.defaults', section: 'drain', label: () => `redstream, NestJS \`@EventPattern\` worker, ${DEFAULTS()}`, unit: 'msg/s', aof: true,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults()) },
   { id: 'drain.core', section: 'drain', label: () => `@redstream/core StreamConsumer alone (no NestJS), async no-op handler, concurrency ${C()}`, unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, { system: 'core', config: { server: { concurrency: settings.concurrency } } }) },
   { id: 'drain.bullmq', section: 'drain', label: () => `${bullmq5} worker, concurrency ${settings.bullmqConcurrency} (best of ${settings.bullmqConcurrencyCandidates.join('/')})`, unit: 'msg/s', aof: true,
@@ -106,6 +111,8 @@ const figures = [
 
   { id: 'live.redstream', section: 'live', label: () => `redstream worker (concurrency ${C()}) + \`emit\` bursts producer`, unit: 'msg/s', aof: true,
     measure: async (redis, id) => (await liveThroughput(redis, id, n, redstream(), 'redstream-burst')).rate },
+  { id: 'live.redstream.defaults', section: 'live', label: () => `redstream worker, ${DEFAULTS()}, + \`emit\` bursts producer`, unit: 'msg/s', aof: true,
+    measure: async (redis, id) => (await liveThroughput(redis, id, n, redstreamDefaults(), 'redstream-burst')).rate },
   { id: 'live.bullmq', section: 'live', label: () => `${bullmq5} worker (concurrency ${settings.bullmqConcurrency}) + \`addBulk\` producer`, unit: 'msg/s', aof: true,
     measure: async (redis, id) => (await liveThroughput(redis, id, n, bullmq(), 'bullmq-addBulk')).rate },
   ...anchorFigures('live'),
@@ -116,20 +123,24 @@ const figures = [
 
   { id: 'latency.redstream', section: 'latency', label: () => `redstream (\`emit\` → \`@EventPattern\`), concurrency ${C()}`, unit: 'ms', aof: false,
     measure: (redis, id) => latencyAtRate(redis, id, redstream(), 'redstream-burst', settings.latencyRate, settings.latencySeconds, settings.latencyWarmupSeconds) },
+  { id: 'latency.redstream.defaults', section: 'latency', label: () => `redstream (\`emit\` → \`@EventPattern\`), ${DEFAULTS()}`, unit: 'ms', aof: false,
+    measure: (redis, id) => latencyAtRate(redis, id, redstreamDefaults(), 'redstream-burst', settings.latencyRate, settings.latencySeconds, settings.latencyWarmupSeconds) },
   { id: 'latency.bullmq', section: 'latency', label: () => `${bullmq5} (\`add\` → worker), concurrency ${settings.bullmqConcurrency}`, unit: 'ms', aof: false,
     measure: (redis, id) => latencyAtRate(redis, id, bullmq(), 'bullmq-add', settings.latencyRate, settings.latencySeconds, settings.latencyWarmupSeconds) },
 
-  { id: 'feature.dedupe.on', section: 'feature', label: () => 'drain of entries with idempotency keys, consumer dedupe on (default)', unit: 'msg/s', aof: false,
+  { id: 'feature.dedupe.on', section: 'feature', label: () => `drain of entries with idempotency keys, ${DEFAULTS()}, consumer dedupe on (default); unkeyed: the default-options drain above`, unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults(), { keyed: true }) },
+  { id: 'feature.dedupe.off', section: 'feature', label: () => 'same entries, default options but `dedupe: false`', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults({ dedupe: false }), { keyed: true }) },
+  { id: 'feature.dedupe.tuned', section: 'feature', label: () => `drain of entries with idempotency keys, concurrency ${C()}, dedupe on (unkeyed: the first drain row)`, unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream(), { keyed: true }) },
-  { id: 'feature.dedupe.off', section: 'feature', label: () => 'same entries, `dedupe: false`', unit: 'msg/s', aof: false,
-    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ dedupe: false }), { keyed: true }) },
   { id: 'feature.retention.off', section: 'feature', label: () => 'drain, `retention: false` (on: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
   { id: 'feature.batch', section: 'feature', label: () => 'drain with a batch handler, `@EventPattern(p, { batch: { maxSize: 100, maxWaitMs: 50 } })` (plain: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({}, { batch: { maxSize: 100, maxWaitMs: 50 } })) },
   { id: 'feature.events.on', section: 'feature', label: () => 'drain, lifecycle `events: true` (off: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ events: true })) },
-].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
+].filter((f) => !only || only.some((prefix) => (prefix.endsWith('$') ? f.id === prefix.slice(0, -1) : f.id.startsWith(prefix))));
 
 const results = { settings, machine: undefined, figures: {}, bullmqTuning: {}, anchors: {}, notes: [], memory: undefined, targets: [] };
 
@@ -253,9 +264,12 @@ function targets() {
     else list.push({ target, persistence, measured, goal, met: strict ? measured > goal : measured >= goal });
   };
   for (const persistence of settings.aof ? ['none', 'aof'] : ['none']) {
-    ratio(`e2e draining vs ${bullmq5} (x)`, 'drain.redstream', 'drain.bullmq', 8, persistence);
-    ratio('e2e draining vs raw loop', 'drain.redstream', 'drain.raw', 0.5, persistence);
-    ratio(`e2e with live producer vs ${bullmq5} (x)`, 'live.redstream', 'live.bullmq', 7, persistence);
+    ratio(`e2e draining, default options, vs ${bullmq5} (x)`, 'drain.redstream.defaults', 'drain.bullmq', 8, persistence);
+    ratio('e2e draining, default options, vs raw loop (goal 0.9)', 'drain.redstream.defaults', 'drain.raw', 0.8, persistence);
+    ratio(`e2e with live producer, default options, vs ${bullmq5} (x)`, 'live.redstream.defaults', 'live.bullmq', 7, persistence);
+    ratio(`e2e draining, concurrency ${C()}, vs ${bullmq5} (x)`, 'drain.redstream', 'drain.bullmq', 8, persistence);
+    ratio(`e2e draining, concurrency ${C()}, vs raw loop`, 'drain.redstream', 'drain.raw', 0.5, persistence);
+    ratio(`e2e with live producer, concurrency ${C()}, vs ${bullmq5} (x)`, 'live.redstream', 'live.bullmq', 7, persistence);
     ratio('unawaited publish bursts vs raw pipelined XADD (same fields)', 'publish.redstream.burst', 'publish.raw.pipelined', 0.6, persistence);
     if (value('drain.bullmq6', persistence) !== undefined || value('live.bullmq6', persistence) !== undefined) {
       ratio(`e2e draining vs BullMQ ${bullmq6Version()} (x)`, 'drain.redstream', 'drain.bullmq6', 8, persistence);
@@ -272,8 +286,12 @@ function targets() {
   ratio('raw node-redis loop vs the independent ioredis loop (the ceiling checked)', 'drain.raw', 'drain.rawIoredis', undefined);
   ratio('e2e with live producer vs NestJS Redis transport (x)', 'live.redstream', 'live.nestRedis', 1, 'none', true);
   ratio('unawaited publish bursts vs raw XADD of `data` alone (for information)', 'publish.redstream.burst', 'publish.raw.dataOnly', 0.6);
-  const latency = value('latency.redstream');
-  if (latency) list.push({ target: 'p99 latency at 2,000 msg/s (ms)', persistence: 'none', measured: latency.p99, goal: '< 5', met: latency.p99 < 5 });
+  ratio('keyed drain vs unkeyed drain, default options (consumer dedupe on)', 'feature.dedupe.on', 'drain.redstream.defaults', 0.8);
+  ratio(`keyed drain vs unkeyed drain, concurrency ${C()}`, 'feature.dedupe.tuned', 'drain.redstream', 0.8);
+  for (const [id, what] of [['latency.redstream.defaults', 'default options'], ['latency.redstream', `concurrency ${C()}`]]) {
+    const latency = value(id);
+    if (latency) list.push({ target: `p99 latency at 2,000 msg/s, ${what} (ms)`, persistence: 'none', measured: latency.p99, goal: '< 5', met: latency.p99 < 5 });
+  }
   const memory = results.memory;
   if (memory) {
     const finalRedis = memory.settled.redisUsedMiB;

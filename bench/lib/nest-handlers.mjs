@@ -4,6 +4,6 @@ import { Controller, Module } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { defineBenchModule } from './bench-module.mjs';
 
-export function benchModule(pattern, recorder, extras) {
-  return defineBenchModule({ Controller, Module, EventPattern }, pattern, recorder, undefined, extras);
+export function benchModule(pattern, recorder, extras, workMs = 0) {
+  return defineBenchModule({ Controller, Module, EventPattern }, pattern, recorder, undefined, extras, workMs);
 }

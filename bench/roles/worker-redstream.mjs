@@ -7,7 +7,7 @@ import { createRecorder } from '../lib/recorder.mjs';
 import { config, onStop, send, when } from '../lib/role.mjs';
 
 const recorder = createRecorder(config);
-const app = await NestFactory.createMicroservice(benchModule(config.stream, recorder, config.extras), {
+const app = await NestFactory.createMicroservice(benchModule(config.stream, recorder, config.extras, config.workMs), {
   strategy: new RedisStreamsServer({ url: config.url, group: 'bench', consumer: 'bench-worker', ...config.server }),
   logger: ['error', 'warn'],
 });

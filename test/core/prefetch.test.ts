@@ -1,7 +1,7 @@
 import { KeyBuilder, type ReceivedMessage } from '@redstream/core';
 import { quietLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
-import { waitFor } from '../support/wait-for.js';
+import { holdsFor, waitFor } from '../support/wait-for.js';
 
 /** A handler whose calls block until released, recording how many run and are held at once. */
 function gatedHandler(held: () => number) {
@@ -28,20 +28,25 @@ describe('prefetch: entries held apart from handlers running', () => {
     (await fx.client.sendCommand(['XPENDING', keys.stream(stream), 'g', '-', '+', '10000', consumer])) as [string, string, number, number][];
 
   it.each([
-    ['the consumer limit', 'pf.consumer', undefined, 5],
-    ['a handler limit below it', 'pf.handler', 2, 2],
-  ])('never runs more than concurrency (%s) nor holds more than prefetch', async (_, stream, handlerConcurrency, expectedRunning) => {
+    ['the consumer limit', 'pf.consumer', undefined, 5, false],
+    ['a handler limit below it', 'pf.handler', 2, 2, false],
+    ['keyed entries, their completion marks looked up first', 'pf.keyed', undefined, 5, true],
+  ])('never runs more than concurrency (%s) nor holds more than prefetch', async (_, stream, handlerConcurrency, expectedRunning, keyed) => {
     let consumer: { inFlight: number } | undefined;
     const gated = gatedHandler(() => consumer?.inFlight ?? 0);
-    await fx.producer.publishMany(stream, Array.from({ length: 300 }, (_, i) => ({ data: i })));
+    await fx.producer.publishMany(stream, Array.from({ length: 300 }, (_, i) => ({ data: i, options: keyed ? { idempotencyKey: `k-${i}` } : undefined })));
     consumer = await fx.consumer(stream, gated.handle, { consumer: 'a', concurrency: 5, prefetch: 20, logger: quietLogger }, { concurrency: handlerConcurrency });
     for (let round = 0; gated.state.handled.length < 300; round++) {
       // Stalled with every handler blocked: exactly `prefetch` held, no ack in flight, so XPENDING is exact.
+      // Redis counts a read as pending before the worker has parsed its reply: wait for both.
       const remaining = 300 - gated.state.handled.length;
-      await waitFor(() => gated.state.running === Math.min(expectedRunning, remaining), { what: `round ${round}: handlers running` });
-      await waitFor(async () => (await pendingOf(stream, 'a')).length === Math.min(20, remaining), { what: `round ${round}: XPENDING at prefetch` });
-      expect(consumer.inFlight).toBe(Math.min(20, remaining));
-      expect(gated.state.running).toBe(Math.min(expectedRunning, remaining));
+      const stalled = async () =>
+        gated.state.running === Math.min(expectedRunning, remaining) &&
+        consumer!.inFlight === Math.min(20, remaining) &&
+        (await pendingOf(stream, 'a')).length === Math.min(20, remaining);
+      await waitFor(stalled, { what: `round ${round}: handlers running, held and XPENDING at their limits` });
+      // And nothing more is read or started while every handler is blocked.
+      await holdsFor(stalled, { durationMs: round === 0 ? 300 : 30, what: `round ${round}: stays at the limits` });
       gated.releaseAll();
       await waitFor(() => gated.state.handled.length >= 300 - remaining + Math.min(expectedRunning, remaining), { what: `round ${round}: released` });
     }
@@ -49,6 +54,10 @@ describe('prefetch: entries held apart from handlers running', () => {
     expect(gated.state.maxHeld).toBeLessThanOrEqual(20);
     expect(new Set(gated.state.handled).size).toBe(300);
     await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'all acked' });
+    if (keyed) {
+      const marks = (await fx.client.sendCommand(['EXISTS', ...Array.from({ length: 300 }, (_, i) => keys.forStream(stream).completed('g', `k-${i}`))])) as number;
+      expect(marks).toBe(300);
+    }
   });
 
   it('keeps the leases of entries waiting for a handler slot longer than claim.minIdleMs', async () => {
@@ -82,15 +91,18 @@ describe('prefetch: entries held apart from handlers running', () => {
     expect(byB.filter((id) => heldByA.includes(id))).toEqual([]);
   });
 
-  it('on stop, hands 500 unstarted entries back at once; another consumer handles them, none twice', async () => {
+  it.each([
+    ['', 'pf.stop', false],
+    [' (keyed entries, dedupe on)', 'pf.stop.keyed', true],
+  ])('on stop, hands 500 unstarted entries back at once; another consumer handles them, none twice%s', async (_, stream, keyed) => {
     let a: { inFlight: number; stop(): Promise<void> } | undefined;
     const gated = gatedHandler(() => a?.inFlight ?? 0);
-    await fx.producer.publishMany('pf.stop', Array.from({ length: 502 }, (_, i) => ({ data: i })));
-    a = await fx.consumer('pf.stop', gated.handle, { consumer: 'a', concurrency: 2, prefetch: 502, shutdownTimeoutMs: 5_000, logger: quietLogger });
+    await fx.producer.publishMany(stream, Array.from({ length: 502 }, (_, i) => ({ data: i, options: keyed ? { idempotencyKey: `k-${i}` } : undefined })));
+    a = await fx.consumer(stream, gated.handle, { consumer: 'a', concurrency: 2, prefetch: 502, shutdownTimeoutMs: 5_000, logger: quietLogger });
     await waitFor(() => a!.inFlight === 502 && gated.state.running === 2, { what: 'a holds 502, runs 2' });
     const byB: string[] = [];
     // B's minIdleMs is far longer than the test: only a hand-back makes A's entries claimable for it.
-    await fx.consumer('pf.stop', (m) => void byB.push(m.entryId), { consumer: 'b', claim: { minIdleMs: 600_000, intervalMs: 200 }, logger: quietLogger });
+    await fx.consumer(stream, (m) => void byB.push(m.entryId), { consumer: 'b', claim: { minIdleMs: 600_000, intervalMs: 200 }, logger: quietLogger });
     const stopStarted = Date.now();
     const stopped = a.stop();
     gated.releaseAll(); // the two running handlers finish during the shutdown
@@ -99,9 +111,13 @@ describe('prefetch: entries held apart from handlers running', () => {
     expect(stopMs).toBeLessThan(5_000);
     expect(gated.state.handled).toHaveLength(2);
     await waitFor(() => byB.length >= 500, { timeoutMs: 10_000, what: 'b handles the 500 handed back' });
-    await waitFor(async () => (await fx.pendingCount('pf.stop')) === 0, { what: 'all acked' });
+    await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'all acked' });
     const all = [...gated.state.handled, ...byB];
     expect(all).toHaveLength(502);
     expect(new Set(all).size).toBe(502);
+    if (keyed) {
+      const marks = (await fx.client.sendCommand(['EXISTS', ...Array.from({ length: 502 }, (_, i) => keys.forStream(stream).completed('g', `k-${i}`))])) as number;
+      expect(marks).toBe(502);
+    }
   });
 });

@@ -53,6 +53,44 @@ describe('a refused command inside a Lua step', () => {
     }
   });
 
+  // Redis refuses EVAL itself when one of its KEYS lacks read or write permission, before the
+  // script runs; the script's own check covers what EVAL's does not: the commands.
+  it.each([
+    ['the last mark key is outside the user\'s write patterns', 'refused.mark', (base: string) => ['%R~*', '%W~rs:[!{]*', `%W~${base}`, `%W~${base}:[!d]*`, `%W~${base}:done:g:ok-*`],
+      /NOPERM this user has no permissions to access one of the keys/],
+    ['SET is not granted', 'refused.noset', () => ['~*', '-set'], /NOPERM ack-completed-n\.lua: this user may not run SET on key rs:\{refused\.noset\}:done:g:ok-0, so nothing was written/],
+  ])('a keyed ack acks nothing and marks nothing when %s', async (_, stream, keyRules, refusal) => {
+    const base = `rs:{${stream}}`;
+    await env.client.sendCommand(['ACL', 'SETUSER', stream, 'on', '>pw', '&*', '+@all', ...keyRules(base)]);
+    const producer = await StreamProducer.connect({ url: env.redis.url, tracing: false });
+    await producer.publishMany(stream, [...Array.from({ length: 9 }, (_, n) => `ok-${n}`), 'bad-9'].map((key, n) => ({ data: { n }, options: { idempotencyKey: key } })));
+    await producer.close();
+
+    const errors: string[] = [];
+    const handled: number[] = [];
+    const consumer = new StreamConsumer({
+      url: userUrl(stream),
+      group: 'g',
+      logger: collectingLogger(),
+      ack: { batchSize: 10, flushMs: 1_000 },
+      shutdownTimeoutMs: 1_000,
+    }).subscribe(stream, (message) => void handled.push((message.data as { n: number }).n));
+    consumer.on('consumer-error', (error: Error, source: string) => {
+      if (source === 'ack') errors.push(error.message);
+    });
+    await consumer.start();
+    try {
+      await waitFor(() => errors.length >= 1, { what: 'the refused keyed ack' });
+      expect(handled).toHaveLength(10);
+      expect(errors[0]).toMatch(refusal);
+      const marks = Array.from({ length: 9 }, (_, n) => `${base}:done:g:ok-${n}`);
+      expect(await env.client.sendCommand(['EXISTS', ...marks])).toBe(0);
+      expect(((await env.client.sendCommand(['XPENDING', base, 'g'])) as [number])[0]).toBe(10);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('an idempotent publish without SET on the mark adds no entry (a retry would add a second one)', async () => {
     const stream = 'refused.set';
     await env.client.sendCommand(['ACL', 'SETUSER', 'noset', 'on', '>pw', '~*', '&*', '+@all', '-set']);

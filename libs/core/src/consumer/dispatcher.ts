@@ -17,7 +17,7 @@ import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
 import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
 import type { KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
-import type { CompletionCheck } from './completion-check.js';
+import type { CompletionCheck, CompletionListener } from './completion-check.js';
 import { EntryOutcomes, type OutcomeUnits } from './entry-outcomes.js';
 import type { ErrorReporter } from './error-reporter.js';
 import { HeldEntries } from './held-entries.js';
@@ -50,6 +50,15 @@ export class Dispatcher {
   private readonly observers: ObserverHub;
   private readonly errors: ErrorReporter;
   private readonly control: RunControl;
+  /** Where the completion-mark lookups answer (one listener, no promise per entry). */
+  private readonly completionAnswers: CompletionListener<HeldMessage> = {
+    checked: (entry, completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
+    checkFailed: (entry, error) => {
+      // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
+      this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
+      this.schedule(entry);
+    },
+  };
 
   constructor(
     private readonly options: ResolvedConsumerOptions,
@@ -187,14 +196,8 @@ export class Dispatcher {
     const dedupe = this.options.dedupe;
     if (dedupe && envelope.idempotencyKey !== undefined) {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
-      this.completion.isCompleted(subscription.keys.stream, mark).then(
-        (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
-        (error: Error) => {
-          // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
-          this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
-          this.schedule(entry);
-        },
-      );
+      entry.completionMark = mark;
+      this.completion.check(subscription.keys.stream, mark, entry, this.completionAnswers);
       return;
     }
     this.schedule(entry);

@@ -67,8 +67,10 @@ export class EntryOutcomes {
       );
     }
     const key = entry.idempotencyKey;
-    if (this.options.dedupe && key !== undefined) {
-      this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys.completed(this.options.group, key));
+    // The mark key was built once by the dedupe check; built here for an entry that skipped it.
+    const mark = entry.completionMark ?? (this.options.dedupe && key !== undefined ? entry.subscription.keys.completed(this.options.group, key) : undefined);
+    if (mark !== undefined) {
+      this.acks.ackCompleted(entry.streamKey, entry.entryId, mark);
     } else {
       this.acks.ack(entry.streamKey, entry.entryId);
     }
