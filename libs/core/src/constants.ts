@@ -43,6 +43,8 @@ export const DEFAULTS = {
   /** A producer (RedisStreamsClient) fails sooner, as Nest's clients do: a caller is waiting. */
   clientConnectTimeoutMs: 2_000,
   request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
+  /** Read shares of the priority levels (`priority`), also used when the option is unset and levels are found in use. */
+  priority: { weights: { high: 6, normal: 3, low: 1 } },
 } as const;
 
 /** Longest delay a Node timer accepts (ms); the upper bound of every `*Ms` option. */
@@ -81,3 +83,5 @@ export const HEADER_SCHEDULE = 'schedule';
 export const HEADER_SCHEDULE_TICK = 'schedule-tick';
 /** How often a worker re-reads its groups' pause keys: a missed pause broadcast takes effect within this. */
 export const PAUSE_POLL_MS = 1_000;
+/** A worker without the `priority` option looks this often for priority levels that came into use. */
+export const PRIORITY_DISCOVERY_MS = 1_000;

@@ -6,11 +6,14 @@
  *   headers  JSON object of string headers                           optional
  *   metadata JSON object of strings: Nest packet metadata            optional
  *   replyTo, correlationId                                           request-response only
+ *   priority `high` or `low` (`setPriority`); absent for `normal`   optional, says the level
+ *            stream it was written to, so a dead letter's replay goes back to that level
  * Fields written by other programs are kept (and copied to dead letters) but ignored.
  */
 import { randomUUID } from 'node:crypto';
 import { HEADER_IDEMPOTENCY_KEY } from './constants.js';
 import { DecodeError, PayloadTooLargeError, SerializationError } from './errors/index.js';
+import type { PriorityLevel } from './keys.js';
 
 export type Headers = Record<string, string>;
 /** Out-of-band strings a Nest client's dispatch hook attaches to a packet (trace ids, tenant). */
@@ -38,6 +41,7 @@ export interface OutgoingMessage {
   metadata?: PacketMetadata;
   replyTo?: string;
   correlationId?: string;
+  priority?: PriorityLevel;
 }
 
 export interface DecodedEnvelope {
@@ -74,6 +78,7 @@ export function encodeEnvelope(stream: string, message: OutgoingMessage, seriali
   if (message.metadata !== undefined) fields.push('metadata', encodeMetadata(stream, message.metadata));
   if (message.replyTo !== undefined) fields.push('replyTo', message.replyTo);
   if (message.correlationId !== undefined) fields.push('correlationId', message.correlationId);
+  if (message.priority !== undefined && message.priority !== 'normal') fields.push('priority', message.priority);
   return fields;
 }
 

@@ -1,22 +1,23 @@
-import { resolveWaitForReplicas, type PublishOptions, type WaitForReplicas } from '@redstream/core';
+import { PRIORITY_LEVELS, resolveWaitForReplicas, type PriorityLevel, type PublishOptions, type WaitForReplicas } from '@redstream/core';
 
 /** A payload with publish options, built by RedisStreamRecordBuilder and understood by RedisStreamsClient. */
 export class RedisStreamRecord<T = unknown> {
   constructor(
     readonly data: T,
-    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'headers' | 'delayMs' | 'waitForReplicas'>,
+    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'headers' | 'delayMs' | 'waitForReplicas' | 'priority'>,
   ) {}
 }
 
 /**
  * `client.emit('orders.created', new RedisStreamRecordBuilder(order).setIdempotencyKey(order.id)
- *    .setHeaders({ tenant: 't1' }).setDelay(5_000).build())`
+ *    .setHeaders({ tenant: 't1' }).setDelay(5_000).setPriority('high').build())`
  */
 export class RedisStreamRecordBuilder<T = unknown> {
   private idempotencyKey: string | undefined;
   private headers: Record<string, string> | undefined;
   private delayMs: number | undefined;
   private waitForReplicas: WaitForReplicas | false | undefined;
+  private priority: PriorityLevel | undefined;
 
   constructor(private data: T) {}
 
@@ -52,12 +53,22 @@ export class RedisStreamRecordBuilder<T = unknown> {
     return this;
   }
 
+  /** Which level stream it goes to; workers read higher levels first (server option `priority`). Default `normal`. */
+  setPriority(priority: PriorityLevel): this {
+    if (!PRIORITY_LEVELS.includes(priority)) {
+      throw new TypeError(`setPriority: expected one of ${PRIORITY_LEVELS.map((l) => `'${l}'`).join(', ')}, got ${JSON.stringify(priority)}`);
+    }
+    this.priority = priority;
+    return this;
+  }
+
   build(): RedisStreamRecord<T> {
     return new RedisStreamRecord(this.data, {
       idempotencyKey: this.idempotencyKey,
       headers: this.headers,
       delayMs: this.delayMs,
       waitForReplicas: this.waitForReplicas,
+      priority: this.priority,
     });
   }
 }

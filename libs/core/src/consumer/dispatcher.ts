@@ -14,7 +14,7 @@
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
 import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, RateLimitedError, UnknownStreamKeyError } from '../errors/index.js';
-import type { KeyBuilder } from '../keys.js';
+import { levelBaseKey, type KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { AckBatcher } from './ack-batcher.js';
 import { backoffDelay } from '../backoff.js';
@@ -160,19 +160,19 @@ export class Dispatcher {
     if (reply === null) return;
     for (const [streamKey, entries] of reply) {
       const subscription = this.subscriptionByKey(streamKey);
-      for (const [entryId, fields] of entries) this.accept(subscription, entryId, fields, 1);
+      for (const [entryId, fields] of entries) this.accept(subscription, entryId, fields, 1, streamKey);
     }
   }
 
   /**
    * Takes one entry that already holds a slot: decode, dedupe check, then the handler.
    * `deliveryCount` follows the convention of HeldMessage; `fields` is null for an entry
-   * deleted from the stream while pending.
+   * deleted from the stream while pending; `streamKey` is the (priority level) stream it came from.
    */
-  accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void {
+  accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number, streamKey = subscription.keys.stream): void {
     if (fields === null) {
       // Deleted from the stream while pending (XDEL, MAXLEN trim): nothing to handle.
-      this.acks.ack(subscription.keys.stream, entryId);
+      this.acks.ack(streamKey, entryId);
       this.slots.release();
       return;
     }
@@ -182,7 +182,7 @@ export class Dispatcher {
     } catch (error) {
       this.slots.release();
       // Oversized entries are refused before anything is parsed.
-      this.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
+      this.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error, 0, streamKey);
       return;
     }
     const maxDeliveries = subscription.options.maxDeliveries;
@@ -191,15 +191,15 @@ export class Dispatcher {
       // hangs the worker (OOM, infinite loop). Running it once more would only repeat that.
       this.slots.release();
       const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
-      this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
+      this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error, 0, streamKey);
       return;
     }
-    const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope);
+    const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope, streamKey);
     this.held.add(entry);
     const dedupe = this.options.dedupe;
     if (dedupe && envelope.idempotencyKey !== undefined) {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
-      this.completion.isCompleted(subscription.keys.stream, mark).then(
+      this.completion.isCompleted(streamKey, mark).then(
         (completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
         (error: Error) => {
           // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
@@ -353,7 +353,7 @@ export class Dispatcher {
     const durationMs = this.observers.timed ? performance.now() - entry.startedAt : 0;
     const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
     if (reason !== undefined) {
-      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
+      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs, entry.streamKey);
       return;
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
@@ -367,12 +367,14 @@ export class Dispatcher {
     this.observers.current.failed?.({ ...failure, retryAt: dueAt });
   }
 
-  private deadLetter(subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0): void {
-    this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs);
+  private deadLetter(
+    subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs: number, streamKey: string,
+  ): void {
+    this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs, streamKey);
   }
 
   private subscriptionByKey(streamKey: string): Subscription {
-    const name = this.keys.parseStream(streamKey);
+    const name = this.keys.parseStream(levelBaseKey(streamKey));
     const subscription = name === undefined ? undefined : this.subscriptions.get(name);
     if (!subscription) throw new UnknownStreamKeyError(streamKey);
     return subscription;

@@ -14,6 +14,8 @@ import type { ScheduledRetry } from './retry-scheduler.js';
 
 export interface Subscription {
   readonly keys: StreamKeys;
+  /** The stream keys read for it, highest priority level first: `[keys.stream]` until levels are in use (priority-levels.ts). */
+  streamKeys: readonly string[];
   readonly handler: MessageHandler;
   readonly options: ResolvedHandlerOptions;
   /** The handler inside every middleware, composed at start. */
@@ -47,11 +49,9 @@ export class HeldMessage implements HeldEntry, HeldLink, ReceivedMessage {
     readonly fields: string[],
     readonly deliveryCount: number,
     private readonly envelope: DecodedEnvelope,
+    /** The (level) stream it was read from. */
+    readonly streamKey: string = subscription.keys.stream,
   ) {}
-
-  get streamKey(): string {
-    return this.subscription.keys.stream;
-  }
   get stream(): string {
     return this.subscription.keys.name;
   }

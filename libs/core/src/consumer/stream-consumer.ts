@@ -11,8 +11,8 @@
  *   AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
  * Beside them: LeaseKeeper (running entries keep their leases), PeriodicTasks (delayed
- * promotion, retention, idle-consumer removal), PauseControl and RateLimiter (queue
- * controls), ObserverHub (metrics), ErrorReporter.
+ * promotion, retention, idle-consumer removal), PauseControl, RateLimiter and
+ * PriorityLevels (queue controls), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
 import { SHUTDOWN_MIN_MS } from '../constants.js';
@@ -45,6 +45,7 @@ import { wireLifecycle } from '../lifecycle/lifecycle-wiring.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PauseControl } from './pause-control.js';
+import { PriorityLevels } from './priority-levels.js';
 import { RateLimiter } from './rate-limiter.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
@@ -76,6 +77,7 @@ export class StreamConsumer extends EventEmitter {
   private reclaimer: Reclaimer | undefined;
   private leases: LeaseKeeper | undefined;
   private pause: PauseControl | undefined;
+  private levels: PriorityLevels | undefined;
   private readonly tasks: PeriodicTask[] = [];
 
   private loop: Promise<void> | undefined;
@@ -117,6 +119,7 @@ export class StreamConsumer extends EventEmitter {
     if (this.subscriptions.has(stream)) throw new ConsumerSetupError('ERR_DUPLICATE_HANDLER', `Stream "${stream}" already has a handler.`);
     this.subscriptions.set(stream, {
       keys: this.keys.forStream(stream),
+      streamKeys: [this.keys.stream(stream)],
       handler,
       handle: handler,
       options: resolveHandlerOptions(this.options, stream, options),
@@ -203,6 +206,9 @@ export class StreamConsumer extends EventEmitter {
       control: this.control,
       pause,
     }));
+    // Before the first read and the first periodic task: both see the levels in use.
+    const levelKeys = [...keys];
+    this.levels = await PriorityLevels.open(this.command, [...this.subscriptions.values()], o, levelKeys, this.readers, () => this.control.wake(), this.errors);
     RateLimiter.attach(this.readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, (key) => pause.isPaused(key));
@@ -214,9 +220,9 @@ export class StreamConsumer extends EventEmitter {
       this.reclaimer.start();
     }
     const onTaskError = (job: string, error: Error) => this.errors.report(job, error);
-    if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, keys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
-    if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, keys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
-    if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, keys, o.group, o.consumer, o.idleConsumers), onTaskError));
+    if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, levelKeys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
+    if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, levelKeys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
+    if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, levelKeys, o.group, o.consumer, o.idleConsumers), onTaskError));
     for (const task of this.tasks) task.start(true);
     const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
@@ -273,7 +279,7 @@ export class StreamConsumer extends EventEmitter {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));
       await within(leave, Math.max(SHUTDOWN_MIN_MS.leaveGroup, remainingMs(deadline)));
     }
-    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close()]);
+    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close(), this.levels?.close()]);
     await this.command.close();
     this.setStatus('disconnected');
   }
@@ -285,9 +291,8 @@ export class StreamConsumer extends EventEmitter {
   /** Removes this consumer from the group on each stream where it owns no pending entry. */
   private async leaveGroup(): Promise<void> {
     const { group, consumer } = this.options;
-    await Promise.all(
-      [...this.subscriptions.values()].map((s) => LuaSteps.removeConsumerIfIdle(this.command, { stream: s.keys.stream }, { group, consumer, minIdleMs: 0 })),
-    );
+    const streamKeys = [...this.subscriptions.values()].flatMap((s) => s.streamKeys);
+    await Promise.all(streamKeys.map((stream) => LuaSteps.removeConsumerIfIdle(this.command, { stream }, { group, consumer, minIdleMs: 0 })));
   }
 
   private setStatus(status: ConnectionStatus): void {

@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { registerStreams } from '../admin/stream-stats.js';
 import { encodeEnvelope, payloadBytesOver } from '../envelope.js';
 import { PayloadTooLargeError } from '../errors/index.js';
-import { KeyBuilder } from '../keys.js';
+import { KeyBuilder, PRIORITY_LEVELS, type PriorityLevel } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 import { checkServerSafety } from '../redis/server-safety.js';
-import { validateStreamName } from '../validation.js';
+import { requireOneOf, validateStreamName } from '../validation.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { ReplicaWait, type WaitForReplicas } from './replica-wait.js';
@@ -29,6 +29,8 @@ export interface PublishOptions {
   correlationId?: string;
   /** Resolve only once this many replicas have the entry (WAIT); `false` turns the producer's default off for this message. */
   waitForReplicas?: WaitForReplicas | false;
+  /** The level stream it goes to (`rs:{name}:high`, `rs:{name}`, `rs:{name}:low`); default `normal`. */
+  priority?: PriorityLevel;
 }
 
 export interface PublishResult {
@@ -86,7 +88,7 @@ export class StreamProducer {
     if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
     if (tracing === undefined || !tracing.enabled) return this.write(stream, data, options);
-    return tracing.send(stream, this.keys.stream(stream), options, (headers, messageIdKnown) =>
+    return tracing.send(stream, this.keys.levelStream(stream, options.priority ?? 'normal'), options, (headers, messageIdKnown) =>
       this.write(stream, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
     );
   }
@@ -95,13 +97,14 @@ export class StreamProducer {
   private write(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     const wait = options.waitForReplicas === undefined ? this.options.waitForReplicas : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas);
     if (wait === false) return this.writeEntry(stream, data, options, encoded);
-    return this.replicaWait.after(stream, this.keys.stream(stream), this.writeEntry(stream, data, options, encoded), wait);
+    return this.replicaWait.after(stream, this.keys.levelStream(stream, options.priority ?? 'normal'), this.writeEntry(stream, data, options, encoded), wait);
   }
 
   private writeEntry(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
       validateStreamName(stream);
+      if (options.priority !== undefined) requireOneOf('priority', options.priority, PRIORITY_LEVELS);
       fields = encodeEnvelope(stream, { data, ...options }, this.options.serializer);
       const oversize = payloadBytesOver(fields, this.options.maxPayloadBytes);
       if (oversize !== undefined) throw new PayloadTooLargeError(stream, oversize, this.options.maxPayloadBytes);
@@ -111,13 +114,14 @@ export class StreamProducer {
     if (encoded !== undefined) encoded(fields);
     this.register(stream);
     if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(stream, fields, options);
-    if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey);
+    if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey, options.priority);
+    const key = options.priority === undefined ? this.keys.stream(stream) : this.keys.levelStream(stream, options.priority);
     // The hot path: one XADD, without an async frame of its own.
-    return this.connection.send<string>(['XADD', this.keys.stream(stream), '*', ...fields]).then(appended);
+    return this.connection.send<string>(['XADD', key, '*', ...fields]).then(appended);
   }
 
   private async writeDelayed(stream: string, fields: string[], options: PublishOptions): Promise<PublishResult> {
-    const keys = this.keys.forStream(stream);
+    const keys = this.keys.forStream(stream).level(options.priority ?? 'normal');
     const messageId = fields[3];
     const idempotency = options.idempotencyKey === undefined ? undefined : keys.idempotency(options.idempotencyKey);
     return LuaSteps.scheduleDelayed(
@@ -127,8 +131,9 @@ export class StreamProducer {
     );
   }
 
-  private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string): Promise<PublishResult> {
-    const keys = this.keys.forStream(stream);
+  /** One key space of idempotency keys per logical stream, whatever the level. */
+  private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string, priority: PriorityLevel = 'normal'): Promise<PublishResult> {
+    const keys = this.keys.forStream(stream).level(priority);
     return LuaSteps.publishIdempotent(
       this.connection,
       { stream: keys.stream, idempotency: keys.idempotency(idempotencyKey) },
