@@ -22,7 +22,7 @@ export function registerStreamsCommand(program: Command): void {
     );
 }
 
-/** One row per stream and group; also used by `watch`. */
+/** One row per stream and group (totals over the priority levels), then one per level and group; also used by `watch`. */
 export function renderStreamsTable(stats: readonly StreamStats[]): string {
   const rows: (string | number)[][] = [];
   for (const s of stats) {
@@ -31,6 +31,15 @@ export function renderStreamsTable(stats: readonly StreamStats[]): string {
     if (s.groups.length === 0) rows.push([s.stream, length, '-', '-', '-', '-', '-', ...tail]);
     for (const g of s.groups) {
       rows.push([s.stream, length, g.name, g.paused ? 'paused' : 'running', g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), ...tail]);
+    }
+    // Priority levels: the rows above are their totals; one row per level and group below.
+    for (const level of s.levels) {
+      const name = `  ${level.priority}`;
+      const levelLength = level.exists ? formatCount(level.length) : 'missing';
+      if (level.groups.length === 0) rows.push([name, levelLength, '-', '-', '-', '-', '-', '', formatCount(level.delayed)]);
+      for (const g of level.groups) {
+        rows.push([name, levelLength, g.name, '', g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), '', formatCount(level.delayed)]);
+      }
     }
   }
   return renderTable(['stream', 'length', 'group', 'state', 'consumers', 'pending', 'lag', 'dead letters', 'delayed'], rows);
