@@ -116,6 +116,8 @@ export class KeyBuilder {
         delayed: `${stream}:delayed`,
         delayedPayloads: `${stream}:delayed:payloads`,
         retentionLock: `${stream}:retention-lock`,
+        // Entry ids of two level streams may be equal.
+        replayed: (originalEntryId) => `${stream}:replayed:${originalEntryId}`,
       };
     };
     const levels = { high: ofLevel('high'), low: ofLevel('low') };
