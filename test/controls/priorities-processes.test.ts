@@ -40,7 +40,7 @@ describe('priorities across worker processes', () => {
   const cli = (...args: string[]) => runCli(['--url', redis.url, ...args]);
 
   it('reclaims the entries of a SIGKILLed worker on every level, and the CLI shows each level', async () => {
-    const options = { priority: 'strict', concurrency: 4, prefetch: 8, claim: { minIdleMs: 1_000, intervalMs: 300, count: 100 } };
+    const options = { priority: 'strict' as const, concurrency: 4, prefetch: 8, claim: { minIdleMs: 1_000, intervalMs: 300, count: 100 } };
     const w1 = await WorkerProcess.start({ url: redis.url, stream: STREAM, group: 'g', consumer: 'w1', recordKey: RECORDS, options });
     workers.push(w1);
     const published = new Map<string, PriorityLevel>();
