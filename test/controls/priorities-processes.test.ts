@@ -3,7 +3,7 @@
  * `low` level streams are reclaimed (XAUTOCLAIM per level) and handled by another worker; the
  * CLI (`streams`, `pending`) shows every level while they wait.
  */
-import { KeyBuilder, StreamProducer, type PriorityLevel } from '@redstream/core';
+import { StreamProducer, type PriorityLevel } from '@redstream/core';
 import { runCli, runCliJson } from '../support/cli.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedisServers } from '../support/private-redis.js';
@@ -18,7 +18,6 @@ describe('priorities across worker processes', () => {
   let redis: RedisServer;
   let producer: StreamProducer;
   const workers: WorkerProcess[] = [];
-  const keys = new KeyBuilder();
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.kill()));
     await producer?.close();
