@@ -23,6 +23,7 @@ interface KedaFlags {
   cluster?: boolean;
   pollingInterval: number;
   cooldownPeriod: number;
+  priorities?: boolean;
 }
 
 /** Needs no Redis: renders from the flags alone. Usage errors (KedaUsageError) exit 2 through main.ts like every command's. */
@@ -47,13 +48,15 @@ export function registerKedaCommand(program: Command): void {
     .option('--cluster', 'Redis Cluster: redis-cluster-streams triggers with every node address')
     .option('--polling-interval <s>', 'seconds between KEDA polls', parseNonNegativeInteger, KEDA_DEFAULTS.pollingInterval)
     .option('--cooldown-period <s>', 'seconds of inactivity before scaling to zero', parseNonNegativeInteger, KEDA_DEFAULTS.cooldownPeriod)
+    .option('--priorities', 'priority levels in use: one trigger per level stream (high, normal, low), summed by a scaling-modifier formula (KEDA 2.12+)')
     .action((stream: string, flags: KedaFlags) => {
       // The global --cluster (a Redis Cluster) means the same here: cluster triggers.
       const options = resolveKedaOptions({ stream, ...flags, cluster: flags.cluster ?? program.opts().cluster, prefix: program.opts().prefix });
       const manifests = renderKedaManifests(options);
       // Global --json: {"stream","key","group","manifests":[...]} instead of YAML.
       if (program.opts().json) {
-        const output = { stream: options.stream, key: options.streamKey, group: options.group, manifests };
+        const levels = options.levelKeys.length > 1 ? { keys: options.levelKeys } : {};
+        const output = { stream: options.stream, key: options.streamKey, ...levels, group: options.group, manifests };
         process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
       } else {
         process.stdout.write(toYaml(manifests));

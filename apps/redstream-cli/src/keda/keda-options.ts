@@ -2,7 +2,7 @@
  * What `redstream keda` renders, validated up front so that a bad flag is a usage error
  * naming the flag, never a manifest that silently scales on the wrong key.
  */
-import { DEFAULTS, InvalidOptionError, KeyBuilder, validatePrefix, validateStreamName } from '@redstream/core';
+import { DEFAULTS, InvalidOptionError, KeyBuilder, PRIORITY_LEVELS, validatePrefix, validateStreamName, type PriorityLevel } from '@redstream/core';
 import { UsageError } from '../support/usage-error.js';
 
 /** `pending`: a lagCount trigger (backlog, wakes from zero) and a pendingEntriesCount trigger (in flight). `lag`: lagCount only. */
@@ -28,12 +28,16 @@ export interface KedaInput {
   cluster?: boolean;
   pollingInterval?: number;
   cooldownPeriod?: number;
+  /** Priority levels in use: one trigger per level stream, summed by a scaling-modifier formula. */
+  priorities?: boolean;
 }
 
 export interface KedaOptions {
   stream: string;
   /** The exact key the transport writes, from KeyBuilder: `rs:{orders.created}`. */
   streamKey: string;
+  /** With `priorities`: every level's stream key, highest first (`rs:{s}:high`, `rs:{s}`, `rs:{s}:low`); else `[streamKey]`. */
+  levelKeys: { priority: PriorityLevel; key: string }[];
   group: string;
   deployment: string;
   namespace: string | undefined;
@@ -94,6 +98,10 @@ export function resolveKedaOptions(input: KedaInput): KedaOptions {
   return {
     stream: input.stream,
     streamKey: new KeyBuilder(prefix).stream(input.stream),
+    levelKeys: (input.priorities ? PRIORITY_LEVELS : (['normal'] as const)).map((priority) => ({
+      priority,
+      key: new KeyBuilder(prefix).levelStream(input.stream, priority),
+    })),
     group,
     deployment,
     namespace,
