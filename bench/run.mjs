@@ -125,6 +125,8 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ dedupe: false }), { keyed: true }) },
   { id: 'feature.retention.off', section: 'feature', label: () => 'drain, `retention: false` (on: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
+  { id: 'feature.priorities', section: 'feature', label: () => 'drain with priorities on (`priority: { weights }` default 6/3/1), entries spread over high, normal and low (plain: the drain figure above)', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ priority: {} }), { prioritized: true }) },
   { id: 'feature.events.on', section: 'feature', label: () => 'drain, lifecycle `events: true` (off: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ events: true })) },
 ].filter((f) => !only || only.some((prefix) => f.id.startsWith(prefix)));
