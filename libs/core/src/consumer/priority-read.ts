@@ -31,10 +31,11 @@ export interface LevelRead {
 const WEIGHTED_ROUNDS = 2;
 
 export class PriorityRead {
-  /** Smooth weighted round robin credits, kept across reads. */
-  private readonly credits: Record<PriorityLevel, number> = { high: 0, normal: 0, low: 0 };
+  private readonly shares: WeightedShares;
 
-  constructor(private readonly order: Exclude<ResolvedPriority, false>) {}
+  constructor(private readonly order: Exclude<ResolvedPriority, false>) {
+    this.shares = new WeightedShares(order.order === 'weighted' ? order.weights : { high: 1, normal: 1, low: 1 });
+  }
 
   async read(connection: RedisConnection, levels: LevelKeys, read: LevelRead): Promise<XReadReply> {
     const replies = this.order.order === 'strict' ? await this.readStrict(connection, levels, read) : await this.readWeighted(connection, levels, read);
@@ -65,7 +66,7 @@ export class PriorityRead {
     let open = levels.map((level) => level.level);
     let left = read.count;
     for (let round = 0; round < WEIGHTED_ROUNDS && left > 0 && open.length > 0; round++) {
-      const shares = this.share(left, open);
+      const shares = this.shares.split(left, open);
       const got = await Promise.all(
         open.map((level) => (shares[level] > 0 ? readNow(connection, read, byLevel.get(level)!, shares[level], replies[slot.get(level)!]) : 0)),
       );
@@ -75,10 +76,22 @@ export class PriorityRead {
     }
     return replies.flat();
   }
+}
+
+/**
+ * Smooth weighted round robin over the levels (as nginx balances upstreams): each slot of a
+ * read goes to the level with the most credit, which then pays the total weight back. The
+ * credits carry over from read to read, so over many small reads every level gets its
+ * weight's share, and `low` its turn.
+ */
+export class WeightedShares {
+  private readonly credits: Record<PriorityLevel, number> = { high: 0, normal: 0, low: 0 };
+
+  constructor(private readonly weights: Readonly<Record<PriorityLevel, number>>) {}
 
   /** Splits `count` over `levels` by weight, carrying the credits over to the next read. */
-  private share(count: number, levels: readonly PriorityLevel[]): Record<PriorityLevel, number> {
-    const weights = this.order.order === 'weighted' ? this.order.weights : { high: 1, normal: 1, low: 1 };
+  split(count: number, levels: readonly PriorityLevel[]): Record<PriorityLevel, number> {
+    const weights = this.weights;
     const shares: Record<PriorityLevel, number> = { high: 0, normal: 0, low: 0 };
     if (levels.length === 1) {
       shares[levels[0]] = count;
