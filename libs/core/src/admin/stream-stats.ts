@@ -68,11 +68,13 @@ export async function readStreamStats(connection: RedisConnection, keys: KeyBuil
   };
 }
 
+/** The `high` and `low` streams are asked for their groups only when they exist: a stream without levels costs one XINFO GROUPS, as before. */
 async function readLevelStats(connection: RedisConnection, k: StreamKeys): Promise<LevelStats> {
+  const groupsOf = async () => (k.priority === 'normal' || (await connection.send<number>(['EXISTS', k.stream])) === 1 ? readGroups(connection, k.stream) : null);
   const [length, delayed, groups] = await Promise.all([
     connection.send<number>(['XLEN', k.stream]),
     connection.send<number>(['ZCARD', k.delayed]),
-    readGroups(connection, k.stream),
+    groupsOf(),
   ]);
   return { priority: k.priority, key: k.stream, exists: groups !== null, length, delayed, groups: groups ?? [] };
 }
