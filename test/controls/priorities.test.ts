@@ -45,6 +45,7 @@ describe('priorities', () => {
     await fx.consumer('prio.weights', (m) => void order.push(levelOf(m)), { priority: { weights: { high: 6, normal: 3, low: 1 } } });
     await waitFor(() => order.filter((level) => level === 'high').length === 1_000, { timeoutMs: 30_000, what: 'all high handled' });
     const lowBeforeLastHigh = order.slice(0, order.lastIndexOf('high')).filter((level) => level === 'low').length;
+    console.info(`weights 6/3/1: ${lowBeforeLastHigh} of 10,000 low handled before the last of 1,000 high`);
     expect(lowBeforeLastHigh).toBeLessThan(5_000);
     expect(lowBeforeLastHigh).toBeGreaterThan(0);
     await waitFor(() => order.length === 11_000, { timeoutMs: 60_000, what: 'all handled' });
@@ -61,6 +62,7 @@ describe('priorities', () => {
     await fx.consumer('prio.strict', (m) => void order.push(levelOf(m)), { priority: 'strict', concurrency: 4, prefetch });
     await waitFor(() => order.length === 3_000, { timeoutMs: 60_000, what: 'all handled' });
     // Entries read together with the last high ones (at most one prefetch) may start before those finish.
+    console.info(`strict: the first low was the ${order.indexOf('low') + 1}th entry handled, after ${order.slice(0, order.indexOf('low')).length} high`);
     expect(order.indexOf('low')).toBeGreaterThanOrEqual(1_000 - prefetch);
     expect(order.slice(0, 1_000 - prefetch).every((level) => level === 'high')).toBe(true);
   });
@@ -129,6 +131,26 @@ describe('priorities', () => {
     const again = await fx.producer.publish('prio.idem', { n: 1 }, { priority: 'low', idempotencyKey: 'k1' });
     expect(again).toEqual({ entryId: first.entryId, added: false });
     expect(await fx.client.exists('rs:{prio.idem}:low')).toBe(0);
+  });
+
+  it('one rate-limit bucket per logical stream and group: entries of every level count against it', async () => {
+    const handledAt: number[] = [];
+    for (const level of ['high', 'normal', 'low'] as const) await publishLevel('prio.rate', level, 100);
+    // The bucket starts full (100) and refills 100/s: 300 entries take about 2 s (a bucket per level would let all through at once).
+    await fx.consumer('prio.rate', () => void handledAt.push(Date.now()), { priority: {}, rateLimit: { max: 100, perMs: 1_000 } });
+    await waitFor(() => handledAt.length === 300, { timeoutMs: 15_000, what: 'all handled' });
+    expect(handledAt[299] - handledAt[0]).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it('retention trims every level stream', async () => {
+    for (const level of ['high', 'low'] as const) await publishLevel('prio.trim', level, 1_000);
+    let handled = 0;
+    await fx.consumer('prio.trim', () => void (handled += 1), { priority: {}, retention: { strategy: 'acked', intervalMs: 200 } });
+    await waitFor(() => handled === 2_000, { timeoutMs: 20_000, what: 'all handled' });
+    await waitFor(async () => (await fx.client.xLen('rs:{prio.trim}:high')) < 1_000 && (await fx.client.xLen('rs:{prio.trim}:low')) < 1_000, {
+      timeoutMs: 10_000,
+      what: 'both level streams trimmed',
+    });
   });
 
   it('pause holds every level; resume releases them', async () => {

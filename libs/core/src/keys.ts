@@ -92,7 +92,8 @@ export class KeyBuilder {
       stream: base,
       name,
       priority: 'normal',
-      level: (level) => (level === 'normal' ? normal : levels[level]),
+      // Built on first use: most callers never ask for a level.
+      level: (level) => (level === 'normal' ? normal : (levels ??= { high: ofLevel('high'), low: ofLevel('low') })[level]),
       deadLetter: `${base}:dlq`,
       delayed: `${base}:delayed`,
       delayedPayloads: `${base}:delayed:payloads`,
@@ -120,7 +121,7 @@ export class KeyBuilder {
         replayed: (originalEntryId) => `${stream}:replayed:${originalEntryId}`,
       };
     };
-    const levels = { high: ofLevel('high'), low: ofLevel('low') };
+    let levels: Record<'high' | 'low', StreamKeys> | undefined;
     return normal;
   }
 

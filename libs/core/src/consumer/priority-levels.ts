@@ -69,7 +69,8 @@ export class PriorityLevels {
     for (const reader of readers) reader.levels = levels;
     if (options.priority) await levels.takeIntoUse(subscriptions.flatMap((s) => OTHER_LEVELS.map((level) => ({ subscription: s, level }))), options.startFrom);
     else {
-      await levels.lookForLevels(options.startFrom);
+      // Not a reason not to start: the next look (a second later) tries again.
+      await levels.lookForLevels(options.startFrom).catch((error: Error) => errors.report('priority levels lookup', error));
       levels.timer = setInterval(() => levels.lookInBackground(), PRIORITY_DISCOVERY_MS).unref();
     }
     return levels;
