@@ -38,6 +38,7 @@ export class PriorityLevels {
   private readonly byStream: ReadonlyMap<string, Subscription>;
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | undefined;
+  private closed = false;
   /** True once some subscription reads more than one level. */
   inUse = false;
   readonly reads: PriorityRead;
@@ -76,9 +77,10 @@ export class PriorityLevels {
     return levels;
   }
 
-  close(): Promise<void> {
+  /** Stops looking. A look under way is not waited for: with Redis down it would wait for Redis (and so would shutdown). */
+  close(): void {
+    this.closed = true;
     clearInterval(this.timer);
-    return this.looking ?? Promise.resolve();
   }
 
   /** The level streams to read for `streamKeys` (a reader's active streams), highest first; undefined when none of them has levels in use. */
@@ -107,7 +109,9 @@ export class PriorityLevels {
   private lookInBackground(): void {
     if (this.looking) return;
     this.looking = this.lookForLevels('0')
-      .catch((error: Error) => this.errors.report('priority levels lookup', error))
+      .catch((error: Error) => {
+        if (!this.closed) this.errors.report('priority levels lookup', error);
+      })
       .finally(() => (this.looking = undefined));
   }
 
@@ -128,7 +132,7 @@ export class PriorityLevels {
       }),
     );
     const inUse = candidates.filter((_, i) => found[i] > 0);
-    if (inUse.length === 0) return;
+    if (inUse.length === 0 || this.closed) return;
     await this.takeIntoUse(inUse, startFrom);
     const names = inUse.map(({ subscription, level }) => `"${subscription.keys.name}" ${level}`).join(', ');
     this.options.logger.log(`reading priority levels ${names} with the default weights (set the \`priority\` option to choose weights or 'strict')`);

@@ -234,7 +234,7 @@ export class StreamConsumer extends EventEmitter {
   /**
    * Graceful shutdown (DESIGN.md, delivery semantics 7), in this order:
    *
-   * 1. Stop the reclaim timer and forget waiting retries (their entries stay pending on
+   * 1. Stop the reclaim timer (and the priority levels lookup) and forget waiting retries (their entries stay pending on
    *    this consumer for others to reclaim; it must then not leave the group).
    * 2. Stop reading: flag `stopping`, wake slot waiters and interrupt blocking reads.
    *    Held entries whose handler has not started are not started: they are handed back
@@ -258,6 +258,7 @@ export class StreamConsumer extends EventEmitter {
   private async shutdown(): Promise<void> {
     const o = this.options;
     this.reclaimer?.stop();
+    this.levels?.close();
     const retriesLeft = this.retries.clear().length;
     this.dispatcher?.interrupt();
     this.control.wake();
@@ -279,7 +280,7 @@ export class StreamConsumer extends EventEmitter {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));
       await within(leave, Math.max(SHUTDOWN_MIN_MS.leaveGroup, remainingMs(deadline)));
     }
-    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close(), this.levels?.close()]);
+    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close()]);
     await this.command.close();
     this.setStatus('disconnected');
   }
