@@ -138,6 +138,8 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ retention: false })) },
   { id: 'feature.batch', section: 'feature', label: () => 'drain with a batch handler, `@EventPattern(p, { batch: { maxSize: 100, maxWaitMs: 50 } })` (plain: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({}, { batch: { maxSize: 100, maxWaitMs: 50 } })) },
+  { id: 'feature.priorities', section: 'feature', label: () => 'drain with priorities on (`priority: { weights }` default 6/3/1), entries spread over high, normal and low (plain: the drain figure above)', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstream({ priority: {} }), { prioritized: true }) },
   { id: 'feature.events.on', section: 'feature', label: () => 'drain, lifecycle `events: true` (off: the drain figure above)', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream({ events: true })) },
 ].filter((f) => !only || only.some((prefix) => (prefix.endsWith('$') ? f.id === prefix.slice(0, -1) : f.id.startsWith(prefix))));

@@ -40,10 +40,10 @@ export async function publishRate(redis, id, mode, count, extra = {}) {
  * Fills a stream (StreamProducer), a BullMQ queue (addBulk) or, for a worker that names its
  * own `prefill` publisher (the anchors' brokers), its queue before the worker starts.
  */
-async function prefill(redis, id, worker, count, keyed) {
+async function prefill(redis, id, worker, count, keyed, prioritized) {
   if (worker.prefill) return publishRate(redis, id, worker.prefill.mode, count, { role: worker.prefill.role, ...worker.config });
   const mode = worker.system === 'bullmq' ? 'bullmq-addBulk' : 'core-burst';
-  return publishRate(redis, id, mode, count, { keyed, bullmqModule: worker.config.bullmqModule });
+  return publishRate(redis, id, mode, count, { keyed, prioritized, bullmqModule: worker.config.bullmqModule });
 }
 
 const workerRoles = {
@@ -65,11 +65,11 @@ function workerConfig(redis, id, n, worker) {
   return { ...names(id), url: redis.url, port: redis.port, n, ...worker.config };
 }
 
-/** A worker drains `n` messages already in the stream/queue; returns msg/s. */
-export async function drainThroughput(redis, id, n, worker, { keyed = false } = {}) {
+/** A worker drains `n` messages already in the stream/queue (`prioritized`: spread over the three priority levels); returns msg/s. */
+export async function drainThroughput(redis, id, n, worker, { keyed = false, prioritized = false } = {}) {
   const role = await startRole(workerRole(worker), workerConfig(redis, id, n, worker));
   try {
-    await prefill(redis, id, worker, n, keyed);
+    await prefill(redis, id, worker, n, keyed, prioritized);
     role.send({ type: 'go' });
     const started = await role.next('started');
     const done = await role.next('done');

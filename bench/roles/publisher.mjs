@@ -3,7 +3,8 @@
  *   redstream-awaited   RedisStreamsClient.emit, one at a time, each awaited
  *   redstream-burst     RedisStreamsClient.emit, `burst` fire-and-forget emits per burst
  *   redstream-keyed     as redstream-burst, each with an idempotency key (producer dedupe)
- *   core-burst          StreamProducer.publish bursts (fast prefill, not a measured figure)
+ *   core-burst          StreamProducer.publish bursts (fast prefill, not a measured figure);
+ *                       `prioritized`: the messages go to high, normal and low in turn
  *   bullmq-add          Queue.add, one at a time, each awaited
  *   bullmq-addBulk      Queue.addBulk of `burst` jobs (BullMQ 6 when `bullmqModule` is set)
  *   raw-pipelined       node-redis v4 XADD of the same three fields redstream writes
@@ -41,9 +42,12 @@ async function connect() {
     }
     case 'core-burst': {
       const producer = await StreamProducer.connect({ url: config.url });
+      const levels = ['high', 'normal', 'low'];
       const publishOne = config.keyed
         ? (i) => producer.publish(config.stream, payload(i, now()), { idempotencyKey: `k-${config.run}-${i}` })
-        : (i) => producer.publish(config.stream, payload(i, now()));
+        : config.prioritized
+          ? (i) => producer.publish(config.stream, payload(i, now()), { priority: levels[i % 3] })
+          : (i) => producer.publish(config.stream, payload(i, now()));
       return { publishOne, close: () => producer.close() };
     }
     case 'bullmq-add':

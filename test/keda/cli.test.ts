@@ -53,6 +53,34 @@ describe('redstream keda', () => {
     expect(scaled.spec!.triggers[0].metadata).toHaveProperty('lagCount');
   });
 
+  it('--priorities: one trigger per level stream, summed into one metric by a scaling-modifier formula', () => {
+    const yaml = redstream('keda', 'orders.created', '--group', 'billing', '--deployment', 'billing-worker', '--priorities', '--target', '40', '--activation', '5');
+    expect([yaml.code, yaml.stderr]).toEqual([0, '']);
+    const docs = parseDocuments(yaml.stdout);
+    for (const doc of docs) expect(validateKedaObject(doc)).toEqual([]);
+    const triggers = docs[1].spec!.triggers as { name: string; metadata: Record<string, string> }[];
+    expect(triggers.map((t) => [t.name, t.metadata.stream, t.metadata.consumerGroup])).toEqual([
+      ['backlog_high', 'rs:{orders.created}:high', 'billing'],
+      ['backlog_normal', 'rs:{orders.created}', 'billing'],
+      ['backlog_low', 'rs:{orders.created}:low', 'billing'],
+      ['in_flight_high', 'rs:{orders.created}:high', 'billing'],
+      ['in_flight_normal', 'rs:{orders.created}', 'billing'],
+      ['in_flight_low', 'rs:{orders.created}:low', 'billing'],
+    ]);
+    expect(docs[1].spec!.advanced).toEqual({
+      scalingModifiers: {
+        formula: 'max(backlog_high + backlog_normal + backlog_low, in_flight_high + in_flight_normal + in_flight_low)',
+        target: '40',
+        activationTarget: '5',
+        metricType: 'AverageValue',
+      },
+    });
+    const lag = parseDocuments(redstream('keda', 'orders.created', '--group', 'billing', '--deployment', 'billing-worker', '--priorities', '--mode', 'lag').stdout);
+    expect(lag[1].spec!.advanced.scalingModifiers.formula).toBe('backlog_high + backlog_normal + backlog_low');
+    const json = JSON.parse(redstream('keda', 'orders.created', '--group', 'billing', '--deployment', 'billing-worker', '--priorities', '--json').stdout);
+    expect(json.keys.map((k: { key: string }) => k.key)).toEqual(['rs:{orders.created}:high', 'rs:{orders.created}', 'rs:{orders.created}:low']);
+  });
+
   it.each([
     ['missing --group', ['keda', 'orders.created', '--deployment', 'w'], /required option '-g, --group <group>'/],
     ['missing stream', ['keda', '--group', 'g', '--deployment', 'w'], /missing required argument 'stream'/],

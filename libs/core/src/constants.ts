@@ -45,6 +45,8 @@ export const DEFAULTS = {
   /** A producer (RedisStreamsClient) fails sooner, as Nest's clients do: a caller is waiting. */
   clientConnectTimeoutMs: 2_000,
   request: { timeoutMs: 5_000, replyTtlMs: 3_600_000, replyMaxLen: 10_000 },
+  /** Read shares of the priority levels (`priority`), also used when the option is unset and levels are found in use. */
+  priority: { weights: { high: 6, normal: 3, low: 1 } },
 } as const;
 
 /** Longest delay a Node timer accepts (ms); the upper bound of every `*Ms` option. */
@@ -87,3 +89,5 @@ export const PAUSE_POLL_MS = 1_000;
 export const MAX_PARTITIONS = 1_024;
 /** How often producers and workers re-read the partition counts: a missed growth broadcast takes effect within this. */
 export const PARTITIONS_REFRESH_MS = 5_000;
+/** A worker without the `priority` option looks this often for priority levels that came into use. */
+export const PRIORITY_DISCOVERY_MS = 1_000;

@@ -1,4 +1,4 @@
-import { KeyBuilder } from './keys.js';
+import { KeyBuilder, levelBaseKey, levelOfKey } from './keys.js';
 
 describe('KeyBuilder', () => {
   const keys = new KeyBuilder('rs');
@@ -40,6 +40,25 @@ describe('KeyBuilder.isReplyStream', () => {
     for (const key of ['rs:{reply.orders}', 'rs:{orders.created}', `other:{reply.${id}}`, `rs:{reply.${id}}:x`, `rs:{reply.${id}x}`]) {
       expect(keys.isReplyStream(key)).toBe(false);
     }
+  });
+
+  it('builds one stream per priority level in the stream\'s slot, sharing every other key', () => {
+    const k = keys.forStream('orders.created');
+    expect(k.level('normal')).toBe(k);
+    const high = k.level('high');
+    expect([high.stream, high.delayed, high.delayedPayloads, high.retentionLock]).toEqual([
+      'rs:{orders.created}:high', 'rs:{orders.created}:high:delayed', 'rs:{orders.created}:high:delayed:payloads', 'rs:{orders.created}:high:retention-lock',
+    ]);
+    expect([high.deadLetter, high.idempotency('x'), high.completed('g', 'x'), high.paused('g'), high.rateLimit('g')]).toEqual([
+      k.deadLetter, k.idempotency('x'), k.completed('g', 'x'), k.paused('g'), k.rateLimit('g'),
+    ]);
+    expect(k.level('low').stream).toBe(keys.levelStream('orders.created', 'low'));
+    expect(keys.parseLevelStream('rs:{orders.created}:low')).toEqual({ name: 'orders.created', level: 'low' });
+    expect(keys.parseLevelStream('rs:{orders.created}')).toEqual({ name: 'orders.created', level: 'normal' });
+    expect(keys.parseLevelStream('rs:{orders.created}:dlq')).toBeUndefined();
+    expect(levelBaseKey('rs:{a.b}:high')).toBe('rs:{a.b}');
+    expect(levelBaseKey('rs:{reply.x}')).toBe('rs:{reply.x}');
+    expect(levelOfKey('rs:{a.b}:low')).toBe('low');
   });
 });
 

@@ -6,6 +6,31 @@
 export const DEFAULT_PREFIX = 'rs';
 const REPLY_CLIENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A message's priority (`setPriority`): one stream per level; `normal` is the stream itself. */
+export type PriorityLevel = 'high' | 'normal' | 'low';
+/** Highest first: the order workers read them in. */
+export const PRIORITY_LEVELS: readonly PriorityLevel[] = ['high', 'normal', 'low'];
+/** Suffixes of the level streams besides `normal` (`rs:{name}:high`, `rs:{name}:low`). */
+const LEVEL_SUFFIXES = ['}:high', '}:low'];
+
+/**
+ * The stream key of the logical stream a level stream belongs to: `rs:{name}:high` and
+ * `rs:{name}:low` give `rs:{name}`; any other key is returned as it is.
+ */
+export function levelBaseKey(streamKey: string): string {
+  if (streamKey.endsWith('}')) return streamKey;
+  for (const suffix of LEVEL_SUFFIXES) {
+    if (streamKey.endsWith(suffix)) return streamKey.slice(0, streamKey.length - suffix.length + 1);
+  }
+  return streamKey;
+}
+
+/** The level of a stream key: `high` or `low` for a level stream, else `normal`. */
+export function levelOfKey(streamKey: string): PriorityLevel {
+  const base = levelBaseKey(streamKey);
+  return base === streamKey ? 'normal' : (streamKey.slice(base.length + 1) as PriorityLevel);
+}
+
 export interface StreamKeys {
   readonly stream: string;
   readonly name: string;
@@ -29,6 +54,14 @@ export interface StreamKeys {
   rateLimit(group: string): string;
   /** Set with PX while a handler's RateLimitedError holds the group back. */
   rateLimitHold(group: string): string;
+  /** Which level these keys are of: `normal` for the stream itself. */
+  readonly priority: PriorityLevel;
+  /**
+   * The keys of one priority level: its own stream, delayed set and retention lock
+   * (`rs:{name}:high`, `rs:{name}:high:delayed`, …); every other key (dead letters, dedupe,
+   * pause, rate limit, events) is the logical stream's, shared by all levels.
+   */
+  level(level: PriorityLevel): StreamKeys;
   /** Hash of the logical stream's metadata: field `partitions` (decimal count) when it is partitioned. */
   readonly meta: string;
   /** Ordered consumption: ZSET consumer -> heartbeat expiry ms, in the logical stream's slot. */
@@ -66,11 +99,19 @@ export class KeyBuilder {
     return `${this.prefix}:{${name}}`;
   }
 
+  /** The stream of one priority level of `name`: `normal` is `stream(name)` itself. */
+  levelStream(name: string, level: PriorityLevel): string {
+    return level === 'normal' ? this.stream(name) : `${this.stream(name)}:${level}`;
+  }
+
   forStream(name: string): StreamKeys {
     const base = this.stream(name);
-    return {
+    const normal: StreamKeys = {
       stream: base,
       name,
+      priority: 'normal',
+      // Built on first use: most callers never ask for a level.
+      level: (level) => (level === 'normal' ? normal : (levels ??= { high: ofLevel('high'), low: ofLevel('low') })[level]),
       deadLetter: `${base}:dlq`,
       delayed: `${base}:delayed`,
       delayedPayloads: `${base}:delayed:payloads`,
@@ -89,6 +130,21 @@ export class KeyBuilder {
       owner: (group) => `${base}:owner:${group}`,
       fence: (group) => `${base}:fence:${group}`,
     };
+    const ofLevel = (level: 'high' | 'low'): StreamKeys => {
+      const stream = this.levelStream(name, level);
+      return {
+        ...normal,
+        stream,
+        priority: level,
+        delayed: `${stream}:delayed`,
+        delayedPayloads: `${stream}:delayed:payloads`,
+        retentionLock: `${stream}:retention-lock`,
+        // Entry ids of two level streams may be equal.
+        replayed: (originalEntryId) => `${stream}:replayed:${originalEntryId}`,
+      };
+    };
+    let levels: Record<'high' | 'low', StreamKeys> | undefined;
+    return normal;
   }
 
   /** The stream name of partition `index` of the logical stream `name`: `name#index`. */
@@ -115,6 +171,14 @@ export class KeyBuilder {
   isReplyStream(key: string): boolean {
     const head = `${this.prefix}:{reply.`;
     return key.startsWith(head) && key.endsWith('}') && REPLY_CLIENT_ID.test(key.slice(head.length, -1));
+  }
+
+  /** Inverse of `stream()` and `levelStream()`: the logical name and level of a stream key, or undefined if not ours. */
+  parseLevelStream(key: string): { name: string; level: PriorityLevel } | undefined {
+    const base = levelBaseKey(key);
+    const name = this.parseStream(base);
+    if (name === undefined) return undefined;
+    return { name, level: levelOfKey(key) };
   }
 
   /** Inverse of `stream()`: the logical name inside a stream key, or undefined if not ours. */

@@ -149,6 +149,21 @@ export interface ConsumerOptions extends CommonOptions {
    * nothing fails, retries or counts a delivery because of it. Default none.
    */
   rateLimit?: RateLimit | false;
+  /**
+   * How the priority levels (`setPriority('high' | 'normal' | 'low')`, one stream per level) are
+   * read: `{ weights }` shares each read by weight (default `{ high: 6, normal: 3, low: 1 }`; a
+   * level with nothing waiting passes its share on), so `low` never starves; `'strict'` reads a
+   * lower level only when every higher one is empty. Set, the worker reads every level of its
+   * streams from the start. Unset (default), the worker reads with the default weights the
+   * levels it finds in use (their stream or delayed set exists), looking every second, so no
+   * level is left unread; a stream without levels is read as before.
+   */
+  priority?: PriorityOptions | 'strict' | false;
+}
+
+/** Read shares of the priority levels: positive integers, each read split in these proportions. */
+export interface PriorityOptions {
+  weights?: { high?: number; normal?: number; low?: number };
 }
 
 /** `max` entries per `perMs` milliseconds, for one stream and group, across all its workers. */

@@ -31,6 +31,7 @@ import type {
   RateLimit,
   BatchOptions,
   Logger,
+  PriorityOptions,
   OptionKeys,
   ProducerOptions,
   RetentionOptions,
@@ -52,7 +53,7 @@ const CONSUMER_KEYS = Object.keys({
   ...COMMON_KEYS,
   group: true, consumer: true, startFrom: true, concurrency: true, prefetch: true, blockMs: true, readCount: true, maxDeliveries: true,
   backoff: true, claim: true, dedupe: true, retention: true, deadLetter: true, delayed: true, idleConsumers: true, ack: true,
-  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true, events: true, rateLimit: true,
+  shutdownTimeoutMs: true, isUnrecoverable: true, tracking: true, events: true, rateLimit: true, priority: true,
 } satisfies OptionKeys<ConsumerOptions>);
 const PRODUCER_KEYS = Object.keys({ ...COMMON_KEYS, dedupe: true, requestTimeoutMs: true, waitForReplicas: true } satisfies OptionKeys<ProducerOptions>);
 
@@ -99,6 +100,7 @@ export function resolveConsumerOptions(input: ConsumerOptions) {
     isUnrecoverable: options.isUnrecoverable ?? DEFAULTS.isUnrecoverable,
     events: resolveEvents(options.events),
     rateLimit: resolveRateLimit('rateLimit', options.rateLimit),
+    priority: resolvePriority(options.priority),
     tracking: {
       ttlMs: requireInteger('tracking.ttlMs', optionalObject('tracking', options.tracking, ['ttlMs']).ttlMs ?? DEFAULTS.tracking.ttlMs, 1),
     },
@@ -298,6 +300,22 @@ function resolveRateLimit(option: string, value: RateLimit | false | undefined):
   const given = requireObject(option, value);
   rejectUnknownKeys(option, given, ['max', 'perMs']);
   return { max: requireInteger(`${option}.max`, given.max, 1, 1_000_000_000), perMs: requireInteger(`${option}.perMs`, given.perMs, 1, MAX_TIMER_MS) };
+}
+
+/** How the levels are read; `weights` are whole numbers >= 1. */
+export type ResolvedPriority = false | { order: 'strict' } | { order: 'weighted'; weights: { high: number; normal: number; low: number } };
+
+function resolvePriority(value: PriorityOptions | 'strict' | false | undefined): ResolvedPriority {
+  if (value === undefined || value === false) return false;
+  if (value === 'strict') return { order: 'strict' };
+  if (typeof value === 'string' || value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError('priority', value, "{ weights: { high, normal, low } }, 'strict' or false");
+  }
+  rejectUnknownKeys('priority', value as Record<string, unknown>, ['weights']);
+  const weights = optionalObject('priority.weights', value.weights, ['high', 'normal', 'low']);
+  const weight = (level: 'high' | 'normal' | 'low') =>
+    requireInteger(`priority.weights.${level}`, weights[level] ?? DEFAULTS.priority.weights[level], 1, 1_000_000);
+  return { order: 'weighted', weights: { high: weight('high'), normal: weight('normal'), low: weight('low') } };
 }
 
 function resolveEvents(value: ConsumerOptions['events']): false | { maxLen: number } {

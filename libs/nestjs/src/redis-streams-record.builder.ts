@@ -1,16 +1,16 @@
-import { resolveWaitForReplicas, type PublishOptions, type WaitForReplicas } from '@redstream/core';
+import { PRIORITY_LEVELS, resolveWaitForReplicas, type PriorityLevel, type PublishOptions, type WaitForReplicas } from '@redstream/core';
 
 /** A payload with publish options, built by RedisStreamRecordBuilder and understood by RedisStreamsClient. */
 export class RedisStreamRecord<T = unknown> {
   constructor(
     readonly data: T,
-    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'partitionKey' | 'headers' | 'delayMs' | 'waitForReplicas'>,
+    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'partitionKey' | 'headers' | 'delayMs' | 'waitForReplicas' | 'priority'>,
   ) {}
 }
 
 /**
  * `client.emit('orders.created', new RedisStreamRecordBuilder(order).setIdempotencyKey(order.id)
- *    .setHeaders({ tenant: 't1' }).setDelay(5_000).build())`
+ *    .setHeaders({ tenant: 't1' }).setDelay(5_000).setPriority('high').build())`
  */
 export class RedisStreamRecordBuilder<T = unknown> {
   private idempotencyKey: string | undefined;
@@ -18,6 +18,7 @@ export class RedisStreamRecordBuilder<T = unknown> {
   private headers: Record<string, string> | undefined;
   private delayMs: number | undefined;
   private waitForReplicas: WaitForReplicas | false | undefined;
+  private priority: PriorityLevel | undefined;
 
   constructor(private data: T) {}
 
@@ -66,6 +67,15 @@ export class RedisStreamRecordBuilder<T = unknown> {
     return this;
   }
 
+  /** Which level stream it goes to; workers read higher levels first (server option `priority`). Default `normal`. */
+  setPriority(priority: PriorityLevel): this {
+    if (!PRIORITY_LEVELS.includes(priority)) {
+      throw new TypeError(`setPriority: expected one of ${PRIORITY_LEVELS.map((l) => `'${l}'`).join(', ')}, got ${JSON.stringify(priority)}`);
+    }
+    this.priority = priority;
+    return this;
+  }
+
   build(): RedisStreamRecord<T> {
     return new RedisStreamRecord(this.data, {
       idempotencyKey: this.idempotencyKey,
@@ -73,6 +83,7 @@ export class RedisStreamRecordBuilder<T = unknown> {
       headers: this.headers,
       delayMs: this.delayMs,
       waitForReplicas: this.waitForReplicas,
+      priority: this.priority,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import { readMetadata, type PacketMetadata, type ReceivedMessage } from '@redstream/core';
+import { levelOfKey, readMetadata, type PacketMetadata, type PriorityLevel, type ReceivedMessage } from '@redstream/core';
 
 /** What a handler can learn about the entry it handles: `@Ctx() ctx: RedisStreamContext`. */
 export class RedisStreamContext extends BaseRpcContext<[ReceivedMessage]> {
@@ -20,6 +20,11 @@ export class RedisStreamContext extends BaseRpcContext<[ReceivedMessage]> {
   /** The Redis stream entry id, e.g. `1700000000000-0` (what `emit` returned). */
   getEntryId(): string {
     return this.args[0].entryId;
+  }
+
+  /** The priority level it was published with (`setPriority`): the level stream it was read from. */
+  getPriority(): PriorityLevel {
+    return levelOfKey(this.args[0].streamKey);
   }
 
   /** 1 on the first delivery, then counts every delivery to any consumer of the group. */

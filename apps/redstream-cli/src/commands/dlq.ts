@@ -110,6 +110,8 @@ async function showDeadLetter(context: AdminContext, stream: string, id: string)
       ['consumer', deadLetter.consumer ?? '-'],
       ['reason', deadLetter.reason ?? '-'],
       ['deliveries', String(deadLetter.deliveries ?? '-')],
+      // The level stream replay writes it back to.
+      ['priority', deadLetter.priority],
       ['failed at', failedAt],
       ['error', deadLetter.error ?? '-'],
       ['stack', deadLetter.stack || '-'],

@@ -25,6 +25,7 @@ interface KedaFlags {
   cooldownPeriod: number;
   partitions?: number;
   ordered?: boolean;
+  priorities?: boolean;
 }
 
 /** Needs no Redis: renders from the flags alone. Usage errors (KedaUsageError) exit 2 through main.ts like every command's. */
@@ -51,6 +52,7 @@ export function registerKedaCommand(program: Command): void {
     .option('--cooldown-period <s>', 'seconds of inactivity before scaling to zero', parseNonNegativeInteger, KEDA_DEFAULTS.cooldownPeriod)
     .option('--partitions <n>', 'a partitioned stream of n partitions (`redstream partitions <stream>`): triggers on every partition, scaling on their total (KEDA 2.12+ scalingModifiers); render again after growing it', parsePositiveInteger)
     .option('--ordered', 'the group consumes ordered: maxReplicaCount is capped at the partition count (one owner per partition)')
+    .option('--priorities', 'priority levels in use: one trigger per level stream (high, normal, low), summed by a scaling-modifier formula (KEDA 2.12+)')
     .action((stream: string, flags: KedaFlags) => {
       // The global --cluster (a Redis Cluster) means the same here: cluster triggers.
       const options = resolveKedaOptions({ stream, ...flags, cluster: flags.cluster ?? program.opts().cluster, prefix: program.opts().prefix });
@@ -58,7 +60,8 @@ export function registerKedaCommand(program: Command): void {
       // Global --json: {"stream","key","group","manifests":[...]} instead of YAML.
       if (program.opts().json) {
         const partitioned = options.partitionKeys.length > 0 ? { partitionKeys: options.partitionKeys } : {};
-        const output = { stream: options.stream, key: options.streamKey, group: options.group, ...partitioned, manifests };
+        const levels = options.levelKeys.length > 1 ? { keys: options.levelKeys } : {};
+        const output = { stream: options.stream, key: options.streamKey, ...levels, group: options.group, ...partitioned, manifests };
         process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
       } else {
         process.stdout.write(toYaml(manifests));

@@ -3,11 +3,11 @@
  * extended form (id, consumer, idle, deliveries), with an optional peek at the payloads.
  */
 import type { Command } from 'commander';
-import { partitionCountOf, readEntriesById, readPendingEntries, readPendingSummary, resolveGroup, type PendingEntry } from '@redstream/core';
+import { partitionCountOf, PRIORITY_LEVELS, readEntriesById, readLevelPending, readPendingEntries, readPendingSummary, resolveGroup, type PendingEntry, type PriorityLevel } from '@redstream/core';
 import { printPartitionedPending } from './pending-partitions.js';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatCount, formatDuration, renderTable, truncate } from '../support/format.js';
-import { parseDuration, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
+import { parseDuration, parsePositiveInteger, parsePriority, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
 
 interface PendingOptions {
   group?: string;
@@ -16,6 +16,7 @@ interface PendingOptions {
   limit: number;
   showData?: boolean;
   partitions?: boolean;
+  priority?: PriorityLevel;
 }
 
 const DEFAULT_LIMIT = 100;
@@ -35,21 +36,30 @@ export function registerPendingCommand(program: Command): void {
     .option('-n, --limit <n>', 'at most this many entries, oldest first', parsePositiveInteger, DEFAULT_LIMIT)
     .option('--show-data', `peek at each entry's payload (first ${PEEK_WIDTH} characters)`)
     .option('--partitions', 'a partitioned stream also shows the summary of each partition (by default: the totals)')
+    .option('-p, --priority <level>', `the priority level's stream to list (${PRIORITY_LEVELS.join(', ')}; default normal, the stream itself)`, parsePriority)
     .action(
       adminAction(async (context, stream: string, options: PendingOptions) => {
         const { connection, keys } = context;
         const { name: group } = await resolveGroup(connection, keys, stream, options.group);
         const partitions = await partitionCountOf(connection, keys, stream);
         if (partitions > 0) return printPartitionedPending(context, stream, partitions, group, options);
-        const [summary, entries] = await Promise.all([
-          readPendingSummary(connection, keys, stream, group),
-          readPendingEntries(connection, keys, stream, group, { consumer: options.consumer, minIdleMs: options.minIdle, limit: options.limit }),
+        const priority = options.priority ?? 'normal';
+        const [summary, entries, levels] = await Promise.all([
+          readPendingSummary(connection, keys, stream, group, priority),
+          readPendingEntries(connection, keys, stream, group, { consumer: options.consumer, minIdleMs: options.minIdle, limit: options.limit, priority }),
+          readLevelPending(connection, keys, stream, group),
         ]);
-        const peeks = options.showData ? await peekPayloads(context, stream, entries) : undefined;
+        const peeks = options.showData ? await peekPayloads(context, stream, entries, priority) : undefined;
         const shownEntries = entries.map((entry) => (peeks ? { ...entry, data: peeks.get(entry.id) ?? null } : entry));
-        if (context.json) return context.printJson({ ...summary, entries: shownEntries });
+        const total = levels.reduce((sum, level) => sum + level.count, 0);
+        const levelFields = levels.length > 0 ? { priority, levels, total } : {};
+        if (context.json) return context.printJson({ ...summary, ...levelFields, entries: shownEntries });
 
         const range = summary.count > 0 ? ` (oldest ${summary.minId}, newest ${summary.maxId})` : '';
+        if (levels.length > 0) {
+          const counts = levels.map((level) => `${level.priority} ${formatCount(level.count)}`).join(', ');
+          context.print(`stream ${stream}, group ${group}: ${formatCount(total)} pending over its priority levels (${counts}); below: ${priority} (--priority <level> for another)`);
+        }
         context.print(`stream ${stream} (${summary.key}), group ${group}: ${formatCount(summary.count)} pending${range}`);
         if (summary.count === 0) return;
         context.print(renderTable(['consumer', 'pending'], summary.consumers.map((c) => [c.name, formatCount(c.pending)])));
@@ -63,7 +73,7 @@ export function registerPendingCommand(program: Command): void {
 }
 
 /** The first characters of each entry's `data` field; null for an entry trimmed or deleted since. */
-export async function peekPayloads(context: AdminContext, stream: string, entries: readonly PendingEntry[]): Promise<Map<string, string | null>> {
-  const fields = await readEntriesById(context.connection, context.keys, stream, entries.map((e) => e.id));
+export async function peekPayloads(context: AdminContext, stream: string, entries: readonly PendingEntry[], priority: PriorityLevel = 'normal'): Promise<Map<string, string | null>> {
+  const fields = await readEntriesById(context.connection, context.keys, stream, entries.map((e) => e.id), priority);
   return new Map([...fields].map(([id, entry]) => [id, entry === null ? null : truncate(entry.data ?? JSON.stringify(entry), PEEK_WIDTH)]));
 }

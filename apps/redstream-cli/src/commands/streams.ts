@@ -30,7 +30,7 @@ export function streamJson(s: StreamStats, withPartitions: boolean): StreamStats
   return { ...total, partitionCount: partitions.length, ...(withPartitions && { partitions }) };
 }
 
-/** One row per stream and group (a partitioned stream's totals, and with `withPartitions` each partition's rows); also used by `watch`. */
+/** One row per stream and group (totals over priority levels, then one per level and group; a partitioned stream's totals, and with `withPartitions` each partition's rows); also used by `watch`. */
 export function renderStreamsTable(stats: readonly StreamStats[], withPartitions = false): string {
   const rows: (string | number)[][] = [];
   const addRows = (s: StreamStats, name: string) => {
@@ -39,6 +39,15 @@ export function renderStreamsTable(stats: readonly StreamStats[], withPartitions
     if (s.groups.length === 0) rows.push([name, length, '-', '-', '-', '-', '-', ...tail]);
     for (const g of s.groups) {
       rows.push([name, length, g.name, g.paused ? 'paused' : 'running', g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), ...tail]);
+    }
+    // Priority levels: the rows above are their totals; one row per level and group below.
+    for (const level of s.levels) {
+      const levelName = `  ${level.priority}`;
+      const levelLength = level.exists ? formatCount(level.length) : 'missing';
+      if (level.groups.length === 0) rows.push([levelName, levelLength, '-', '-', '-', '-', '-', '', formatCount(level.delayed)]);
+      for (const g of level.groups) {
+        rows.push([levelName, levelLength, g.name, '', g.consumers, formatCount(g.pending), g.lag === null ? 'unknown' : formatCount(g.lag), '', formatCount(level.delayed)]);
+      }
     }
   };
   for (const s of stats) {

@@ -2,7 +2,7 @@
  * What `redstream keda` renders, validated up front so that a bad flag is a usage error
  * naming the flag, never a manifest that silently scales on the wrong key.
  */
-import { DEFAULTS, InvalidOptionError, KeyBuilder, validatePrefix, validateStreamName } from '@redstream/core';
+import { DEFAULTS, InvalidOptionError, KeyBuilder, PRIORITY_LEVELS, validatePrefix, validateStreamName, type PriorityLevel } from '@redstream/core';
 import { UsageError } from '../support/usage-error.js';
 
 /** `pending`: a lagCount trigger (backlog, wakes from zero) and a pendingEntriesCount trigger (in flight). `lag`: lagCount only. */
@@ -32,12 +32,16 @@ export interface KedaInput {
   partitions?: number;
   /** An ordered group: at most one replica per partition can own work, so maxReplicaCount is capped at the partition count. */
   ordered?: boolean;
+  /** Priority levels in use: one trigger per level stream, summed by a scaling-modifier formula. */
+  priorities?: boolean;
 }
 
 export interface KedaOptions {
   stream: string;
   /** The exact key the transport writes, from KeyBuilder: `rs:{orders.created}`. */
   streamKey: string;
+  /** With `priorities`: every level's stream key, highest first (`rs:{s}:high`, `rs:{s}`, `rs:{s}:low`); else `[streamKey]`. */
+  levelKeys: { priority: PriorityLevel; key: string }[];
   group: string;
   deployment: string;
   namespace: string | undefined;
@@ -98,6 +102,8 @@ export function resolveKedaOptions(input: KedaInput): KedaOptions {
   const min = requireCount('--min', input.min ?? KEDA_DEFAULTS.min, 0);
   const partitions = input.partitions === undefined ? 0 : requireCount('--partitions', input.partitions, 1);
   const ordered = input.ordered ?? false;
+  const priorities = input.priorities ?? false;
+  if (priorities && partitions > 0) throw new KedaUsageError('--priorities and --partitions do not combine: priorities on a partitioned stream are not supported');
   if (ordered && partitions === 0) throw new KedaUsageError('--ordered needs --partitions <n> (the stream\'s partition count): replicas are capped at it');
   const requestedMax = requireCount('--max', input.max ?? KEDA_DEFAULTS.max, 1);
   // Ordered: each partition has one owner, so replicas beyond the partition count would idle.
@@ -107,6 +113,7 @@ export function resolveKedaOptions(input: KedaInput): KedaOptions {
   return {
     stream: input.stream,
     streamKey: keys.stream(input.stream),
+    levelKeys: (priorities ? PRIORITY_LEVELS : (['normal'] as const)).map((priority) => ({ priority, key: keys.levelStream(input.stream, priority) })),
     group,
     deployment,
     namespace,

@@ -62,6 +62,7 @@ export function renderScaledObject(options: KedaOptions): KubernetesObject {
       minReplicaCount: options.min,
       maxReplicaCount: options.max,
       ...(options.partitionKeys.length > 0 && { advanced: { scalingModifiers: totalOverPartitions(options) } }),
+      ...(options.levelKeys.length > 1 && { advanced: { scalingModifiers: renderLevelSum(options) } }),
       triggers: options.partitionKeys.length > 0 ? renderPartitionTriggers(options) : renderTriggers(options),
     },
   };
@@ -80,6 +81,18 @@ function totalOverPartitions(options: KedaOptions): Record<string, string> {
   return { formula, target: String(options.target), activationTarget: String(options.activation), metricType: 'AverageValue' };
 }
 
+/**
+ * Priority levels: the HPA would take the largest replica count of the per-level triggers, not
+ * their sum. KEDA's scaling modifiers (2.12+) turn the triggers into one metric: the backlog of
+ * every level summed (and, in `pending` mode, the larger of that and the in-flight total),
+ * divided by `target` per replica.
+ */
+export function renderLevelSum(options: KedaOptions): Record<string, string> {
+  const sum = (kind: string) => options.levelKeys.map((level) => triggerName(kind, level.priority, options)).join(' + ');
+  const formula = options.mode === 'lag' ? sum('backlog') : `max(${sum('backlog')}, ${sum('in_flight')})`;
+  return { formula, target: String(options.target), activationTarget: String(options.activation), metricType: 'AverageValue' };
+}
+
 export function renderPartitionTriggers(options: KedaOptions): RedisStreamsTrigger[] {
   const type = options.cluster ? 'redis-cluster-streams' : 'redis-streams';
   const authenticationRef = { name: options.authentication };
@@ -91,6 +104,12 @@ export function renderPartitionTriggers(options: KedaOptions): RedisStreamsTrigg
   });
 }
 
+/** One level: `backlog`, `in-flight`; several: `backlog_high`, `in_flight_low` (names a scaling-modifier formula can use). */
+function triggerName(kind: 'backlog' | 'in_flight' | string, priority: string, options: KedaOptions): string {
+  if (options.levelKeys.length === 1) return kind === 'in_flight' ? 'in-flight' : kind;
+  return `${kind}_${priority}`;
+}
+
 /**
  * `backlog` (lagCount: entries not yet delivered to the group) is the trigger that can wake
  * a workload scaled to zero; `in-flight` (pendingEntriesCount: delivered, not yet acked)
@@ -100,21 +119,17 @@ export function renderPartitionTriggers(options: KedaOptions): RedisStreamsTrigg
 export function renderTriggers(options: KedaOptions): RedisStreamsTrigger[] {
   const type = options.cluster ? 'redis-cluster-streams' : 'redis-streams';
   const authenticationRef = { name: options.authentication };
-  const where = { stream: options.streamKey, consumerGroup: options.group };
-  const backlog: RedisStreamsTrigger = {
-    type,
-    name: 'backlog',
-    metadata: { ...where, lagCount: String(options.target), activationLagCount: String(options.activation) },
-    authenticationRef,
-  };
-  if (options.mode === 'lag') return [backlog];
-  const inFlight: RedisStreamsTrigger = {
-    type,
-    name: 'in-flight',
-    metadata: { ...where, pendingEntriesCount: String(options.target) },
-    authenticationRef,
-  };
-  return [backlog, inFlight];
+  const triggers: RedisStreamsTrigger[] = [];
+  for (const kind of options.mode === 'lag' ? ['backlog'] : ['backlog', 'in_flight']) {
+    for (const level of options.levelKeys) {
+      const where = { stream: level.key, consumerGroup: options.group };
+      const metadata = kind === 'backlog'
+        ? { ...where, lagCount: String(options.target), activationLagCount: String(options.activation) }
+        : { ...where, pendingEntriesCount: String(options.target) };
+      triggers.push({ type, name: triggerName(kind, level.priority, options), metadata, authenticationRef });
+    }
+  }
+  return triggers;
 }
 
 function objectMetadata(name: string, options: KedaOptions): KubernetesObject['metadata'] {

@@ -2,7 +2,7 @@
  * Parsers for option and argument values; each throws commander's InvalidArgumentError so
  * that commander reports which option got which bad value and the CLI exits with 2.
  */
-import { streamNameForArgument } from '@redstream/core';
+import { PRIORITY_LEVELS, streamNameForArgument, type PriorityLevel } from '@redstream/core';
 import { InvalidArgumentError } from 'commander';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -62,4 +62,10 @@ export const STREAM_ARGUMENT =
 export function parseStream(text: string): string {
   if (text.length === 0) throw new InvalidArgumentError('a stream name or pattern must not be empty.');
   return streamNameForArgument(text);
+}
+
+/** A priority level: `high`, `normal` or `low`. */
+export function parsePriority(value: string): PriorityLevel {
+  if (!(PRIORITY_LEVELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${PRIORITY_LEVELS.join(', ')}, got "${value}"`);
+  return value as PriorityLevel;
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULTS } from '../constants.js';
 import { DEAD_LETTER_FIELDS } from '../consumer/dead-letter.js';
-import type { KeyBuilder } from '../keys.js';
+import { PRIORITY_LEVELS, type KeyBuilder, type PriorityLevel } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 
@@ -23,6 +23,8 @@ export interface DeadLetter {
   error: string | null;
   stack: string | null;
   failedAt: number | null;
+  /** The level stream it failed on (`dlqPriority`); replay goes back to it. */
+  priority: PriorityLevel;
   /** The original fields of the message, without the dlq* details. */
   fields: Record<string, string>;
 }
@@ -69,17 +71,17 @@ export async function lastDeadLetterId(connection: RedisConnection, keys: KeyBui
 }
 
 /**
- * Re-publishes one dead letter to its stream and removes it from the dead-letter stream.
+ * Re-publishes one dead letter to its stream (the priority level it failed on) and removes it from the dead-letter stream.
  * The replay mark is keyed by the original entry id and lives `markTtlMs`.
  */
 export async function replayDeadLetter(
   connection: RedisConnection,
   keys: KeyBuilder,
   stream: string,
-  deadLetter: Pick<DeadLetter, 'id' | 'originalId'>,
+  deadLetter: Pick<DeadLetter, 'id' | 'originalId'> & Partial<Pick<DeadLetter, 'priority'>>,
   markTtlMs: number = DEFAULTS.dedupe.ttlMs,
 ): Promise<ReplayOutcome> {
-  const k = keys.forStream(stream);
+  const k = keys.forStream(stream).level(deadLetter.priority ?? 'normal');
   const { entryId, replayed } = await LuaSteps.replayDeadLetter(
     connection,
     { stream: k.stream, deadLetter: k.deadLetter, replayMark: k.replayed(deadLetter.originalId ?? deadLetter.id) },
@@ -100,6 +102,11 @@ export function trimDeadLetters(connection: RedisConnection, keys: KeyBuilder, s
   return connection.send<number>(minId === undefined ? ['XTRIM', key, 'MAXLEN', '=', 0] : ['XTRIM', key, 'MINID', '=', minId]);
 }
 
+/** Written by another program, an unknown level is replayed to the stream itself (`normal`). */
+function toPriority(value: string | undefined): PriorityLevel {
+  return value !== undefined && (PRIORITY_LEVELS as readonly string[]).includes(value) ? (value as PriorityLevel) : 'normal';
+}
+
 function toDeadLetter(id: string, raw: readonly string[]): DeadLetter {
   const fields: Record<string, string> = {};
   const details: Record<string, string> = {};
@@ -118,6 +125,7 @@ function toDeadLetter(id: string, raw: readonly string[]): DeadLetter {
     error: details.dlqError ?? null,
     stack: details.dlqStack ?? null,
     failedAt: details.dlqFailedAt === undefined ? null : Number(details.dlqFailedAt),
+    priority: toPriority(details.dlqPriority),
     fields,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { fieldsToObject } from '../envelope.js';
 import { UnknownGroupError, UnknownStreamError } from '../errors/index.js';
-import type { KeyBuilder } from '../keys.js';
+import { PRIORITY_LEVELS, type KeyBuilder, type PriorityLevel } from '../keys.js';
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
 import { readGroups, replyToRecord } from './stream-stats.js';
@@ -36,6 +36,33 @@ export interface PendingEntriesQuery {
   limit: number;
   /** Start after this entry id (exclusive), to page through a long list. */
   after?: string;
+  /** The level stream to read; default the stream itself (`normal`). */
+  priority?: PriorityLevel;
+}
+
+/** A group's pending count on each priority level's stream (what one KEDA trigger per level reads; KEDA sums them). */
+export interface LevelPending {
+  priority: PriorityLevel;
+  key: string;
+  count: number;
+}
+
+/** The group's pending count per level, for the levels whose stream has the group; empty when only the stream itself does. */
+export async function readLevelPending(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string): Promise<LevelPending[]> {
+  const levels = await Promise.all(
+    PRIORITY_LEVELS.map(async (priority) => {
+      const key = keys.levelStream(stream, priority);
+      try {
+        const [count] = await connection.send<[number]>(['XPENDING', key, group]);
+        return { priority, key, count: Number(count) };
+      } catch (error) {
+        if (isErrorReply(error, 'NOGROUP') || isErrorReply(error, 'ERR no such key')) return undefined;
+        throw error;
+      }
+    }),
+  );
+  const found = levels.filter((level): level is LevelPending => level !== undefined);
+  return found.some((level) => level.priority !== 'normal') ? found : [];
 }
 
 export interface ConsumerInfo {
@@ -48,8 +75,11 @@ export interface ConsumerInfo {
 /** XPENDING replies at most this many entries per call so one query never blocks Redis long. */
 const PAGE_SIZE = 1_000;
 
-export async function readPendingSummary(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string): Promise<PendingSummary> {
-  const key = keys.stream(stream);
+/** `priority`: the level stream to read (`rs:{s}:high`, `rs:{s}`, `rs:{s}:low`); default the stream itself. */
+export async function readPendingSummary(
+  connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, priority: PriorityLevel = 'normal',
+): Promise<PendingSummary> {
+  const key = keys.levelStream(stream, priority);
   const [count, minId, maxId, perConsumer] = await withGroupErrors(connection, keys, stream, group, () =>
     connection.send<[number, string | null, string | null, [string, string][] | null]>(['XPENDING', key, group]),
   );
@@ -64,7 +94,7 @@ export async function readPendingEntries(
   group: string,
   query: PendingEntriesQuery,
 ): Promise<PendingEntry[]> {
-  const key = keys.stream(stream);
+  const key = keys.levelStream(stream, query.priority ?? 'normal');
   const entries: PendingEntry[] = [];
   let start = query.after === undefined ? '-' : `(${query.after}`;
   while (entries.length < query.limit) {
@@ -117,8 +147,9 @@ export async function readEntriesById(
   keys: KeyBuilder,
   stream: string,
   ids: readonly string[],
+  priority: PriorityLevel = 'normal',
 ): Promise<Map<string, Record<string, string> | null>> {
-  const key = keys.stream(stream);
+  const key = keys.levelStream(stream, priority);
   const replies = await Promise.all(ids.map((id) => connection.send<[string, string[]][]>(['XRANGE', key, id, id])));
   return new Map(ids.map((id, i) => [id, replies[i].length === 0 ? null : fieldsToObject(replies[i][0][1])]));
 }

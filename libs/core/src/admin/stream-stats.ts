@@ -1,10 +1,11 @@
 /**
  * Read-only inspection of streams and groups, shared by the demo's /jobs/stats, the CLI
  * and the metrics gauges, so that all three report the same numbers KEDA reads:
- * `pending` is the XPENDING summary count, `lag` is XINFO GROUPS `lag`.
+ * `pending` is the XPENDING summary count, `lag` is XINFO GROUPS `lag`, both summed over the
+ * priority levels of a stream (KEDA scales on the same total: one trigger per level stream).
  */
 import { InvalidOptionError, UnknownGroupError, UnknownStreamError } from '../errors/index.js';
-import type { KeyBuilder } from '../keys.js';
+import { PRIORITY_LEVELS, type KeyBuilder, type PriorityLevel, type StreamKeys } from '../keys.js';
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
 import { readPartitionCount } from '../partitions/partition-metadata.js';
@@ -27,6 +28,7 @@ export interface StreamStats {
   stream: string;
   key: string;
   exists: boolean;
+  /** Totals over every priority level (`levels`); the stream's own numbers when it has no level streams. */
   length: number;
   groups: GroupStats[];
   deadLetters: number;
@@ -37,6 +39,18 @@ export interface StreamStats {
    * consumers the most any partition has), and `key` the logical stream's key.
    */
   partitions?: PartitionStats[];
+  /** Each priority level whose stream or delayed set exists (`rs:{s}:high`, `rs:{s}`, `rs:{s}:low`); empty when only the stream itself is in use. */
+  levels: LevelStats[];
+}
+
+/** One priority level's stream of a logical stream. */
+export interface LevelStats {
+  priority: PriorityLevel;
+  key: string;
+  exists: boolean;
+  length: number;
+  delayed: number;
+  groups: GroupStats[];
 }
 
 export interface PartitionStats extends StreamStats {
@@ -55,17 +69,57 @@ export async function readStreamStats(connection: RedisConnection, keys: KeyBuil
 /** The figures of one physical stream (a partition, or a stream that is not partitioned). */
 export async function readOneStreamStats(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<StreamStats> {
   const k = keys.forStream(stream);
-  const [length, deadLetters, delayed, groups] = await Promise.all([
-    connection.send<number>(['XLEN', k.stream]),
+  const [deadLetters, levels] = await Promise.all([
     connection.send<number>(['XLEN', k.deadLetter]),
-    connection.send<number>(['ZCARD', k.delayed]),
-    readGroups(connection, k.stream),
+    Promise.all(PRIORITY_LEVELS.map((level) => readLevelStats(connection, k.level(level)))),
   ]);
-  if (groups !== null) {
-    const marks = await Promise.all(groups.map((g) => connection.send<string | null>(['GET', k.paused(g.name)])));
-    groups.forEach((g, i) => (g.paused = marks[i] !== null));
+  const inUse = levels.filter((level) => level.priority === 'normal' || level.exists || level.delayed > 0);
+  const groups = totalGroups(inUse);
+  const marks = await Promise.all(groups.map((g) => connection.send<string | null>(['GET', k.paused(g.name)])));
+  groups.forEach((g, i) => (g.paused = marks[i] !== null));
+  const sum = (of: (level: LevelStats) => number) => inUse.reduce((total, level) => total + of(level), 0);
+  return {
+    stream,
+    key: k.stream,
+    exists: inUse.some((level) => level.exists),
+    length: sum((level) => level.length),
+    groups,
+    deadLetters,
+    delayed: sum((level) => level.delayed),
+    levels: inUse.length > 1 ? inUse : [],
+  };
+}
+
+/** The `high` and `low` streams are asked for their groups only when they exist: a stream without levels costs one XINFO GROUPS, as before. */
+async function readLevelStats(connection: RedisConnection, k: StreamKeys): Promise<LevelStats> {
+  const groupsOf = async () => (k.priority === 'normal' || (await connection.send<number>(['EXISTS', k.stream])) === 1 ? readGroups(connection, k.stream) : null);
+  const [length, delayed, groups] = await Promise.all([
+    connection.send<number>(['XLEN', k.stream]),
+    connection.send<number>(['ZCARD', k.delayed]),
+    groupsOf(),
+  ]);
+  return { priority: k.priority, key: k.stream, exists: groups !== null, length, delayed, groups: groups ?? [] };
+}
+
+/** One row per group over the levels: pending and lag summed (lag unknown when it is on some level), consumers the most on one level. */
+function totalGroups(levels: readonly LevelStats[]): GroupStats[] {
+  const byName = new Map<string, GroupStats>();
+  for (const level of levels) {
+    for (const g of level.groups) {
+      const total = byName.get(g.name);
+      if (total === undefined) {
+        byName.set(g.name, { ...g });
+        continue;
+      }
+      total.consumers = Math.max(total.consumers, g.consumers);
+      total.pending += g.pending;
+      total.lag = total.lag === null || g.lag === null ? null : total.lag + g.lag;
+      total.entriesRead = total.entriesRead === null || g.entriesRead === null ? null : total.entriesRead + g.entriesRead;
+      // The stream's own position when it has one; a level's otherwise.
+      if (level.priority === 'normal') total.lastDeliveredId = g.lastDeliveredId;
+    }
   }
-  return { stream, key: k.stream, exists: groups !== null, length, groups: groups ?? [], deadLetters, delayed };
+  return [...byName.values()];
 }
 
 /** XINFO GROUPS of one stream key; null when the key does not exist. */

@@ -21,13 +21,17 @@ export class DeadLetterOutcome {
     private readonly logger: Logger,
   ) {}
 
-  send(subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0): void {
+  /** `streamKey`: the level stream the entry was read from (default the stream itself). */
+  send(
+    subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0,
+    streamKey = subscription.keys.stream,
+  ): void {
     const stream = subscription.keys.name;
     if (reason === 'decode-error' || reason === 'too-large') {
       this.logger.warn(`dead-lettering ${reason === 'too-large' ? 'oversized' : 'undecodable'} entry ${entryId} of "${stream}": ${(error as Error).message}`);
     }
     const write = this.writer
-      .write({ streamKey: subscription.keys.stream, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
+      .write({ streamKey, deadLetterKey: subscription.keys.deadLetter, entryId, fields, deliveries, reason, error })
       .then(({ moved, dropped }) => {
         if (moved) {
           this.observers.current.handled?.(stream, 'dead-lettered', durationMs);

@@ -1,3 +1,4 @@
+import { levelOfKey } from '../keys.js';
 /**
  * Moves an entry to `rs:{stream}:dlq` with every original field plus the failure
  * details, and acks it — one Lua step (dead-letter-2.lua).
@@ -18,7 +19,7 @@ export interface DeadLetterInput {
 
 /** The failure details a dead letter adds to the original fields (stripped again on replay). */
 export const DEAD_LETTER_FIELDS = [
-  'dlqOriginalId', 'dlqGroup', 'dlqConsumer', 'dlqDeliveries', 'dlqReason', 'dlqError', 'dlqStack', 'dlqFailedAt', 'dlqTruncatedFields',
+  'dlqOriginalId', 'dlqGroup', 'dlqConsumer', 'dlqDeliveries', 'dlqReason', 'dlqError', 'dlqStack', 'dlqFailedAt', 'dlqTruncatedFields', 'dlqPriority',
 ] as const;
 const DLQ_FIELDS: ReadonlySet<string> = new Set(DEAD_LETTER_FIELDS);
 const MAX_STACK = 4_000;
@@ -57,6 +58,9 @@ export class DeadLetterWriter {
       'dlqFailedAt', String(Date.now()),
     ];
     if (leftOut > 0) fields.push('dlqTruncatedFields', String(leftOut));
+    // Read from a level stream: replay goes back to that level.
+    const level = levelOfKey(input.streamKey);
+    if (level !== 'normal') fields.push('dlqPriority', level);
     return LuaSteps.deadLetter(
       this.connection,
       { stream: input.streamKey, deadLetter: input.deadLetterKey },

@@ -15,7 +15,7 @@
  */
 import { decodeEnvelope, type DecodedEnvelope } from '../envelope.js';
 import { HandlerTimeoutError, MaxDeliveriesError, PayloadTooLargeError, UnknownStreamKeyError } from '../errors/index.js';
-import type { KeyBuilder } from '../keys.js';
+import { levelBaseKey, type KeyBuilder } from '../keys.js';
 import type { ResolvedConsumerOptions } from '../options.js';
 import type { CompletionCheck, CompletionListener } from './completion-check.js';
 import { EntryOutcomes, type OutcomeUnits } from './entry-outcomes.js';
@@ -157,19 +157,19 @@ export class Dispatcher {
     if (reply === null) return;
     for (const [streamKey, entries] of reply) {
       const subscription = this.subscriptionByKey(streamKey);
-      for (const [entryId, fields] of entries) this.accept(subscription, entryId, fields, 1);
+      for (const [entryId, fields] of entries) this.accept(subscription, entryId, fields, 1, streamKey);
     }
   }
 
   /**
    * Takes one entry that already holds a slot: decode, dedupe check, then the handler.
    * `deliveryCount` follows the convention of HeldMessage; `fields` is null for an entry
-   * deleted from the stream while pending.
+   * deleted from the stream while pending; `streamKey` is the (priority level) stream it came from.
    */
-  accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void {
+  accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number, streamKey = subscription.keys.stream): void {
     if (fields === null) {
       // Deleted from the stream while pending (XDEL, MAXLEN trim): nothing to handle.
-      this.outcomes.ackDeleted(subscription.keys.stream, entryId);
+      this.outcomes.ackDeleted(streamKey, entryId);
       this.slots.release();
       return;
     }
@@ -179,7 +179,7 @@ export class Dispatcher {
     } catch (error) {
       this.slots.release();
       // Oversized entries are refused before anything is parsed.
-      this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error);
+      this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error, 0, streamKey);
       return;
     }
     const maxDeliveries = subscription.options.maxDeliveries;
@@ -188,16 +188,16 @@ export class Dispatcher {
       // hangs the worker (OOM, infinite loop). Running it once more would only repeat that.
       this.slots.release();
       const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
-      this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
+      this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error, 0, streamKey);
       return;
     }
-    const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope);
+    const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope, streamKey);
     this.held.add(entry);
     const dedupe = this.options.dedupe;
     if (dedupe && envelope.idempotencyKey !== undefined) {
       const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
       entry.completionMark = mark;
-      this.completion.check(subscription.keys.stream, mark, entry, this.completionAnswers);
+      this.completion.check(streamKey, mark, entry, this.completionAnswers);
       return;
     }
     this.schedule(entry);
@@ -359,7 +359,7 @@ export class Dispatcher {
   }
 
   private subscriptionByKey(streamKey: string): Subscription {
-    const name = this.keys.parseStream(streamKey);
+    const name = this.keys.parseStream(levelBaseKey(streamKey));
     const subscription = name === undefined ? undefined : this.subscriptions.get(name);
     if (!subscription) throw new UnknownStreamKeyError(streamKey);
     return subscription;

@@ -108,7 +108,7 @@ export class EntryOutcomes {
     const durationMs = this.observers.timed ? performance.now() - entry.startedAt : 0;
     const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
     if (reason !== undefined) {
-      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
+      this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs, entry.streamKey);
       return;
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
@@ -122,7 +122,11 @@ export class EntryOutcomes {
     this.observers.current.failed?.({ ...failure, retryAt: dueAt });
   }
 
-  deadLetter(subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0): void {
-    this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs);
+  /** `streamKey`: the (priority level) stream the entry is pending on. */
+  deadLetter(
+    subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0,
+    streamKey = subscription.keys.stream,
+  ): void {
+    this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs, streamKey);
   }
 }

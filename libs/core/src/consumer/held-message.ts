@@ -16,6 +16,8 @@ export interface Subscription {
   readonly keys: StreamKeys;
   /** Set on each partition of a partitioned stream: its logical stream and index (partitions/partition-sources.ts). */
   readonly partition?: { readonly name: string; readonly index: number };
+  /** The stream keys read for it, highest priority level first: `[keys.stream]` until levels are in use (priority-levels.ts). */
+  streamKeys: readonly string[];
   readonly handler: MessageHandler;
   /** Set for a batch handler (`options.batch`): it is called with the batches, `handler` never. */
   readonly batchHandler?: BatchHandler;
@@ -55,11 +57,9 @@ export class HeldMessage implements HeldEntry, HeldLink, ReceivedMessage {
     readonly fields: string[],
     readonly deliveryCount: number,
     private readonly envelope: DecodedEnvelope,
+    /** The (level) stream it was read from. */
+    readonly streamKey: string = subscription.keys.stream,
   ) {}
-
-  get streamKey(): string {
-    return this.subscription.keys.stream;
-  }
   get stream(): string {
     return this.subscription.keys.name;
   }

@@ -38,31 +38,35 @@ export class OwnEntries {
 
   private async takeBackOwnPending(): Promise<void> {
     for (const subscription of this.subscriptions.values()) {
-      let after = '-';
-      for (;;) {
-        const count = this.dispatcher.reserve(this.options.readCount);
-        if (count === 0) {
-          await this.dispatcher.nextSlotChange();
-          if (this.control.stopping) return;
-          continue;
-        }
-        let accepted = 0;
-        let rows: PendingRow[];
-        try {
-          rows = await this.ownPending(subscription.keys.stream, after, count);
-          if (rows.length === 0) break;
-          after = `(${rows[rows.length - 1][0]}`;
-          const claimed = await this.claimBack(subscription.keys.stream, rows);
-          // XCLAIM counts this delivery; XPENDING's counter was read before it.
-          const counts = new Map(rows.map((row) => [row[0], row[3] + 1]));
-          accepted = claimed.length;
-          for (const [entryId, fields] of claimed) this.dispatcher.accept(subscription, entryId, fields, counts.get(entryId) ?? 1);
-        } finally {
-          // A failed XPENDING or XCLAIM must not keep the slots it took: the consumer would stall.
-          this.dispatcher.unreserve(count - accepted);
-        }
-        if (rows.length < count) break;
+      for (const streamKey of subscription.streamKeys) await this.takeBackOwnPendingOf(subscription, streamKey);
+    }
+  }
+
+  private async takeBackOwnPendingOf(subscription: Subscription, streamKey: string): Promise<void> {
+    let after = '-';
+    for (;;) {
+      const count = this.dispatcher.reserve(this.options.readCount);
+      if (count === 0) {
+        await this.dispatcher.nextSlotChange();
+        if (this.control.stopping) return;
+        continue;
       }
+      let accepted = 0;
+      let rows: PendingRow[];
+      try {
+        rows = await this.ownPending(streamKey, after, count);
+        if (rows.length === 0) break;
+        after = `(${rows[rows.length - 1][0]}`;
+        const claimed = await this.claimBack(streamKey, rows);
+        // XCLAIM counts this delivery; XPENDING's counter was read before it.
+        const counts = new Map(rows.map((row) => [row[0], row[3] + 1]));
+        accepted = claimed.length;
+        for (const [entryId, fields] of claimed) this.dispatcher.accept(subscription, entryId, fields, counts.get(entryId) ?? 1, streamKey);
+      } finally {
+        // A failed XPENDING or XCLAIM must not keep the slots it took: the consumer would stall.
+        this.dispatcher.unreserve(count - accepted);
+      }
+      if (rows.length < count) break;
     }
   }
 
@@ -80,7 +84,7 @@ export class OwnEntries {
           });
           if (reply === null) return;
           accepted = true;
-          this.dispatcher.accept(retry.subscription, retry.entryId, reply.fields, reply.deliveryCount);
+          this.dispatcher.accept(retry.subscription, retry.entryId, reply.fields, reply.deliveryCount, retry.streamKey);
         } catch (error) {
           // Still pending on this consumer: the reclaimer will deliver it again.
           this.errors.report('retry', error as Error);

@@ -13,7 +13,7 @@
  */
 import { PAUSE_MESSAGE } from '../admin/pause.js';
 import { PAUSE_POLL_MS } from '../constants.js';
-import type { StreamKeys } from '../keys.js';
+import { levelBaseKey, type StreamKeys } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import type { ErrorReporter } from './error-reporter.js';
 import type { StreamReader } from './stream-reader.js';
@@ -73,7 +73,9 @@ export class PauseControl {
   }
 
   /** RateLimitedError: holds the whole group back on this stream for `ms` (every worker, this one at once). */
-  async holdBack(streamKey: string, ms: number): Promise<void> {
+  async holdBack(levelKey: string, ms: number): Promise<void> {
+    // One state for every priority level of a stream.
+    const streamKey = levelBaseKey(levelKey);
     const keys = this.pauseKeys.get(streamKey)!;
     // At once, before Redis answers: no held entry of this stream starts meanwhile.
     this.paused.add(streamKey);
@@ -95,8 +97,9 @@ export class PauseControl {
     await this.subscriber?.close();
   }
 
+  /** `streamKey` may be a priority level's stream: the state is the logical stream's. */
   isPaused(streamKey: string): boolean {
-    return this.paused.has(streamKey);
+    return this.paused.size > 0 && this.paused.has(levelBaseKey(streamKey));
   }
 
   /** The keys of `streamKeys` whose group is not paused. */

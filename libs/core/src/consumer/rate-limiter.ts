@@ -6,7 +6,7 @@
  * of the reads until the retry time Redis returned; a reader with nothing left to read waits
  * that long (interruptibly). Nothing fails, retries or counts a delivery because of a limit.
  */
-import type { StreamKeys } from '../keys.js';
+import { levelBaseKey, type StreamKeys } from '../keys.js';
 import type { RateLimit } from '../options.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
@@ -100,7 +100,11 @@ export class RateLimiter {
   /** Tokens granted and not used by the read go back to the bucket (in the background). */
   private giveBack(granted: ReadonlyMap<string, number>, reply: XReadReply): void {
     const received = new Map<string, number>();
-    for (const [key, entries] of reply ?? []) received.set(key, entries.length);
+    // Entries of a priority level count against its logical stream's bucket.
+    for (const [key, entries] of reply ?? []) {
+      const base = levelBaseKey(key);
+      received.set(base, (received.get(base) ?? 0) + entries.length);
+    }
     for (const [key, tokens] of granted) {
       const unused = tokens - (received.get(key) ?? 0);
       if (unused <= 0) continue;

@@ -189,7 +189,7 @@ export class ReadLoop {
   private async recoverRead(reader: StreamReader, error: unknown): Promise<void> {
     const { groups, errors } = this.units;
     if (isErrorReply(error, 'NOGROUP')) {
-      const created = await groups.recover(reader.streamKeys).catch((e: Error) => {
+      const created = await groups.recover(reader.allStreamKeys).catch((e: Error) => {
         errors.report('group re-create', e);
         return [];
       });

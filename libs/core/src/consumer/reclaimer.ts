@@ -70,7 +70,7 @@ export class Reclaimer {
   }
 
   /**
-   * One pass of XAUTOCLAIM over every stream, taking at most the free handler slots. When
+   * One pass of XAUTOCLAIM over every stream (each priority level's in turn, highest first), taking at most the free handler slots. When
    * the slots run out mid-pass the pass stays due and resumes at its cursor as soon as a
    * slot frees up: reclaimed (older) entries go before new reads, and a busy consumer
    * cannot postpone reclaiming by a whole interval.
@@ -78,32 +78,33 @@ export class Reclaimer {
   async pass(targets: ReclaimTargets): Promise<void> {
     const { dispatcher, retries, observers, logger } = targets;
     for (const subscription of targets.subscriptions.values()) {
-      const stream = subscription.keys.stream;
-      if (this.isPaused(stream)) continue;
-      do {
-        const count = dispatcher.reserve(this.claimOptions.count);
-        if (count === 0) return;
-        let accepted = 0;
-        try {
-          const { entries, deletedIds } = await this.claim(stream, count);
-          if (deletedIds.length > 0) {
-            observers.current.deletedOnClaim?.(subscription.keys.name, deletedIds.length);
-            logger.warn(`acked ${deletedIds.length} pending entries of "${subscription.keys.name}" that were deleted from the stream`);
+      for (const stream of subscription.streamKeys) {
+        if (this.isPaused(stream)) continue;
+        do {
+          const count = dispatcher.reserve(this.claimOptions.count);
+          if (count === 0) return;
+          let accepted = 0;
+          try {
+            const { entries, deletedIds } = await this.claim(stream, count);
+            if (deletedIds.length > 0) {
+              observers.current.deletedOnClaim?.(subscription.keys.name, deletedIds.length);
+              logger.warn(`acked ${deletedIds.length} pending entries of "${subscription.keys.name}" that were deleted from the stream`);
+            }
+            if (entries.length > 0) observers.current.reclaimed?.(subscription.keys.name, entries.length);
+            const running = entries.length > 0 ? dispatcher.heldIds(stream) : undefined;
+            for (const entry of entries) {
+              retries.remove(stream, entry.entryId);
+              // Our own handler still runs it (its lease lapsed, e.g. the event loop stalled):
+              // taking the entry back is enough, running it twice here is not.
+              if (running!.has(entry.entryId)) continue;
+              accepted += 1;
+              dispatcher.accept(subscription, entry.entryId, entry.fields, entry.deliveryCount, stream);
+            }
+          } finally {
+            dispatcher.unreserve(count - accepted);
           }
-          if (entries.length > 0) observers.current.reclaimed?.(subscription.keys.name, entries.length);
-          const running = entries.length > 0 ? dispatcher.heldIds(stream) : undefined;
-          for (const entry of entries) {
-            retries.remove(stream, entry.entryId);
-            // Our own handler still runs it (its lease lapsed, e.g. the event loop stalled):
-            // taking the entry back is enough, running it twice here is not.
-            if (running!.has(entry.entryId)) continue;
-            accepted += 1;
-            dispatcher.accept(subscription, entry.entryId, entry.fields, entry.deliveryCount);
-          }
-        } finally {
-          dispatcher.unreserve(count - accepted);
-        }
-      } while (!this.passComplete(stream) && !this.control?.stopping);
+        } while (!this.passComplete(stream) && !this.control?.stopping);
+      }
     }
     this.due = false;
     this.schedule(await this.nextPassDelay(targets.subscriptions));
@@ -163,7 +164,7 @@ export class Reclaimer {
   private async nextPassDelay(subscriptions: ReadonlyMap<string, Subscription>): Promise<number> {
     let soonest = Infinity;
     for (const subscription of subscriptions.values()) {
-      soonest = Math.min(soonest, await this.nextClaimableInMs(subscription.keys.stream).catch(() => Infinity));
+      for (const stream of subscription.streamKeys) soonest = Math.min(soonest, await this.nextClaimableInMs(stream).catch(() => Infinity));
     }
     const { intervalMs } = this.claimOptions;
     return Math.min(intervalMs, Math.max(Math.ceil(intervalMs / 5), soonest + RECLAIM_MARGIN_MS));

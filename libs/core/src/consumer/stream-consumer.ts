@@ -12,8 +12,8 @@
  *   EntryOutcomes → AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
  * Beside them: LeaseKeeper (running entries keep their leases), PeriodicTasks (delayed
- * promotion, retention, idle-consumer removal), PauseControl and RateLimiter (queue
- * controls), ObserverHub (metrics), ErrorReporter.
+ * promotion, retention, idle-consumer removal), PauseControl, RateLimiter and
+ * PriorityLevels (queue controls), ObserverHub (metrics), ErrorReporter.
  */
 import { EventEmitter } from 'node:events';
 import { SHUTDOWN_MIN_MS } from '../constants.js';
@@ -46,6 +46,7 @@ import { wireLifecycle } from '../lifecycle/lifecycle-wiring.js';
 import { OptionalSteps } from './optional-steps.js';
 import { OwnEntries } from './own-entries.js';
 import { PauseControl } from './pause-control.js';
+import { PriorityLevels } from './priority-levels.js';
 import { RateLimiter } from './rate-limiter.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReadLoop } from './read-loop.js';
@@ -85,6 +86,7 @@ export class StreamConsumer extends EventEmitter {
   private reclaimer: Reclaimer | undefined;
   private leases: LeaseKeeper | undefined;
   private pause: PauseControl | undefined;
+  private levels: PriorityLevels | undefined;
   private readonly tasks: PeriodicTask[] = [];
 
   private loop: Promise<void> | undefined;
@@ -135,6 +137,7 @@ export class StreamConsumer extends EventEmitter {
     const single = resolved.batch === undefined ? (handler as MessageHandler) : batchOnly(stream);
     this.subscriptions.set(stream, {
       keys: this.keys.forStream(stream),
+      streamKeys: [this.keys.stream(stream)],
       handler: single,
       handle: single,
       batchHandler: resolved.batch === undefined ? undefined : (handler as BatchHandler),
@@ -235,6 +238,9 @@ export class StreamConsumer extends EventEmitter {
       control: this.control,
       pause,
     }));
+    // Before the first read and the first periodic task: both see the levels in use.
+    const levelKeys = [...keys];
+    this.levels = await PriorityLevels.open(this.command, [...this.subscriptions.values()], o, levelKeys, this.readers, () => this.control.wake(), this.errors);
     RateLimiter.attach(this.readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
     if (o.claim) {
       this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, (key) => pause.isPaused(key));
@@ -246,9 +252,9 @@ export class StreamConsumer extends EventEmitter {
       this.reclaimer.start();
     }
     const onTaskError = (job: string, error: Error) => this.errors.report(job, error);
-    if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, keys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
-    if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, keys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
-    if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, keys, o.group, o.consumer, o.idleConsumers), onTaskError));
+    if (o.delayed) this.tasks.push(new PeriodicTask(new DelayedPromoter(this.command, levelKeys, o.delayed.intervalMs, o.delayed.batchSize), onTaskError));
+    if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, levelKeys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
+    if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, levelKeys, o.group, o.consumer, o.idleConsumers), onTaskError));
     for (const task of this.tasks) task.start(true);
     const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
@@ -301,7 +307,7 @@ export class StreamConsumer extends EventEmitter {
   /**
    * Graceful shutdown (DESIGN.md, delivery semantics 7), in this order:
    *
-   * 1. Stop the reclaim timer and forget waiting retries (their entries stay pending on
+   * 1. Stop the reclaim timer (and the priority levels lookup) and forget waiting retries (their entries stay pending on
    *    this consumer for others to reclaim; it must then not leave the group).
    * 2. Stop reading: flag `stopping`, wake slot waiters and interrupt blocking reads.
    *    Held entries whose handler has not started are not started: they are handed back
@@ -325,6 +331,7 @@ export class StreamConsumer extends EventEmitter {
   private async shutdown(): Promise<void> {
     const o = this.options;
     this.reclaimer?.stop();
+    this.levels?.close();
     const retriesLeft = this.retries.clear().length;
     this.dispatcher?.interrupt();
     this.control.wake();
@@ -358,9 +365,8 @@ export class StreamConsumer extends EventEmitter {
   /** Removes this consumer from the group on each stream where it owns no pending entry. */
   private async leaveGroup(): Promise<void> {
     const { group, consumer } = this.options;
-    await Promise.all(
-      [...this.subscriptions.values()].map((s) => LuaSteps.removeConsumerIfIdle(this.command, { stream: s.keys.stream }, { group, consumer, minIdleMs: 0 })),
-    );
+    const streamKeys = [...this.subscriptions.values()].flatMap((s) => s.streamKeys);
+    await Promise.all(streamKeys.map((stream) => LuaSteps.removeConsumerIfIdle(this.command, { stream }, { group, consumer, minIdleMs: 0 })));
   }
 
   private setStatus(status: ConnectionStatus): void {

@@ -10,7 +10,9 @@
 import { RedstreamError } from '../errors/index.js';
 import type { ConnectionOptions, ConnectionStatus } from '../redis/connection.js';
 import { isErrorReply, isRedisErrorReply, RedisConnection } from '../redis/connection.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { LevelKeys } from './priority-read.js';
+import type { PriorityLevels } from './priority-levels.js';
+import type { RateLimiter, ReadGrant } from './rate-limiter.js';
 
 export type XReadReply = [string, [string, string[] | null][]][] | null;
 
@@ -29,6 +31,8 @@ export class StreamReader {
   activeKeys: (streamKeys: readonly string[]) => readonly string[] = (keys) => keys;
   /** Rate-limited streams: each read asks it for a grant first (rate-limiter.ts). */
   limiter: RateLimiter | undefined;
+  /** Priority levels: streams with levels in use are read level by level (priority-levels.ts). */
+  levels: PriorityLevels | undefined;
   /** Ends a wait for the rate limit early (unblock()). */
   private endWait: (() => void) | undefined;
   private connections: ReaderConnections;
@@ -73,6 +77,8 @@ export class StreamReader {
         return null;
       }
     }
+    const levels = this.levels?.keysByLevel(active);
+    if (levels !== undefined) return this.readLevels(levels, group, consumer, grant?.count ?? count, blockMs, shouldBlock, grant);
     // The same array when nothing is left out: the common read builds no new arguments.
     const streams = active === this.streamKeys ? this.readArgs : ['STREAMS', ...active, ...active.map(() => '>')];
     this.blocked = true;
@@ -88,6 +94,27 @@ export class StreamReader {
       this.blocked = false;
       grant?.settle(reply);
     }
+  }
+
+  private async readLevels(
+    levels: LevelKeys, group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean, grant: ReadGrant | undefined,
+  ): Promise<XReadReply> {
+    let reply: XReadReply = null;
+    // Set first, as for the plain read, so a wake-up in between is not lost.
+    this.blocked = true;
+    try {
+      if (!shouldBlock()) return null;
+      reply = await this.levels!.reads.read(this.connections.reader, levels, { group, consumer, count, blockMs, beforeBlock: shouldBlock });
+      return reply;
+    } finally {
+      this.blocked = false;
+      grant?.settle(reply);
+    }
+  }
+
+  /** Every stream key this reader reads, priority levels included. */
+  get allStreamKeys(): readonly string[] {
+    return this.levels?.inUse ? this.levels.allKeys(this.streamKeys) : this.streamKeys;
   }
 
   /** Every stream of this reader waits for its rate limit: sleeps until a token is due, or unblock(). */

@@ -15,12 +15,16 @@ import type { BatchHandler, MessageHandler, ReceivedMessage } from '../consumer/
 /** One partition of a subscribed stream: its own keys, everything else from the stream's subscription. */
 export class PartitionSubscription implements Subscription {
   progress?: (message: ReceivedMessage, value: unknown) => Promise<void>;
+  /** The partition's own stream: the producer refuses priority levels on a partitioned stream. */
+  streamKeys: readonly string[];
 
   constructor(
     private readonly parent: Subscription,
     readonly keys: StreamKeys,
     readonly partition: { readonly name: string; readonly index: number },
-  ) {}
+  ) {
+    this.streamKeys = [keys.stream];
+  }
 
   get handler(): MessageHandler {
     return this.parent.handler;

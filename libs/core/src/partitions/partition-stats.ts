@@ -34,6 +34,7 @@ export async function readPartitionedStats(connection: RedisConnection, keys: Ke
     groups,
     deadLetters: sum(partitions.map((p) => p.deadLetters)),
     delayed: sum(partitions.map((p) => p.delayed)),
+    levels: [],
     partitions,
   };
 }

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { registerStreams } from '../admin/stream-stats.js';
 import { encodeEnvelope, payloadBytesOver } from '../envelope.js';
-import { PayloadTooLargeError } from '../errors/index.js';
-import { KeyBuilder } from '../keys.js';
+import { InvalidOptionError, PayloadTooLargeError } from '../errors/index.js';
+import { KeyBuilder, PRIORITY_LEVELS, type PriorityLevel } from '../keys.js';
 import type { ProducerOptions, ResolvedProducerOptions } from '../options.js';
 import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 import { checkServerSafety } from '../redis/server-safety.js';
+import { requireOneOf } from '../validation.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { ReplicaWait, type WaitForReplicas } from './replica-wait.js';
@@ -34,6 +35,8 @@ export interface PublishOptions {
   correlationId?: string;
   /** Resolve only once this many replicas have the entry (WAIT); `false` turns the producer's default off for this message. */
   waitForReplicas?: WaitForReplicas | false;
+  /** The level stream it goes to (`rs:{name}:high`, `rs:{name}`, `rs:{name}:low`); default `normal`. */
+  priority?: PriorityLevel;
 }
 
 export interface PublishResult {
@@ -104,7 +107,7 @@ export class StreamProducer {
     if (target === undefined) return this.router.learn(stream).then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
     if (tracing === undefined || !tracing.enabled) return this.write(stream, target, data, options);
-    return tracing.send(stream, this.keys.stream(target), options, (headers, messageIdKnown) =>
+    return tracing.send(stream, this.keys.levelStream(target, options.priority ?? 'normal'), options, (headers, messageIdKnown) =>
       this.write(stream, target, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
     );
   }
@@ -113,12 +116,16 @@ export class StreamProducer {
   private write(stream: string, target: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     const wait = options.waitForReplicas === undefined ? this.options.waitForReplicas : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas);
     if (wait === false) return this.writeEntry(stream, target, data, options, encoded);
-    return this.replicaWait.after(stream, this.keys.stream(target), this.writeEntry(stream, target, data, options, encoded), wait);
+    return this.replicaWait.after(stream, this.keys.levelStream(target, options.priority ?? 'normal'), this.writeEntry(stream, target, data, options, encoded), wait);
   }
 
   private writeEntry(stream: string, target: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
+      if (options.priority !== undefined) requireOneOf('priority', options.priority, PRIORITY_LEVELS);
+      if (target !== stream && options.priority !== undefined && options.priority !== 'normal') {
+        throw new InvalidOptionError('priority', options.priority, `"normal" on a partitioned stream ("${stream}"): priorities and partitions do not combine yet`);
+      }
       fields = encodeEnvelope(stream, { data, ...options }, this.options.serializer);
       const oversize = payloadBytesOver(fields, this.options.maxPayloadBytes);
       if (oversize !== undefined) throw new PayloadTooLargeError(stream, oversize, this.options.maxPayloadBytes);
@@ -128,13 +135,14 @@ export class StreamProducer {
     if (encoded !== undefined) encoded(fields);
     this.register(stream);
     if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(target, fields, options);
-    if (options.idempotencyKey !== undefined) return this.writeIdempotent(target, fields, options.idempotencyKey);
+    if (options.idempotencyKey !== undefined) return this.writeIdempotent(target, fields, options.idempotencyKey, options.priority);
+    const key = options.priority === undefined ? this.keys.stream(target) : this.keys.levelStream(target, options.priority);
     // The hot path: one XADD, without an async frame of its own.
-    return this.connection.send<string>(['XADD', this.keys.stream(target), '*', ...fields]).then(appended);
+    return this.connection.send<string>(['XADD', key, '*', ...fields]).then(appended);
   }
 
   private async writeDelayed(stream: string, fields: string[], options: PublishOptions): Promise<PublishResult> {
-    const keys = this.keys.forStream(stream);
+    const keys = this.keys.forStream(stream).level(options.priority ?? 'normal');
     const messageId = fields[3];
     const idempotency = options.idempotencyKey === undefined ? undefined : keys.idempotency(options.idempotencyKey);
     return LuaSteps.scheduleDelayed(
@@ -144,8 +152,9 @@ export class StreamProducer {
     );
   }
 
-  private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string): Promise<PublishResult> {
-    const keys = this.keys.forStream(stream);
+  /** One key space of idempotency keys per logical stream, whatever the level. */
+  private async writeIdempotent(stream: string, fields: string[], idempotencyKey: string, priority: PriorityLevel = 'normal'): Promise<PublishResult> {
+    const keys = this.keys.forStream(stream).level(priority);
     return LuaSteps.publishIdempotent(
       this.connection,
       { stream: keys.stream, idempotency: keys.idempotency(idempotencyKey) },
