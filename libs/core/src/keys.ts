@@ -29,6 +29,12 @@ export interface StreamKeys {
   rateLimit(group: string): string;
   /** Set with PX while a handler's RateLimitedError holds the group back. */
   rateLimitHold(group: string): string;
+  /** Ordered consumption: ZSET of the group's live consumers (member → heartbeat expiry ms), on the logical stream. */
+  members(group: string): string;
+  /** Ordered consumption: the lease of this partition for the group (`<consumer> <fencing token>`, PX). */
+  owner(group: string): string;
+  /** Ordered consumption: the partition's fencing counter for the group (INCR on every new lease). */
+  fence(group: string): string;
 }
 
 export class KeyBuilder {
@@ -66,6 +72,9 @@ export class KeyBuilder {
       paused: (group) => `${base}:paused:${group}`,
       rateLimit: (group) => `${base}:rate:${group}`,
       rateLimitHold: (group) => `${base}:rate-hold:${group}`,
+      members: (group) => `${base}:members:${group}`,
+      owner: (group) => `${base}:owner:${group}`,
+      fence: (group) => `${base}:fence:${group}`,
     };
   }
 

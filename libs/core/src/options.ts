@@ -142,9 +142,20 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
     timeoutMs: options.timeoutMs === undefined ? undefined : requireInteger(at('timeoutMs'), options.timeoutMs, 1, MAX_TIMER_MS),
     events: options.events === undefined ? consumer.events !== false : requireBoolean(at('events'), options.events),
     rateLimit: options.rateLimit === undefined ? consumer.rateLimit : resolveRateLimit(at('rateLimit'), options.rateLimit as RateLimit | false),
+    ordered: resolveOrdered(at('ordered'), options.ordered, consumer),
   };
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
+
+/** Ordered consumption leases partitions for `claim.minIdleMs`: it needs the claim settings. */
+function resolveOrdered(option: string, value: unknown, consumer: ResolvedConsumerOptions): boolean {
+  if (value === undefined) return false;
+  const ordered = requireBoolean(option, value);
+  if (ordered && consumer.claim === false) {
+    throw new InvalidOptionError(option, value, 'false while the consumer has `claim: false` (ordered consumption leases partitions for claim.minIdleMs); turn claim on');
+  }
+  return ordered;
+}
 
 function resolveCommon(options: CommonOptions) {
   if (options.url !== undefined) requireRedisUrl('url', options.url);

@@ -30,6 +30,7 @@ import type { RetryScheduler } from './retry-scheduler.js';
 import type { RunControl } from './run-control.js';
 import { Slots } from './slots.js';
 import type { XReadReply } from './stream-reader.js';
+import type { OrderedEntry, OrderedLanes } from '../ordered/ordered-lanes.js';
 
 export interface DispatcherUnits {
   readonly acks: AckBatcher;
@@ -41,6 +42,8 @@ export interface DispatcherUnits {
   readonly control: RunControl;
   /** Paused groups and RateLimitedError's holds (pause-control.ts): entries of a paused stream do not start. */
   readonly pause?: { isPaused(streamKey: string): boolean; holdBack(streamKey: string, ms: number): Promise<void> };
+  /** Ordered subscriptions (ordered/ordered-lanes.ts): one entry per key at a time, nothing started without a valid lease. */
+  readonly ordered?: OrderedLanes<HeldMessage>;
 }
 
 export class Dispatcher {
@@ -124,11 +127,29 @@ export class Dispatcher {
    */
   dropUnstarted(): HeldMessage[] {
     const dropped = this.ready.splice(0);
-    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0));
+    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0), ...(this.units.ordered?.dropAll() ?? []));
     for (const subscription of this.subscriptions.values()) dropped.push(...subscription.waiting.splice(0));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
     return dropped;
+  }
+
+  /**
+   * Ordered consumption gave a partition stream up: its held entries that have not started
+   * (behind their key, or waiting for a slot) are let go, still pending on this consumer for
+   * the partition's next owner to claim. Running handlers finish.
+   */
+  dropStream(streamKey: string): number {
+    const inStream = (entry: HeldMessage) => entry.streamKey === streamKey;
+    const dropped = [...this.ready.filter(inStream), ...this.parked.filter(inStream), ...(this.units.ordered?.dropStream(streamKey) ?? [])];
+    for (const queue of [this.ready, this.parked]) removeWhere(queue, inStream);
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.keys.stream !== streamKey) continue;
+      dropped.push(...subscription.waiting.splice(0));
+    }
+    for (const entry of dropped) this.held.delete(entry);
+    this.slots.release(dropped.length);
+    return dropped.length;
   }
 
   /** Entries read and not yet finished (running or waiting for a handler slot). */
@@ -192,6 +213,7 @@ export class Dispatcher {
       this.slots.release();
       const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
       this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
+      this.releaseKey(subscription, { streamKey: subscription.keys.stream, entryId, fields });
       return;
     }
     const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope);
@@ -221,6 +243,7 @@ export class Dispatcher {
       return;
     }
     const subscription = entry.subscription;
+    if (subscription.options.ordered && this.units.ordered && !this.units.ordered.admit(entry)) return;
     if (subscription.running >= subscription.options.concurrency) subscription.waiting.push(entry);
     else if (this.running >= this.options.concurrency) this.ready.push(entry);
     else this.execute(entry);
@@ -234,6 +257,7 @@ export class Dispatcher {
   private execute(entry: HeldMessage): void {
     if (this.units.pause?.isPaused(entry.streamKey)) return void this.parked.push(entry);
     const subscription = entry.subscription;
+    if (subscription.options.ordered && this.units.ordered && !this.units.ordered.mayStart(entry)) return this.abandon(entry);
     subscription.running += 1;
     this.running += 1;
     if (this.observers.timed) entry.startedAt = performance.now();
@@ -325,6 +349,21 @@ export class Dispatcher {
     }
     if (this.observers.timed) this.observers.current.handled!(entry.stream, 'success', performance.now() - entry.startedAt);
     this.observers.current.succeeded?.(entry);
+    this.releaseKey(entry.subscription, entry);
+  }
+
+  /** Its lease is gone: the entry does not start, and nothing else of its partition does (left pending for the next owner). */
+  private abandon(entry: HeldMessage): void {
+    this.held.delete(entry);
+    this.slots.release();
+    this.dropStream(entry.streamKey);
+  }
+
+  /** An ordered entry is done (handled, skipped or dead-lettered): the next entry of its key goes on. */
+  private releaseKey(subscription: Subscription, entry: OrderedEntry): void {
+    if (!subscription.options.ordered) return;
+    const next = this.units.ordered?.release(entry);
+    if (next !== undefined) this.schedule(next);
   }
 
   private skipDuplicate(entry: HeldMessage): void {
@@ -332,6 +371,7 @@ export class Dispatcher {
     this.slots.release();
     this.acks.ack(entry.streamKey, entry.entryId);
     this.observers.current.handled?.(entry.stream, 'skipped-duplicate', 0);
+    this.releaseKey(entry.subscription, entry);
   }
 
   private failed(entry: HeldMessage, error: unknown): void {
@@ -354,6 +394,7 @@ export class Dispatcher {
     const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
     if (reason !== undefined) {
       this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
+      this.releaseKey(subscription, entry);
       return;
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
@@ -377,4 +418,10 @@ export class Dispatcher {
     if (!subscription) throw new UnknownStreamKeyError(streamKey);
     return subscription;
   }
+}
+
+function removeWhere<T>(queue: T[], matches: (item: T) => boolean): void {
+  let kept = 0;
+  for (const item of queue) if (!matches(item)) queue[kept++] = item;
+  queue.length = kept;
 }

@@ -47,6 +47,8 @@ export interface ReadLoopUnits {
   readonly control: RunControl;
   /** Paused groups: a reader whose streams are all paused waits instead of reading (pause-control.ts). */
   readonly pause?: PauseControl;
+  /** Ordered consumption (ordered/partition-ownership.ts): newly owned partitions catch up in the first lane before they are read. */
+  readonly ownership?: { readonly due: boolean; pass(): Promise<void>; nextChange(): Promise<void> };
 }
 
 export class ReadLoop {
@@ -68,10 +70,14 @@ export class ReadLoop {
   }
 
   private async runLane(lane: Lane): Promise<void> {
-    const { dispatcher, ownEntries, retries, reclaimer, control } = this.units;
+    const { dispatcher, ownEntries, retries, reclaimer, control, ownership } = this.units;
     let rereadOwn = lane.first;
     while (!control.stopping) {
       try {
+        if (lane.first && ownership?.due && dispatcher.freeSlots > 0) {
+          this.handOverReadAhead(lane);
+          await ownership.pass();
+        }
         if (!lane.reader.hasActiveStreams) {
           await this.whilePaused(lane);
           continue;
@@ -109,7 +115,8 @@ export class ReadLoop {
   private async whilePaused(lane: Lane): Promise<void> {
     this.handOverReadAhead(lane);
     const change = this.units.pause?.nextChange() ?? Promise.resolve();
-    await Promise.race([change, this.units.dispatcher.nextSlotChange()]);
+    const ownership = this.units.ownership?.nextChange() ?? change;
+    await Promise.race([change, ownership, this.units.dispatcher.nextSlotChange()]);
   }
 
   private handOverReadAhead(lane: Lane): void {
@@ -152,7 +159,7 @@ export class ReadLoop {
   }
 
   private firstLaneHasWork(): boolean {
-    return this.units.retries.hasDue || this.units.reclaimer?.due === true;
+    return this.units.retries.hasDue || this.units.reclaimer?.due === true || this.units.ownership?.due === true;
   }
 
   /**

@@ -66,4 +66,8 @@ export const Scripts = {
   fireSchedule: LuaScript.load('fire-schedule-3'),
   appendEvents: LuaScript.load('append-events-1'),
   takeTokens: LuaScript.load('take-tokens-2'),
+  heartbeatMember: LuaScript.load('heartbeat-member-1'),
+  takeLease: LuaScript.load('take-lease-2'),
+  releaseLease: LuaScript.load('release-lease-1'),
+  claimPartition: LuaScript.load('claim-partition-2'),
 } as const;
