@@ -35,3 +35,6 @@ export * from './admin/pause.js';
 export * from './schedules/schedule-plan.js';
 export * from './schedules/scheduler.js';
 export * from './lifecycle/lifecycle-events.js';
+export { assignedPartitions } from './ordered/assignment.js';
+export { Membership } from './ordered/membership.js';
+export { PartitionLeases, type HeldLease } from './ordered/partition-leases.js';
