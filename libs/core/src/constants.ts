@@ -81,3 +81,7 @@ export const HEADER_SCHEDULE = 'schedule';
 export const HEADER_SCHEDULE_TICK = 'schedule-tick';
 /** How often a worker re-reads its groups' pause keys: a missed pause broadcast takes effect within this. */
 export const PAUSE_POLL_MS = 1_000;
+/** Most partitions of one stream (`partitions`, `redstream partitions`). */
+export const MAX_PARTITIONS = 1_024;
+/** How often producers and workers re-read the partition counts: a missed growth broadcast takes effect within this. */
+export const PARTITIONS_REFRESH_MS = 5_000;

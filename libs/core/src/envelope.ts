@@ -6,6 +6,7 @@
  *   headers  JSON object of string headers                           optional
  *   metadata JSON object of strings: Nest packet metadata            optional
  *   replyTo, correlationId                                           request-response only
+ *   pkey     the partition key (`setPartitionKey`)                   optional
  * Fields written by other programs are kept (and copied to dead letters) but ignored.
  */
 import { randomUUID } from 'node:crypto';
@@ -38,6 +39,8 @@ export interface OutgoingMessage {
   metadata?: PacketMetadata;
   replyTo?: string;
   correlationId?: string;
+  /** Routes the message to a partition; ordered consumers keep the order of messages with the same key. */
+  partitionKey?: string;
 }
 
 export interface DecodedEnvelope {
@@ -49,6 +52,8 @@ export interface DecodedEnvelope {
   idempotencyKey: string | undefined;
   replyTo: string | undefined;
   correlationId: string | undefined;
+  /** The producer's partition key (field `pkey`), when one was given. */
+  partitionKey: string | undefined;
 }
 
 /** Encodes a message to `[field, value, ...]` for XADD. Throws SerializationError. */
@@ -74,6 +79,7 @@ export function encodeEnvelope(stream: string, message: OutgoingMessage, seriali
   if (message.metadata !== undefined) fields.push('metadata', encodeMetadata(stream, message.metadata));
   if (message.replyTo !== undefined) fields.push('replyTo', message.replyTo);
   if (message.correlationId !== undefined) fields.push('correlationId', message.correlationId);
+  if (message.partitionKey !== undefined) fields.push('pkey', message.partitionKey);
   return fields;
 }
 
@@ -96,6 +102,7 @@ export function decodeEnvelope(
   let rawHeaders: string | undefined;
   let replyTo: string | undefined;
   let correlationId: string | undefined;
+  let partitionKey: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
@@ -105,6 +112,7 @@ export function decodeEnvelope(
       case 'headers': rawHeaders = value; break;
       case 'replyTo': replyTo = value; break;
       case 'correlationId': correlationId = value; break;
+      case 'pkey': partitionKey = value; break;
     }
   }
   if (rawData === undefined) throw new DecodeError(entryId, 'it has no `data` field (was it written by another program?)');
@@ -125,6 +133,7 @@ export function decodeEnvelope(
     idempotencyKey: headers?.[HEADER_IDEMPOTENCY_KEY],
     replyTo,
     correlationId,
+    partitionKey,
   };
 }
 

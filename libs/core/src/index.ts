@@ -38,3 +38,7 @@ export * from './lifecycle/lifecycle-events.js';
 export { assignedPartitions } from './ordered/assignment.js';
 export { Membership } from './ordered/membership.js';
 export { PartitionLeases, type HeldLease } from './ordered/partition-leases.js';
+export { partitionFor } from './partitions/partition-hash.js';
+export * from './partitions/partition-metadata.js';
+export { PartitionMap, type PartitionGrowthListener } from './partitions/partition-map.js';
+export { PartitionRouter } from './partitions/partition-router.js';

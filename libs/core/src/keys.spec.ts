@@ -42,3 +42,27 @@ describe('KeyBuilder.isReplyStream', () => {
     }
   });
 });
+
+describe('KeyBuilder partitions', () => {
+  const keys = new KeyBuilder();
+
+  it('gives each partition its own hash tag and keys', () => {
+    expect(keys.partitionName('orders.created', 3)).toBe('orders.created#3');
+    const p = keys.forPartition('orders.created', 3);
+    expect(p.stream).toBe('rs:{orders.created#3}');
+    expect(p.deadLetter).toBe('rs:{orders.created#3}:dlq');
+    expect(p.owner('billing')).toBe('rs:{orders.created#3}:owner:billing');
+    expect(p.fence('billing')).toBe('rs:{orders.created#3}:fence:billing');
+    expect(keys.forStream('orders.created').meta).toBe('rs:{orders.created}:meta');
+    expect(keys.forStream('orders.created').members('billing')).toBe('rs:{orders.created}:members:billing');
+  });
+
+  it('parses partition names back, and nothing else', () => {
+    expect(keys.parsePartition('orders.created#3')).toEqual({ name: 'orders.created', index: 3 });
+    expect(keys.parsePartition('orders.created#0')).toEqual({ name: 'orders.created', index: 0 });
+    expect(keys.parsePartition('orders.created')).toBeUndefined();
+    expect(keys.parsePartition('orders.created#03')).toBeUndefined();
+    expect(keys.parsePartition('orders.created#x')).toBeUndefined();
+    expect(keys.parsePartition('#3')).toBeUndefined();
+  });
+});

@@ -29,13 +29,19 @@ export interface StreamKeys {
   rateLimit(group: string): string;
   /** Set with PX while a handler's RateLimitedError holds the group back. */
   rateLimitHold(group: string): string;
-  /** Ordered consumption: ZSET of the group's live consumers (member → heartbeat expiry ms), on the logical stream. */
+  /** Hash of the logical stream's metadata: field `partitions` (decimal count) when it is partitioned. */
+  readonly meta: string;
+  /** Ordered consumption: ZSET consumer -> heartbeat expiry ms, in the logical stream's slot. */
   members(group: string): string;
-  /** Ordered consumption: the lease of this partition for the group (`<consumer> <fencing token>`, PX). */
+  /** Ordered consumption: a partition's lease (owner and fencing token, PX TTL), in the partition's slot. */
   owner(group: string): string;
-  /** Ordered consumption: the partition's fencing counter for the group (INCR on every new lease). */
+  /** Ordered consumption: a partition's fencing counter (INCR), in the partition's slot. */
   fence(group: string): string;
 }
+
+/** Separates a logical stream name from a partition index (`orders.created#3`); reserved in stream names. */
+export const PARTITION_SEPARATOR = '#';
+const PARTITION_NAME = /^(.+)#(0|[1-9][0-9]{0,5})$/;
 
 export class KeyBuilder {
   constructor(readonly prefix: string = DEFAULT_PREFIX) {}
@@ -72,10 +78,27 @@ export class KeyBuilder {
       paused: (group) => `${base}:paused:${group}`,
       rateLimit: (group) => `${base}:rate:${group}`,
       rateLimitHold: (group) => `${base}:rate-hold:${group}`,
+      meta: `${base}:meta`,
       members: (group) => `${base}:members:${group}`,
       owner: (group) => `${base}:owner:${group}`,
       fence: (group) => `${base}:fence:${group}`,
     };
+  }
+
+  /** The stream name of partition `index` of the logical stream `name`: `name#index`. */
+  partitionName(name: string, index: number): string {
+    return `${name}${PARTITION_SEPARATOR}${index}`;
+  }
+
+  /** Every key of one partition: those of the stream `name#index`, with its own hash tag `{name#index}`. */
+  forPartition(name: string, index: number): StreamKeys {
+    return this.forStream(this.partitionName(name, index));
+  }
+
+  /** Inverse of `partitionName()`: `{ name, index }` for `orders.created#3`, undefined for a stream that is no partition. */
+  parsePartition(streamName: string): { name: string; index: number } | undefined {
+    const match = PARTITION_NAME.exec(streamName);
+    return match === null ? undefined : { name: match[1], index: Number(match[2]) };
   }
 
   /** The reply stream of one request-response client (its own hash tag). */

@@ -81,6 +81,13 @@ export interface CommonOptions {
    * `noeviction` is a loud warning. `true` refuses to start instead (UnsafeRedisError). Default false.
    */
   requireNoEviction?: boolean;
+  /**
+   * Partitioned streams: stream name -> partition count, e.g. `{ 'orders.created': 8 }`. The
+   * count stored in Redis (`rs:{name}:meta`) is the source of truth: when none is stored this
+   * one is stored; when it differs, connecting fails (PartitionCountError). Streams not named
+   * here use the stored count too. Default none.
+   */
+  partitions?: Record<string, number>;
 }
 
 export interface ConsumerOptions extends CommonOptions {

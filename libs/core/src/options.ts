@@ -21,6 +21,7 @@ import {
   validatePrefix,
 } from './validation.js';
 import type { WaitForReplicas } from './producer/replica-wait.js';
+import { resolvePartitionsOption } from './partitions/partition-metadata.js';
 import type {
   BackoffOptions,
   ClaimOptions,
@@ -44,7 +45,7 @@ export const consoleLogger: Logger = {
 
 const COMMON_KEYS: OptionKeys<CommonOptions> = {
   url: true, cluster: true, tracing: true, client: true, prefix: true, serializer: true, logger: true, connectTimeoutMs: true,
-  maxPayloadBytes: true, requireNoEviction: true,
+  maxPayloadBytes: true, requireNoEviction: true, partitions: true,
 };
 const CONSUMER_KEYS = Object.keys({
   ...COMMON_KEYS,
@@ -192,6 +193,7 @@ function resolveCommon(options: CommonOptions) {
     // Up to Redis's own limit for one value (proto-max-bulk-len, 512 MB by default).
     maxPayloadBytes: requireInteger('maxPayloadBytes', options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes, 1, 512 * 1024 * 1024),
     requireNoEviction: requireBoolean('requireNoEviction', options.requireNoEviction ?? false),
+    partitions: resolvePartitionsOption(options.partitions),
   } satisfies Record<keyof CommonOptions, unknown>;
 }
 

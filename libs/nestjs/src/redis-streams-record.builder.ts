@@ -4,7 +4,7 @@ import { resolveWaitForReplicas, type PublishOptions, type WaitForReplicas } fro
 export class RedisStreamRecord<T = unknown> {
   constructor(
     readonly data: T,
-    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'headers' | 'delayMs' | 'waitForReplicas'>,
+    readonly options: Pick<PublishOptions, 'idempotencyKey' | 'partitionKey' | 'headers' | 'delayMs' | 'waitForReplicas'>,
   ) {}
 }
 
@@ -14,6 +14,7 @@ export class RedisStreamRecord<T = unknown> {
  */
 export class RedisStreamRecordBuilder<T = unknown> {
   private idempotencyKey: string | undefined;
+  private partitionKey: string | undefined;
   private headers: Record<string, string> | undefined;
   private delayMs: number | undefined;
   private waitForReplicas: WaitForReplicas | false | undefined;
@@ -31,6 +32,19 @@ export class RedisStreamRecordBuilder<T = unknown> {
       throw new TypeError(`setIdempotencyKey: expected a non-empty string of at most 512 characters, got ${JSON.stringify(key)}`);
     }
     this.idempotencyKey = key;
+    return this;
+  }
+
+  /**
+   * Partitioned streams: messages with the same key go to the same partition (and, for an
+   * `ordered: true` handler, are handled in publish order). Without one the idempotency key
+   * routes, without either round-robin.
+   */
+  setPartitionKey(key: string): this {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
+      throw new TypeError(`setPartitionKey: expected a non-empty string of at most 512 characters, got ${JSON.stringify(key)}`);
+    }
+    this.partitionKey = key;
     return this;
   }
 
@@ -55,6 +69,7 @@ export class RedisStreamRecordBuilder<T = unknown> {
   build(): RedisStreamRecord<T> {
     return new RedisStreamRecord(this.data, {
       idempotencyKey: this.idempotencyKey,
+      partitionKey: this.partitionKey,
       headers: this.headers,
       delayMs: this.delayMs,
       waitForReplicas: this.waitForReplicas,

@@ -143,9 +143,10 @@ export class Dispatcher {
     const inStream = (entry: HeldMessage) => entry.streamKey === streamKey;
     const dropped = [...this.ready.filter(inStream), ...this.parked.filter(inStream), ...(this.units.ordered?.dropStream(streamKey) ?? [])];
     for (const queue of [this.ready, this.parked]) removeWhere(queue, inStream);
-    for (const subscription of this.subscriptions.values()) {
-      if (subscription.keys.stream !== streamKey) continue;
-      dropped.push(...subscription.waiting.splice(0));
+    // The partitions of a stream share one waiting queue (their handler's own limit).
+    for (const waiting of new Set([...this.subscriptions.values()].map((s) => s.waiting))) {
+      dropped.push(...waiting.filter(inStream));
+      removeWhere(waiting, inStream);
     }
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);

@@ -66,7 +66,9 @@ export class GroupManager {
   private async register(streamKeys: readonly string[]): Promise<void> {
     if (!this.keys) return;
     const keys = this.keys;
-    const names = streamKeys.map((key) => keys.parseStream(key)).filter((name): name is string => name !== undefined);
+    // A partition registers its logical stream: the CLI lists `orders.created`, not each `orders.created#i`.
+    const logical = (name: string) => keys.parsePartition(name)?.name ?? name;
+    const names = [...new Set(streamKeys.map((key) => keys.parseStream(key)).filter((name): name is string => name !== undefined).map(logical))];
     if (names.length === 0) return;
     try {
       await registerStreams(this.connection, keys, names);

@@ -14,6 +14,8 @@ import type { ScheduledRetry } from './retry-scheduler.js';
 
 export interface Subscription {
   readonly keys: StreamKeys;
+  /** Set on each partition of a partitioned stream: its logical stream and index (partitions/partition-sources.ts). */
+  readonly partition?: { readonly name: string; readonly index: number };
   readonly handler: MessageHandler;
   readonly options: ResolvedHandlerOptions;
   /** The handler inside every middleware, composed at start. */

@@ -56,11 +56,15 @@ import { RunControl } from './run-control.js';
 import { openStreamReaders, type StreamReader } from './stream-reader.js';
 import { OrderedLanes } from '../ordered/ordered-lanes.js';
 import { PartitionOwnership } from '../ordered/partition-ownership.js';
+import { PartitionMap } from '../partitions/partition-map.js';
+import { PartitionSources } from '../partitions/partition-sources.js';
 
 export class StreamConsumer extends EventEmitter {
   readonly options: ResolvedConsumerOptions;
   readonly keys: KeyBuilder;
+  /** The sources read, by stream name: a partitioned stream's partitions (`name#i`) replace it at start. */
   private readonly subscriptions = new Map<string, Subscription>();
+  private partitions: PartitionMap | undefined;
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers = new ObserverHub();
   private events: LifecycleEventWriter | undefined;
@@ -111,8 +115,9 @@ export class StreamConsumer extends EventEmitter {
     return this.dispatcher?.heldCount ?? 0;
   }
 
+  /** The subscribed streams (a partitioned stream once, by its own name). */
   get streams(): string[] {
-    return [...this.subscriptions.keys()];
+    return [...new Set([...this.subscriptions.entries()].map(([name, s]) => s.partition?.name ?? name))];
   }
 
   subscribe(stream: string, handler: MessageHandler, options?: HandlerOptions): this {
@@ -152,21 +157,29 @@ export class StreamConsumer extends EventEmitter {
     this.started = true;
     const o = this.options;
     const connection = { url: o.url, client: o.client, cluster: o.cluster, connectTimeoutMs: o.connectTimeoutMs };
-    const keys = [...this.subscriptions.values()].map((s) => s.keys);
-    const streamKeys = keys.map((k) => k.stream);
     try {
       this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
     } catch (error) {
       this.started = false;
       throw error;
     }
+    try {
+      await this.expandPartitions();
+    } catch (error) {
+      await this.partitions?.close();
+      await this.command.disconnect();
+      this.started = false;
+      throw error;
+    }
+    const keys = [...this.subscriptions.values()].map((s) => s.keys);
+    const streamKeys = keys.map((k) => k.stream);
     const readerName = `redstream-${o.group}-${o.consumer}-reader`;
     try {
       this.readers = await openStreamReaders(this.command, connection, streamKeys, readerName, (status) => this.setStatus(status), (error) =>
         this.errors.report(`connection ${readerName}`, error),
       );
     } catch (error) {
-      await Promise.all(this.readers.map((reader) => reader.close()));
+      await Promise.all([...this.readers.map((reader) => reader.close()), this.partitions?.close()]);
       await this.command.disconnect();
       this.started = false;
       throw error;
@@ -180,7 +193,7 @@ export class StreamConsumer extends EventEmitter {
       await groups.ensure(streamKeys);
     } catch (error) {
       // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
-      await Promise.all(this.readers.map((reader) => reader.close()));
+      await Promise.all([...this.readers.map((reader) => reader.close()), this.partitions?.close()]);
       await this.command.disconnect();
       this.setStatus('disconnected');
       this.started = false;
@@ -262,6 +275,14 @@ export class StreamConsumer extends EventEmitter {
     return ownership;
   }
 
+  /** Partitioned streams (stored count, or the option `partitions`): each partition becomes a source of its own. */
+  private async expandPartitions(): Promise<void> {
+    const partitions = (this.partitions = new PartitionMap(this.command, this.keys, this.options.partitions, (source, error) => this.errors.report(source, error)));
+    await partitions.resolveConfigured();
+    const sources = new PartitionSources(this.keys, this.subscriptions);
+    for (const stream of [...this.subscriptions.keys()]) sources.expand(stream, await partitions.resolve(stream));
+  }
+
   /**
    * Graceful shutdown (DESIGN.md, delivery semantics 7), in this order:
    *
@@ -313,7 +334,7 @@ export class StreamConsumer extends EventEmitter {
       const leave = this.leaveGroup().catch((error) => this.errors.report('leave group', error));
       await within(leave, Math.max(SHUTDOWN_MIN_MS.leaveGroup, remainingMs(deadline)));
     }
-    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close()]);
+    await Promise.all([...this.readers.map((reader) => reader.close()), this.pause?.close(), this.partitions?.close()]);
     await this.command.close();
     this.setStatus('disconnected');
   }

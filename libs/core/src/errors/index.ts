@@ -16,3 +16,4 @@ export * from './consumer-setup.error.js';
 export * from './max-deliveries.error.js';
 export * from './invalid-progress.error.js';
 export * from './rate-limited.error.js';
+export * from './partition-count.error.js';

@@ -95,7 +95,8 @@ export class PartitionOwnership {
 
   /** An ordered source (a partition, or an unpartitioned stream as its only partition); also at run time (growth). */
   add(subscription: Subscription): void {
-    const { name, index } = partitionOf(subscription.keys.name);
+    // An unpartitioned stream is its own only partition.
+    const { name, index } = subscription.partition ?? { name: subscription.keys.name, index: 0 };
     if (this.byStream.has(subscription.keys.stream)) return;
     let group = this.groups.get(name);
     if (group === undefined) {
@@ -338,10 +339,4 @@ export class PartitionOwnership {
     this.change = undefined;
     change?.resolve();
   }
-}
-
-/** `name#i` → its logical name and index; any other name is its own only partition. */
-function partitionOf(name: string): { name: string; index: number } {
-  const match = /^(.+)#(\d+)$/.exec(name);
-  return match === null ? { name, index: 0 } : { name: match[1], index: Number(match[2]) };
 }

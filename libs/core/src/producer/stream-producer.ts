@@ -13,13 +13,18 @@ import { resolveProducerOptions, resolveWaitForReplicas } from '../options.js';
 import { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 import { checkServerSafety } from '../redis/server-safety.js';
-import { validateStreamName } from '../validation.js';
 import type { MessageTracing } from '../tracing/message-tracing.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { ReplicaWait, type WaitForReplicas } from './replica-wait.js';
+import { PartitionRouter } from '../partitions/partition-router.js';
 
 export interface PublishOptions {
   idempotencyKey?: string;
+  /**
+   * Partitioned streams: the partition is `partitionFor(partitionKey, count)`; without one
+   * the idempotency key's, without either round-robin. Written as field `pkey`.
+   */
+  partitionKey?: string;
   headers?: Record<string, string>;
   /** Nest packet metadata (`client.setOnDispatchHook`), read by the worker with `ctx.getMetadata()`. */
   metadata?: Record<string, string>;
@@ -46,6 +51,7 @@ export class StreamProducer {
   /** Set until the optional OpenTelemetry import settled; publishes wait for it once. */
   private tracingLoaded: Promise<void> | undefined;
   private readonly replicaWait: ReplicaWait;
+  private readonly router: PartitionRouter;
 
   private constructor(
     readonly connection: RedisConnection,
@@ -54,6 +60,7 @@ export class StreamProducer {
     this.options = options;
     this.keys = new KeyBuilder(options.prefix);
     this.replicaWait = new ReplicaWait(connection);
+    this.router = new PartitionRouter(connection, this.keys, options.partitions, (source, error) => options.logger.warn(`${source}: ${error.message}`));
     if (options.tracing) {
       this.tracingLoaded = loadMessageTracing().then((tracing) => {
         this.tracing = tracing;
@@ -68,13 +75,16 @@ export class StreamProducer {
       { url: options.url, client: options.client, cluster: options.cluster, connectTimeoutMs: options.connectTimeoutMs },
       'redstream-producer',
     );
+    const producer = new StreamProducer(connection, options);
     try {
       await checkServerSafety(connection, options.logger, options.requireNoEviction);
+      await producer.router.resolveConfigured();
     } catch (error) {
+      await producer.router.close();
       await connection.disconnect();
       throw error;
     }
-    return new StreamProducer(connection, options);
+    return producer;
   }
 
   /** Uses an existing connection (shared with a consumer, or owned by the caller). */
@@ -84,24 +94,31 @@ export class StreamProducer {
 
   publish(stream: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     if (this.tracingLoaded !== undefined) return this.tracingLoaded.then(() => this.publish(stream, data, options));
+    // `target`: the stream written to, `stream` itself or one of its partitions (`stream#i`).
+    let target: string | undefined;
+    try {
+      target = this.router.route(stream, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (target === undefined) return this.router.learn(stream).then(() => this.publish(stream, data, options));
     const tracing = this.tracing;
-    if (tracing === undefined || !tracing.enabled) return this.write(stream, data, options);
-    return tracing.send(stream, this.keys.stream(stream), options, (headers, messageIdKnown) =>
-      this.write(stream, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
+    if (tracing === undefined || !tracing.enabled) return this.write(stream, target, data, options);
+    return tracing.send(stream, this.keys.stream(target), options, (headers, messageIdKnown) =>
+      this.write(stream, target, data, { ...options, headers }, (fields) => messageIdKnown(fields[3])),
     );
   }
 
   /** `encoded` sees the envelope's fields (`[data, …, id, <messageId>, …]`) before they are written. */
-  private write(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
+  private write(stream: string, target: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     const wait = options.waitForReplicas === undefined ? this.options.waitForReplicas : resolveWaitForReplicas('waitForReplicas', options.waitForReplicas);
-    if (wait === false) return this.writeEntry(stream, data, options, encoded);
-    return this.replicaWait.after(stream, this.keys.stream(stream), this.writeEntry(stream, data, options, encoded), wait);
+    if (wait === false) return this.writeEntry(stream, target, data, options, encoded);
+    return this.replicaWait.after(stream, this.keys.stream(target), this.writeEntry(stream, target, data, options, encoded), wait);
   }
 
-  private writeEntry(stream: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
+  private writeEntry(stream: string, target: string, data: unknown, options: PublishOptions, encoded?: (fields: readonly string[]) => void): Promise<PublishResult> {
     let fields: string[];
     try {
-      validateStreamName(stream);
       fields = encodeEnvelope(stream, { data, ...options }, this.options.serializer);
       const oversize = payloadBytesOver(fields, this.options.maxPayloadBytes);
       if (oversize !== undefined) throw new PayloadTooLargeError(stream, oversize, this.options.maxPayloadBytes);
@@ -110,10 +127,10 @@ export class StreamProducer {
     }
     if (encoded !== undefined) encoded(fields);
     this.register(stream);
-    if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(stream, fields, options);
-    if (options.idempotencyKey !== undefined) return this.writeIdempotent(stream, fields, options.idempotencyKey);
+    if (options.delayMs !== undefined && options.delayMs > 0) return this.writeDelayed(target, fields, options);
+    if (options.idempotencyKey !== undefined) return this.writeIdempotent(target, fields, options.idempotencyKey);
     // The hot path: one XADD, without an async frame of its own.
-    return this.connection.send<string>(['XADD', this.keys.stream(stream), '*', ...fields]).then(appended);
+    return this.connection.send<string>(['XADD', this.keys.stream(target), '*', ...fields]).then(appended);
   }
 
   private async writeDelayed(stream: string, fields: string[], options: PublishOptions): Promise<PublishResult> {
@@ -145,7 +162,13 @@ export class StreamProducer {
     return randomUUID();
   }
 
+  /** The partition counts this producer routes by (cached, kept current by broadcast and polling). */
+  get partitions(): PartitionRouter {
+    return this.router;
+  }
+
   async close(): Promise<void> {
+    await this.router.close();
     await this.connection.close();
   }
 

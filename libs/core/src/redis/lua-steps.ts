@@ -201,4 +201,10 @@ export const LuaSteps = {
     const [cursor, entries, deletedIds, counts] = reply;
     return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds };
   },
+
+  /** set-partitions-1: stores the partition count when none is stored, or (mode `grow`) when it is larger; broadcasts a change. */
+  async setPartitions(connection: RedisConnection, keys: { meta: string }, args: { count: number; mode: 'agree' | 'grow' }): Promise<{ before: number; after: number }> {
+    const [before, after] = await Scripts.setPartitions.run<[number, number]>(connection, [keys.meta], [args.count, args.mode]);
+    return { before, after };
+  },
 } as const;

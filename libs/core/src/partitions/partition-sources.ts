@@ -1,0 +1,102 @@
+/**
+ * Consumer side of partitioned streams: a subscription to a partitioned stream expands
+ * into one source per partition, each a full subscription of its own keys (`rs:{name#i}`,
+ * its dead letters, delayed set, pause key …) so that every reliability unit works per
+ * partition unchanged, while the handler, its options and its own concurrency limit are
+ * shared by all partitions of the stream.
+ */
+import type { KeyBuilder, StreamKeys } from '../keys.js';
+import type { ResolvedHandlerOptions } from '../options.js';
+import type { HeldMessage, Subscription } from '../consumer/held-message.js';
+import type { MessageHandler, ReceivedMessage } from '../consumer/received-message.js';
+
+/** One partition of a subscribed stream: its own keys, everything else from the stream's subscription. */
+export class PartitionSubscription implements Subscription {
+  progress?: (message: ReceivedMessage, value: unknown) => Promise<void>;
+
+  constructor(
+    private readonly parent: Subscription,
+    readonly keys: StreamKeys,
+    readonly partition: { readonly name: string; readonly index: number },
+  ) {}
+
+  get handler(): MessageHandler {
+    return this.parent.handler;
+  }
+  get options(): ResolvedHandlerOptions {
+    return this.parent.options;
+  }
+  get handle(): MessageHandler {
+    return this.parent.handle;
+  }
+  set handle(handle: MessageHandler) {
+    this.parent.handle = handle;
+  }
+  /** The handler's own concurrency limit counts every partition's running entries. */
+  get running(): number {
+    return this.parent.running;
+  }
+  set running(running: number) {
+    this.parent.running = running;
+  }
+  get waiting(): HeldMessage[] {
+    return this.parent.waiting;
+  }
+}
+
+export class PartitionSources {
+  /** Logical stream -> its subscription as declared, for the partitions added by growth. */
+  private readonly declared = new Map<string, Subscription>();
+
+  constructor(
+    private readonly keys: KeyBuilder,
+    /** The consumer's sources, by stream name: partitions replace their logical stream here. */
+    private readonly subscriptions: Map<string, Subscription>,
+  ) {}
+
+  /** Whether `stream` was declared partitioned (expanded) by this consumer. */
+  isPartitioned(stream: string): boolean {
+    return this.declared.has(stream);
+  }
+
+  /**
+   * Replaces the subscription of `stream` with its partitions 0..count-1 (at start). The
+   * stream itself stays a source only when it held entries before it was partitioned —
+   * that is, never here: a stream partitioned at start is read through its partitions only.
+   */
+  expand(stream: string, count: number): Subscription[] {
+    const subscription = this.subscriptions.get(stream);
+    if (subscription === undefined || count === 0) return [];
+    this.subscriptions.delete(stream);
+    this.declared.set(stream, subscription);
+    return this.add(stream, 0, count);
+  }
+
+  /**
+   * Growth (`from` -> `to`): adds the partitions from..to-1 as sources and returns them. A
+   * stream that was not partitioned when the consumer started (from 0) keeps its own stream
+   * as a source, since entries published before may still wait there.
+   */
+  grow(stream: string, from: number, to: number): Subscription[] {
+    let parent = this.declared.get(stream);
+    if (parent === undefined) {
+      parent = this.subscriptions.get(stream);
+      if (parent === undefined) return [];
+      this.declared.set(stream, parent);
+    }
+    return this.add(stream, from, to);
+  }
+
+  private add(stream: string, from: number, to: number): Subscription[] {
+    const parent = this.declared.get(stream)!;
+    const added: Subscription[] = [];
+    for (let index = from; index < to; index++) {
+      const name = this.keys.partitionName(stream, index);
+      if (this.subscriptions.has(name)) continue;
+      const source = new PartitionSubscription(parent, this.keys.forPartition(stream, index), { name: stream, index });
+      this.subscriptions.set(name, source);
+      added.push(source);
+    }
+    return added;
+  }
+}
