@@ -22,7 +22,7 @@ import type { CompletionCheck } from './completion-check.js';
 import type { DeadLetterOutcome } from './dead-letter-outcome.js';
 import type { ErrorReporter } from './error-reporter.js';
 import { deadLetterReasonFor } from './failure-policy.js';
-import { HeldEntries } from './held-entries.js';
+import { HeldEntries, takeWhere } from './held-entries.js';
 import { HeldMessage, type Subscription, type WaitingRetry } from './held-message.js';
 import type { ObserverHub } from './observer-hub.js';
 import type { DeadLetterReason } from './received-message.js';
@@ -134,20 +134,13 @@ export class Dispatcher {
     return dropped;
   }
 
-  /**
-   * Ordered consumption gave a partition stream up: its held entries that have not started
-   * (behind their key, or waiting for a slot) are let go, still pending on this consumer for
-   * the partition's next owner to claim. Running handlers finish.
-   */
+  /** Ordered consumption gave a partition up: its unstarted held entries are let go (pending here, for its next owner). */
   dropStream(streamKey: string): number {
     const inStream = (entry: HeldMessage) => entry.streamKey === streamKey;
-    const dropped = [...this.ready.filter(inStream), ...this.parked.filter(inStream), ...(this.units.ordered?.dropStream(streamKey) ?? [])];
-    for (const queue of [this.ready, this.parked]) removeWhere(queue, inStream);
     // The partitions of a stream share one waiting queue (their handler's own limit).
-    for (const waiting of new Set([...this.subscriptions.values()].map((s) => s.waiting))) {
-      dropped.push(...waiting.filter(inStream));
-      removeWhere(waiting, inStream);
-    }
+    const queues = [this.ready, this.parked, ...new Set([...this.subscriptions.values()].map((s) => s.waiting))];
+    const dropped = queues.flatMap((queue) => takeWhere(queue, inStream));
+    dropped.push(...(this.units.ordered?.dropStream(streamKey) ?? []));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
     return dropped.length;
@@ -214,7 +207,6 @@ export class Dispatcher {
       this.slots.release();
       const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
       this.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error);
-      this.releaseKey(subscription, { streamKey: subscription.keys.stream, entryId, fields });
       return;
     }
     const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope);
@@ -395,7 +387,6 @@ export class Dispatcher {
     const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
     if (reason !== undefined) {
       this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs);
-      this.releaseKey(subscription, entry);
       return;
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
@@ -411,6 +402,7 @@ export class Dispatcher {
 
   private deadLetter(subscription: Subscription, entryId: string, fields: readonly string[], deliveries: number, reason: DeadLetterReason, error: unknown, durationMs = 0): void {
     this.deadLetters.send(subscription, entryId, fields, deliveries, reason, error, durationMs);
+    this.releaseKey(subscription, { streamKey: subscription.keys.stream, entryId, fields });
   }
 
   private subscriptionByKey(streamKey: string): Subscription {
@@ -419,10 +411,4 @@ export class Dispatcher {
     if (!subscription) throw new UnknownStreamKeyError(streamKey);
     return subscription;
   }
-}
-
-function removeWhere<T>(queue: T[], matches: (item: T) => boolean): void {
-  let kept = 0;
-  for (const item of queue) if (!matches(item)) queue[kept++] = item;
-  queue.length = kept;
 }

@@ -47,8 +47,8 @@ export class PauseControl {
 
   private constructor(
     private readonly connection: RedisConnection,
-    /** Stream key → its pause key (also the channel) and hold key for this group. */
-    private readonly pauseKeys: ReadonlyMap<string, { pause: string; hold: string }>,
+    /** Stream key → its pause key (also the channel) and hold key for this group; the partitions of a stream share its keys. */
+    private readonly pauseKeys: Map<string, { pause: string; hold: string }>,
     /** Called when the state changed: wakes blocking reads. */
     private readonly onChange: () => void,
     private readonly onError: (source: string, error: Error) => void,
@@ -64,7 +64,7 @@ export class PauseControl {
       subscriber.on('status', (status) => {
         if (status === 'connected') this.refresh();
       });
-      await subscriber.subscribe([...this.pauseKeys.values()].map((k) => k.pause), () => {
+      await subscriber.subscribe([...new Set([...this.pauseKeys.values()].map((k) => k.pause))], () => {
         this.refresh();
       });
     } catch (error) {
@@ -79,6 +79,12 @@ export class PauseControl {
     this.paused.add(streamKey);
     await this.connection.send(['SET', keys.hold, '1', 'PX', ms]);
     await this.connection.send(['PUBLISH', keys.pause, PAUSE_MESSAGE.paused]);
+    await this.run();
+  }
+
+  /** Sources added while running (partition growth; their pause key is their stream's, already subscribed): reads their state now. */
+  async track(streams: readonly StreamKeys[], group: string): Promise<void> {
+    for (const k of streams) this.pauseKeys.set(k.stream, { pause: k.paused(group), hold: k.rateLimitHold(group) });
     await this.run();
   }
 

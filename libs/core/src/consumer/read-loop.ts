@@ -47,12 +47,12 @@ export interface ReadLoopUnits {
   readonly control: RunControl;
   /** Paused groups: a reader whose streams are all paused waits instead of reading (pause-control.ts). */
   readonly pause?: PauseControl;
-  /** Ordered consumption (ordered/partition-ownership.ts): newly owned partitions catch up in the first lane before they are read. */
-  readonly ownership?: { readonly due: boolean; pass(): Promise<void>; nextChange(): Promise<void> };
 }
 
 export class ReadLoop {
   private readonly lanes: Lane[];
+  /** Every lane's run, those added while running (partition growth) included. */
+  private readonly running: Promise<void>[] = [];
   /** Failed reads in a row, for the backoff and the "consuming again" line. */
   private errorStreak = 0;
 
@@ -66,18 +66,27 @@ export class ReadLoop {
 
   /** Runs every lane until shutdown; each hands its kept read over before it ends. */
   async run(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => this.runLane(lane)));
+    this.running.push(...this.lanes.map((lane) => this.runLane(lane)));
+    for (let waited = 0; waited < this.running.length; ) {
+      waited = this.running.length;
+      await Promise.all(this.running);
+    }
+  }
+
+  /** Lanes for readers opened while running (new partitions); they end with the others at shutdown. */
+  addReaders(readers: readonly StreamReader[]): void {
+    for (const reader of readers) {
+      const lane = new Lane(reader, false);
+      this.lanes.push(lane);
+      this.running.push(this.runLane(lane));
+    }
   }
 
   private async runLane(lane: Lane): Promise<void> {
-    const { dispatcher, ownEntries, retries, reclaimer, control, ownership } = this.units;
+    const { dispatcher, ownEntries, retries, reclaimer, control } = this.units;
     let rereadOwn = lane.first;
     while (!control.stopping) {
       try {
-        if (lane.first && ownership?.due && dispatcher.freeSlots > 0) {
-          this.handOverReadAhead(lane);
-          await ownership.pass();
-        }
         if (!lane.reader.hasActiveStreams) {
           await this.whilePaused(lane);
           continue;
@@ -115,8 +124,7 @@ export class ReadLoop {
   private async whilePaused(lane: Lane): Promise<void> {
     this.handOverReadAhead(lane);
     const change = this.units.pause?.nextChange() ?? Promise.resolve();
-    const ownership = this.units.ownership?.nextChange() ?? change;
-    await Promise.race([change, ownership, this.units.dispatcher.nextSlotChange()]);
+    await Promise.race([change, this.units.dispatcher.nextSlotChange()]);
   }
 
   private handOverReadAhead(lane: Lane): void {
@@ -159,7 +167,7 @@ export class ReadLoop {
   }
 
   private firstLaneHasWork(): boolean {
-    return this.units.retries.hasDue || this.units.reclaimer?.due === true || this.units.ownership?.due === true;
+    return this.units.retries.hasDue || this.units.reclaimer?.due === true;
   }
 
   /**

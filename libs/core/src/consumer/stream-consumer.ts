@@ -19,7 +19,7 @@ import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
 import { checkServerSafety } from '../redis/server-safety.js';
-import { KeyBuilder } from '../keys.js';
+import { KeyBuilder, type StreamKeys } from '../keys.js';
 import type { ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
 import type { ConnectionStatus } from '../redis/connection.js';
@@ -58,6 +58,8 @@ import { OrderedLanes } from '../ordered/ordered-lanes.js';
 import { PartitionOwnership } from '../ordered/partition-ownership.js';
 import { PartitionMap } from '../partitions/partition-map.js';
 import { PartitionSources } from '../partitions/partition-sources.js';
+import { PartitionGrowth } from '../partitions/partition-growth.js';
+import { PARTITIONS_REFRESH_MS } from '../constants.js';
 
 export class StreamConsumer extends EventEmitter {
   readonly options: ResolvedConsumerOptions;
@@ -65,6 +67,8 @@ export class StreamConsumer extends EventEmitter {
   /** The sources read, by stream name: a partitioned stream's partitions (`name#i`) replace it at start. */
   private readonly subscriptions = new Map<string, Subscription>();
   private partitions: PartitionMap | undefined;
+  private sources: PartitionSources | undefined;
+  private growth: PartitionGrowth | undefined;
   private readonly middlewares: HandlerMiddleware[] = [];
   private readonly observers = new ObserverHub();
   private events: LifecycleEventWriter | undefined;
@@ -245,9 +249,40 @@ export class StreamConsumer extends EventEmitter {
     const unordered = new Map([...this.subscriptions].filter(([, s]) => !s.options.ordered));
     const ownEntries = new OwnEntries(this.command, o, unordered, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
-    this.loop = new ReadLoop(this.readers, o, {
-      dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control, pause, ownership,
-    }).run();
+    const readLoop = new ReadLoop(this.readers, o, {
+      dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control, pause,
+    });
+    this.loop = readLoop.run();
+    this.followGrowth(keys, (streamKeys) => openStreamReaders(this.command, connection, streamKeys, readerName, (status) => this.setStatus(status), report(`connection ${readerName}`)), readLoop);
+  }
+
+  /** New partitions of a subscribed stream (growth while running) are read without a restart (partition-growth.ts). */
+  private followGrowth(sourceKeys: StreamKeys[], openReaders: (streamKeys: readonly string[]) => Promise<StreamReader[]>, readLoop: ReadLoop): void {
+    const o = this.options;
+    const pause = this.pause!;
+    const growth = (this.growth = new PartitionGrowth({
+      sources: this.sources!,
+      groups: new GroupManager(this.command, o.group, '0', o.logger, this.keys),
+      sourceKeys,
+      readers: this.readers,
+      openReaders,
+      attach: async (readers, added) => {
+        for (const reader of readers) reader.activeKeys = (streamKeys) => pause.activeKeys(streamKeys);
+        this.ownership?.attach(readers, added);
+        RateLimiter.attach(readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
+        await pause.track(added.map((s) => s.keys), o.group);
+      },
+      startReading: (readers) => readLoop.addReaders(readers),
+      stopping: () => this.control.stopping,
+      log: (message) => o.logger.log(message),
+    }));
+    const grow = (stream: string, from: number, to: number): void => {
+      growth.add(stream, from, to).catch((error: Error) => {
+        this.errors.report(`partition growth of ${stream} (tried again in ${PARTITIONS_REFRESH_MS} ms)`, error);
+        setTimeout(() => grow(stream, from, to), PARTITIONS_REFRESH_MS).unref();
+      });
+    };
+    this.partitions!.onGrowth(grow);
   }
 
   /** Partitions this consumer owns now in its ordered subscriptions (stream keys). */
@@ -255,22 +290,15 @@ export class StreamConsumer extends EventEmitter {
     return this.ownership?.ownedStreams() ?? [];
   }
 
-  /** Readers read only the partitions owned, each read blocking no longer than their leases last. */
+  /** Ordered partitions are taken by their owner only, with fenced reads (ordered/partition-ownership.ts). */
   private startOwnership(ordered: OrderedLanes<HeldMessage>, subscriptions: Subscription[], claim: { minIdleMs: number; count: number }): PartitionOwnership {
-    const o = this.options;
-    const ownership = new PartitionOwnership(this.command, this.keys, { group: o.group, consumer: o.consumer, ttlMs: claim.minIdleMs, claimCount: claim.count }, subscriptions, {
-      dispatcher: this.dispatcher!,
-      retries: this.retries,
-      acks: this.acks!,
-      wake: () => this.control.wake(),
+    const { group, consumer, readCount, prefetch } = this.options;
+    const ownership = new PartitionOwnership(this.command, this.keys, { group, consumer, ttlMs: claim.minIdleMs, claimCount: claim.count, readCount, prefetch }, subscriptions, {
+      dispatcher: this.dispatcher!, retries: this.retries, acks: this.acks!, isPaused: (streamKey) => this.pause?.isPaused(streamKey) === true,
       report: (source, error) => this.errors.report(source, error),
     });
     ordered.mayStartIn = (streamKey) => ownership.mayStart(streamKey);
-    for (const reader of this.readers) {
-      const unpaused = reader.activeKeys;
-      reader.activeKeys = (streamKeys) => ownership.readable(unpaused(streamKeys));
-      reader.readScope = ownership;
-    }
+    ownership.attach(this.readers, []);
     ownership.start();
     return ownership;
   }
@@ -279,7 +307,7 @@ export class StreamConsumer extends EventEmitter {
   private async expandPartitions(): Promise<void> {
     const partitions = (this.partitions = new PartitionMap(this.command, this.keys, this.options.partitions, (source, error) => this.errors.report(source, error)));
     await partitions.resolveConfigured();
-    const sources = new PartitionSources(this.keys, this.subscriptions);
+    const sources = (this.sources = new PartitionSources(this.keys, this.subscriptions));
     for (const stream of [...this.subscriptions.keys()]) sources.expand(stream, await partitions.resolve(stream));
   }
 
@@ -318,7 +346,7 @@ export class StreamConsumer extends EventEmitter {
     const within = <T>(promise: Promise<T>, ms: number) => withDeadline(promise, ms, () => undefined);
     const handingBack = this.handBackUnstarted();
     await within(Promise.all(this.tasks.map((task) => task.stop())), remainingMs(deadline));
-    await within(this.loop ?? Promise.resolve(), remainingMs(deadline));
+    await within(Promise.all([this.loop, this.growth?.settled()]), remainingMs(deadline));
     const whenIdle = this.dispatcher?.whenIdle() ?? Promise.resolve();
     const idle = await withDeadline(whenIdle.then(() => true), remainingMs(deadline), () => false);
     await within(Promise.all([handingBack, this.handBackUnstarted()]), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));

@@ -29,8 +29,6 @@ export class StreamReader {
   activeKeys: (streamKeys: readonly string[]) => readonly string[] = (keys) => keys;
   /** Rate-limited streams: each read asks it for a grant first (rate-limiter.ts). */
   limiter: RateLimiter | undefined;
-  /** Ordered consumption (ordered/partition-ownership.ts): bounds each read's block time by its partitions' leases and learns when it ended. */
-  readScope: { beginRead(streamKeys: readonly string[]): number; endRead(streamKeys: readonly string[]): void } | undefined;
   /** Ends a wait for the rate limit early (unblock()). */
   private endWait: (() => void) | undefined;
   private connections: ReaderConnections;
@@ -77,8 +75,6 @@ export class StreamReader {
     }
     // The same array when nothing is left out: the common read builds no new arguments.
     const streams = active === this.streamKeys ? this.readArgs : ['STREAMS', ...active, ...active.map(() => '>')];
-    const scope = this.readScope;
-    if (scope !== undefined) blockMs = Math.min(blockMs, scope.beginRead(active));
     this.blocked = true;
     let reply: XReadReply = null;
     try {
@@ -91,7 +87,6 @@ export class StreamReader {
     } finally {
       this.blocked = false;
       grant?.settle(reply);
-      scope?.endRead(active);
     }
   }
 

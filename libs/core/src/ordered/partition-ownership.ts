@@ -1,128 +1,121 @@
 /**
  * Ordered consumption's ownership of partitions, per consumer: like Kafka's consumer-group
  * assignment, each partition of an `ordered` subscription is owned by one live consumer of
- * the group at a time, and only its owner reads or runs its entries.
+ * the group at a time, and only its owner takes or runs its entries.
  *
  * Every `ttlMs / 3` (ttlMs = claim.minIdleMs) a round, for each logical stream: heartbeat
  * (membership.ts), compute this consumer's share from the live members (assignment.ts),
  * renew the leases it holds, take the free ones of its share, give up those it should no
- * longer own. A partition passes through three states here:
+ * longer own. An owned partition is
  *
- *   catching-up  lease taken: first every entry left pending in the partition (by any
- *                consumer) is claimed and handed over, oldest first (claim-partition-2.lua,
- *                fenced by the lease token), by the read loop's first lane; only then —
- *   active       the partition is read with `>` (readers' activeKeys);
- *   releasing    no longer this consumer's share: not read, its unstarted entries and
- *                waiting retries are let go (they stay pending for the next owner), and once
- *                its running handlers finished, their acks were written and no read that
- *                included it is still under way, the lease is deleted. Only then can the
- *                next owner take it.
+ *   catching-up  lease taken: every entry left pending in it (by any consumer) is claimed
+ *                and handed over, oldest first, before —
+ *   active       its new entries are read (partition-fetcher.ts; both steps fenced by the
+ *                lease token inside Redis; the partition streams are left out of the
+ *                blocking readers);
+ *   releasing    no longer this consumer's share: nothing more is taken, its unstarted
+ *                entries and waiting retries are let go (they stay pending for the next
+ *                owner), and once its running handlers finished and their acks were written,
+ *                the lease is deleted. Only then can the next owner take it.
  *
- * A lease that cannot be renewed (held by another, or its local deadline passed) stops
- * everything of the partition here at once; a consumer that dies simply stops renewing, and
- * its leases expire after ttlMs.
+ * A lease that cannot be renewed stops everything of its partition here at once (nothing
+ * starts after its local deadline, partition-leases.ts); one found taken by another (or
+ * re-taken with a new token after it lapsed) is given up locally and caught up anew. A
+ * consumer that dies stops renewing, and its leases expire after ttlMs.
  */
+import { ORDERED_POLL_MS } from '../constants.js';
 import type { KeyBuilder, StreamKeys } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { LuaSteps } from '../redis/lua-steps.js';
 import type { Subscription } from '../consumer/held-message.js';
+import type { StreamReader } from '../consumer/stream-reader.js';
 import { assignedPartitions } from './assignment.js';
 import { Membership } from './membership.js';
+import { PartitionFetcher, type FetchState, type FetchUnits } from './partition-fetcher.js';
 import { PartitionLeases } from './partition-leases.js';
 
 /** What ownership needs of the running consumer. */
-export interface OwnershipUnits {
-  readonly dispatcher: {
-    reserve(wanted: number): number;
-    unreserve(count: number): void;
-    accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void;
-    heldIds(streamKey: string): Set<string>;
-    dropStream(streamKey: string): number;
-  };
-  readonly retries: { entries(): readonly { streamKey: string; entryId: string }[]; remove(streamKey: string, entryId: string): boolean };
-  readonly acks: { drain(): Promise<void> };
-  /** Interrupts blocking reads, so a read that includes a partition given up ends now. */
-  wake(): void;
+export interface OwnershipUnits extends FetchUnits {
+  readonly dispatcher: FetchUnits['dispatcher'] & { dropStream(streamKey: string): number; nextSlotChange(): Promise<void> };
+  readonly retries: FetchUnits['retries'] & { entries(): readonly { streamKey: string; entryId: string }[] };
+  readonly acks: { flushQueued(): Promise<boolean> };
+  /** A paused group (pause-control.ts): its partitions are not read. */
+  isPaused(streamKey: string): boolean;
   report(source: string, error: Error): void;
 }
-
-type State = 'catching-up' | 'active' | 'releasing';
 
 interface Partition {
   readonly subscription: Subscription;
   readonly keys: StreamKeys;
   readonly index: number;
-  readonly lease: { readonly owner: string; readonly fence: string };
+  readonly stream: string;
+  readonly owner: string;
+  readonly fence: string;
 }
 
-interface Owned {
-  state: State;
-  /** Claim cursor while catching up. */
-  cursor: string;
+interface Owned extends FetchState {
+  /** Entries of an earlier ownership still run here: nothing is taken until they finished. */
+  waitForRunning: boolean;
+  /** The release under way (acks, then the lease), off the round so renewals never wait for it. */
+  releasing?: Promise<void>;
 }
-
-/** A read with less than this left of a partition's lease leaves the partition out. */
-const MIN_READ_MS = 20;
 
 export class PartitionOwnership {
   private readonly leases: PartitionLeases;
+  private readonly fetcher: PartitionFetcher;
   /** Logical stream → its membership and partitions (in index order). */
   private readonly groups = new Map<string, { membership: Membership; partitions: Partition[] }>();
   private readonly byStream = new Map<string, Partition>();
   private readonly owned = new Map<string, Owned>();
-  /** Reads under way per partition stream key (a lease is released only when none includes it). */
-  private readonly reading = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
-  /** One promise per generation of changes: waiting often (a lane on every slot change) adds nothing. */
+  /** One promise per generation of changes: many waiters add nothing. */
   private change: { promise: Promise<void>; resolve: () => void } | undefined;
   private closed = false;
-  /** Shutdown began: leases held are renewed while handlers finish, no new one is taken. */
+  /** Shutdown began: leases held are renewed while handlers finish, nothing new is taken. */
   private stopping = false;
-  /** True while a partition is catching up: the read loop's first lane runs pass(). */
-  due = false;
 
   constructor(
     private readonly connection: RedisConnection,
     private readonly keys: KeyBuilder,
-    private readonly options: { group: string; consumer: string; ttlMs: number; claimCount: number },
+    private readonly options: { group: string; consumer: string; ttlMs: number; claimCount: number; readCount: number; prefetch: number },
     subscriptions: Iterable<Subscription>,
     private readonly units: OwnershipUnits,
   ) {
-    this.leases = new PartitionLeases(connection, options.consumer, options.ttlMs, Math.max(50, Math.ceil(options.ttlMs / 10)));
+    this.leases = new PartitionLeases(connection, options.consumer, options.ttlMs, Math.max(50, Math.ceil(options.ttlMs / 5)));
+    this.fetcher = new PartitionFetcher(connection, options, units);
     for (const subscription of subscriptions) this.add(subscription);
   }
 
   /** An ordered source (a partition, or an unpartitioned stream as its only partition); also at run time (growth). */
   add(subscription: Subscription): void {
-    // An unpartitioned stream is its own only partition.
-    const { name, index } = subscription.partition ?? { name: subscription.keys.name, index: 0 };
     if (this.byStream.has(subscription.keys.stream)) return;
+    const { name, index } = subscription.partition ?? { name: subscription.keys.name, index: 0 };
     let group = this.groups.get(name);
     if (group === undefined) {
-      const membersKey = this.keys.forStream(name).members(this.options.group);
-      group = { membership: new Membership(this.connection, membersKey, this.options.consumer, this.options.ttlMs), partitions: [] };
+      const membership = new Membership(this.connection, this.keys.forStream(name).members(this.options.group), this.options.consumer, this.options.ttlMs);
+      group = { membership, partitions: [] };
       this.groups.set(name, group);
     }
-    const partition: Partition = {
-      subscription, keys: subscription.keys, index,
-      lease: { owner: subscription.keys.owner(this.options.group), fence: subscription.keys.fence(this.options.group) },
-    };
+    const { keys } = subscription;
+    const partition = { subscription, keys, index, stream: keys.stream, owner: keys.owner(this.options.group), fence: keys.fence(this.options.group) };
     group.partitions.push(partition);
     group.partitions.sort((a, b) => a.index - b.index);
-    this.byStream.set(subscription.keys.stream, partition);
+    this.byStream.set(keys.stream, partition);
+  }
+
+  /** The blocking readers leave ordered partitions out: their entries are taken by fenced reads only. */
+  attach(readers: readonly StreamReader[], added: readonly Subscription[]): void {
+    for (const subscription of added) if (subscription.options.ordered) this.add(subscription);
+    for (const reader of readers) {
+      const unpaused = reader.activeKeys;
+      reader.activeKeys = (streamKeys) => this.unordered(unpaused(streamKeys));
+    }
   }
 
   start(): void {
-    const every = Math.max(10, Math.floor(this.options.ttlMs / 3));
-    this.timer = setInterval(() => this.runRound(), every);
+    this.timer = setInterval(() => this.runRound(), Math.max(10, Math.floor(this.options.ttlMs / 3)));
     this.timer.unref();
     this.runRound();
-  }
-
-  /** The first round has run (tests and start-up logs). */
-  async settled(): Promise<void> {
-    await this.round;
   }
 
   isOrdered(streamKey: string): boolean {
@@ -134,121 +127,46 @@ export class PartitionOwnership {
     return [...this.owned.keys()];
   }
 
-  /** Of `streamKeys`, those to read now: unordered ones, and ordered ones active with time left on their lease. */
-  readable(streamKeys: readonly string[]): readonly string[] {
-    let result: string[] | undefined;
-    const now = Date.now();
-    for (let i = 0; i < streamKeys.length; i++) {
-      const key = streamKeys[i];
-      const ok = !this.byStream.has(key) || (this.owned.get(key)?.state === 'active' && this.leaseLeft(key, now) >= MIN_READ_MS);
-      if (!ok && result === undefined) result = streamKeys.slice(0, i);
-      else if (ok && result !== undefined) result.push(key);
-    }
-    return result ?? streamKeys;
-  }
-
-  /** A read of `streamKeys` begins: returns how long it may block (it must end before any of their leases could expire). */
-  beginRead(streamKeys: readonly string[]): number {
-    let limit = Infinity;
-    const now = Date.now();
-    for (const key of streamKeys) {
-      if (!this.byStream.has(key)) continue;
-      this.reading.set(key, (this.reading.get(key) ?? 0) + 1);
-      limit = Math.min(limit, this.leaseLeft(key, now));
-    }
-    return Math.max(1, Math.floor(limit));
-  }
-
-  endRead(streamKeys: readonly string[]): void {
-    for (const key of streamKeys) {
-      const count = this.reading.get(key);
-      if (count === undefined) continue;
-      if (count <= 1) this.reading.delete(key);
-      else this.reading.set(key, count - 1);
-    }
-  }
-
-  /** Whether an entry of this stream may start now: unordered always; ordered only on a partition owned with a valid lease. */
-  mayStart(streamKey: string): boolean {
-    if (!this.byStream.has(streamKey)) return true;
-    const state = this.owned.get(streamKey)?.state;
-    return (state === 'active' || state === 'catching-up') && this.leases.isValid(this.byStream.get(streamKey)!.lease.owner);
-  }
-
-  /** Resolves at the next change of what is readable (or close()). */
-  nextChange(): Promise<void> {
-    if (this.change === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.change = { promise, resolve };
-    }
-    return this.change.promise;
-  }
-
   /**
-   * Catching up (the read loop's first lane, as many entries as there are free slots): claims
-   * what is pending in each newly owned partition, oldest first, and hands it over; a
-   * partition whose pending list is done becomes active (read with `>`).
+   * Whether an entry of this stream may start now: unordered always; ordered only on a
+   * partition owned with a valid lease. A refusal lets every unstarted entry of the
+   * partition go (dispatcher.dropStream); if the partition is still owned (its lease only
+   * lapsed locally, a renewal came late), it catches up again — its own pending entries
+   * claimed back in order, once its running handlers finished — before reading on.
    */
-  async pass(): Promise<void> {
-    for (const [streamKey, owned] of this.owned) {
-      if (owned.state !== 'catching-up') continue;
-      const partition = this.byStream.get(streamKey)!;
-      const lease = this.leases.get(partition.lease.owner);
-      if (lease === undefined) continue;
-      while (owned.state === 'catching-up') {
-        const count = this.units.dispatcher.reserve(this.options.claimCount);
-        if (count === 0) return;
-        let accepted = 0;
-        try {
-          const claimed = await LuaSteps.claimPartition(this.connection, { stream: streamKey, owner: partition.lease.owner }, {
-            group: this.options.group, consumer: this.options.consumer, leaseValue: lease.value, cursor: owned.cursor, count,
-          });
-          if (claimed === null) {
-            this.lost(streamKey);
-            break;
-          }
-          const running = this.units.dispatcher.heldIds(streamKey);
-          for (const entry of claimed.entries) {
-            if (running.has(entry.entryId)) continue;
-            accepted += 1;
-            this.units.dispatcher.accept(partition.subscription, entry.entryId, entry.fields, entry.deliveryCount);
-          }
-          owned.cursor = claimed.cursor;
-          if (claimed.cursor === '0-0') {
-            owned.state = 'active';
-            this.changed();
-          }
-        } finally {
-          this.units.dispatcher.unreserve(count - accepted);
-        }
-      }
-    }
-    this.due = [...this.owned.values()].some((owned) => owned.state === 'catching-up');
+  mayStart(streamKey: string): boolean {
+    const partition = this.byStream.get(streamKey);
+    if (partition === undefined) return true;
+    const owned = this.owned.get(streamKey);
+    if (owned === undefined || owned.state === 'releasing') return false;
+    if (this.leases.isValid(partition.owner)) return true;
+    owned.state = 'catching-up';
+    owned.cursor = '0-0';
+    owned.waitForRunning = true;
+    return false;
   }
 
   /** Shutdown began: keeps renewing what is owned (running handlers keep their partitions) but takes nothing new. */
   stopTaking(): void {
     this.stopping = true;
-    this.due = false;
+    this.changed();
   }
 
   /** Shutdown: stops the rounds; `release` (every handler finished, acks written) also gives every lease up and leaves. */
   async close(release: boolean): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.changed();
     await this.round?.catch(() => undefined);
     if (release) {
-      await Promise.all([...this.owned.keys()].map((streamKey) => this.leases.release(this.byStream.get(streamKey)!.lease.owner)));
+      await Promise.all([...this.owned.keys()].map((streamKey) => this.leases.release(this.byStream.get(streamKey)!.owner)));
       await Promise.all([...this.groups.values()].map((group) => group.membership.leave()));
     }
     this.owned.clear();
-    this.changed();
   }
 
-  private leaseLeft(streamKey: string, now: number): number {
-    const lease = this.leases.get(this.byStream.get(streamKey)!.lease.owner);
-    return lease === undefined ? 0 : lease.validUntil - now;
+  private unordered(streamKeys: readonly string[]): readonly string[] {
+    return streamKeys.some((key) => this.byStream.has(key)) ? streamKeys.filter((key) => !this.byStream.has(key)) : streamKeys;
   }
 
   private runRound(): void {
@@ -262,67 +180,108 @@ export class PartitionOwnership {
 
   private async rebalance(): Promise<void> {
     for (const [name, group] of this.groups) {
-      let members: string[];
+      let members: string[] | undefined;
       try {
         members = await group.membership.heartbeat();
       } catch (error) {
         this.units.report(`membership of "${name}"`, error as Error);
-        members = [];
       }
-      const share = new Set(assignedPartitions(members, this.options.consumer, group.partitions.length));
-      await Promise.all(group.partitions.map((partition, position) => this.settle(partition, share.has(position), members.length > 0)));
+      const share = new Set(members === undefined ? [] : assignedPartitions(members, this.options.consumer, group.partitions.length));
+      await Promise.all(group.partitions.map((partition, position) => this.settle(partition, share.has(position), members !== undefined)));
     }
   }
 
   /** One partition in one round: renew, take, give up or finish giving up. */
   private async settle(partition: Partition, wanted: boolean, knowsMembers: boolean): Promise<void> {
-    const streamKey = partition.keys.stream;
-    const owned = this.owned.get(streamKey);
-    if (owned === undefined && (!wanted || this.stopping)) return;
-    if (this.closed) return;
+    const streamKey = partition.stream;
+    let owned = this.owned.get(streamKey);
+    if ((owned === undefined && (!wanted || this.stopping)) || this.closed) return;
+    const tokenBefore = this.leases.get(partition.owner)?.token;
     let lease;
     try {
-      lease = await this.leases.takeOrRenew(partition.lease);
+      lease = await this.leases.takeOrRenew(partition);
     } catch (error) {
-      // Not renewed: the local deadline runs out by itself, and with it reads and starts.
+      // Not renewed: the local deadline runs out by itself, and with it every start.
       this.units.report(`lease of "${partition.keys.name}"`, error as Error);
       return;
     }
     if (this.closed) return;
-    if (lease === undefined) {
-      if (owned !== undefined) this.lost(streamKey);
+    if (owned !== undefined && lease?.token !== tokenBefore) {
+      // Lost, or lapsed and taken again with a new token: someone may have owned it in between.
+      this.lost(streamKey);
+      owned = undefined;
+    }
+    if (lease === undefined) return;
+    if (owned === undefined) {
+      if (this.stopping || !wanted) return void (await this.leases.release(partition.owner));
+      const taken: Owned = { state: 'catching-up', cursor: '0-0', waitForRunning: this.units.dispatcher.heldIds(streamKey).size > 0 };
+      this.owned.set(streamKey, taken);
+      void this.drive(partition, taken);
       return;
     }
-    if (owned === undefined) {
-      this.owned.set(streamKey, { state: 'catching-up', cursor: '0-0' });
-      this.due = true;
-      this.units.wake();
+    if (owned.waitForRunning && this.units.dispatcher.heldIds(streamKey).size === 0) {
+      owned.waitForRunning = false;
       this.changed();
-      return;
     }
     // Without a member list (Redis refused the heartbeat) keep what is owned rather than drop it all.
     if (!wanted && knowsMembers && owned.state !== 'releasing') {
       owned.state = 'releasing';
       this.letGo(streamKey);
-      this.units.wake();
       this.changed();
     }
-    if (owned.state === 'releasing') await this.finishRelease(partition);
+    if (owned.state === 'releasing' && owned.releasing === undefined && this.units.dispatcher.heldIds(streamKey).size === 0) {
+      owned.releasing = this.finishRelease(partition, owned)
+        .catch((error: Error) => this.units.report(`release of "${partition.keys.name}"`, error))
+        .finally(() => (owned.releasing = undefined));
+    }
   }
 
-  private async finishRelease(partition: Partition): Promise<void> {
-    const streamKey = partition.keys.stream;
-    if (this.units.dispatcher.heldIds(streamKey).size > 0 || (this.reading.get(streamKey) ?? 0) > 0) return;
+  /** Takes the partition's entries while it stays owned as `owned`: catch-up first, then new entries. */
+  private async drive(partition: Partition, owned: Owned): Promise<void> {
+    let pollMs: number = ORDERED_POLL_MS.min;
+    const current = () => this.owned.get(partition.stream) === owned && owned.state !== 'releasing' && !this.stopping && !this.closed;
+    while (current()) {
+      const lease = this.leases.get(partition.owner);
+      if (owned.waitForRunning && this.units.dispatcher.heldIds(partition.stream).size === 0) owned.waitForRunning = false;
+      if (owned.waitForRunning || lease === undefined || !this.leases.isValid(partition.owner) || this.units.isPaused(partition.stream)) {
+        await this.pause(lease === undefined ? this.options.ttlMs / 3 : ORDERED_POLL_MS.max);
+        continue;
+      }
+      const share = Math.max(1, Math.floor(this.options.prefetch / Math.max(1, this.owned.size)));
+      let outcome;
+      try {
+        if (owned.state === 'active') await this.fetcher.retryDue(partition, share);
+        outcome = await this.fetcher.fetch(partition, owned, lease.value, Math.min(this.options.readCount, share));
+      } catch (error) {
+        this.units.report(`read of "${partition.keys.name}"`, error as Error);
+        await this.pause(ORDERED_POLL_MS.max);
+        continue;
+      }
+      if (outcome === 'lost') {
+        if (this.owned.get(partition.stream) === owned) this.lost(partition.stream);
+        return;
+      }
+      if (outcome === 'no-slots') await Promise.race([this.units.dispatcher.nextSlotChange(), this.nextChange()]);
+      else if (outcome === 'full') pollMs = ORDERED_POLL_MS.min;
+      else {
+        await this.pause(pollMs);
+        pollMs = Math.min(ORDERED_POLL_MS.max, pollMs * 2);
+      }
+    }
+  }
+
+  private async finishRelease(partition: Partition, owned: Owned): Promise<void> {
+    const streamKey = partition.stream;
     // Acks first: the next owner claims whatever is still pending, and must not run a finished entry again.
-    await this.units.acks.drain();
-    if (this.units.dispatcher.heldIds(streamKey).size > 0 || this.owned.get(streamKey)?.state !== 'releasing') return;
+    const acked = await this.units.acks.flushQueued();
+    if (!acked || this.units.dispatcher.heldIds(streamKey).size > 0 || this.owned.get(streamKey) !== owned) return;
     this.owned.delete(streamKey);
-    await this.leases.release(partition.lease.owner);
+    await this.leases.release(partition.owner);
   }
 
-  /** The lease is another consumer's now: nothing more of the partition starts here. */
+  /** The lease is another consumer's now (or was, in between): nothing more of the partition starts here. */
   private lost(streamKey: string): void {
-    this.leases.forget(this.byStream.get(streamKey)!.lease.owner);
+    this.leases.forget(this.byStream.get(streamKey)!.owner);
     this.owned.delete(streamKey);
     this.letGo(streamKey);
     this.changed();
@@ -332,6 +291,20 @@ export class PartitionOwnership {
   private letGo(streamKey: string): void {
     this.units.dispatcher.dropStream(streamKey);
     for (const retry of this.units.retries.entries().filter((r) => r.streamKey === streamKey)) this.units.retries.remove(streamKey, retry.entryId);
+  }
+
+  /** Waits `ms`, or less when ownership changes (or shutdown). */
+  private pause(ms: number): Promise<void> {
+    return Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), this.nextChange()]);
+  }
+
+  private nextChange(): Promise<void> {
+    if (this.change === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.change = { promise, resolve };
+    }
+    return this.change.promise;
   }
 
   private changed(): void {

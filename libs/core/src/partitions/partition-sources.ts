@@ -1,9 +1,11 @@
 /**
  * Consumer side of partitioned streams: a subscription to a partitioned stream expands
  * into one source per partition, each a full subscription of its own keys (`rs:{name#i}`,
- * its dead letters, delayed set, pause key …) so that every reliability unit works per
+ * its dead letters, delayed set, dedupe marks …) so that every reliability unit works per
  * partition unchanged, while the handler, its options and its own concurrency limit are
- * shared by all partitions of the stream.
+ * shared by all partitions of the stream. The queue controls stay per logical stream and
+ * group: every partition's pause key, rate-limit bucket and hold are the logical stream's
+ * (`redstream pause orders.created` pauses all its partitions; a rate limit is the stream's).
  */
 import type { KeyBuilder, StreamKeys } from '../keys.js';
 import type { ResolvedHandlerOptions } from '../options.js';
@@ -59,11 +61,7 @@ export class PartitionSources {
     return this.declared.has(stream);
   }
 
-  /**
-   * Replaces the subscription of `stream` with its partitions 0..count-1 (at start). The
-   * stream itself stays a source only when it held entries before it was partitioned —
-   * that is, never here: a stream partitioned at start is read through its partitions only.
-   */
+  /** Replaces the subscription of `stream` with its partitions 0..count-1 (at start); a stream partitioned at start is read through its partitions only. */
   expand(stream: string, count: number): Subscription[] {
     const subscription = this.subscriptions.get(stream);
     if (subscription === undefined || count === 0) return [];
@@ -87,13 +85,27 @@ export class PartitionSources {
     return this.add(stream, from, to);
   }
 
+  /** The partition's own keys, with the queue controls of the logical stream. */
+  private partitionKeys(stream: string, index: number): StreamKeys {
+    const logical = this.keys.forStream(stream);
+    return { ...this.keys.forPartition(stream, index), paused: logical.paused, rateLimit: logical.rateLimit, rateLimitHold: logical.rateLimitHold };
+  }
+
+  /** Takes back sources added by a growth that failed. */
+  remove(added: readonly Subscription[]): void {
+    for (const source of added) if (this.subscriptions.get(source.keys.name) === source) this.subscriptions.delete(source.keys.name);
+  }
+
   private add(stream: string, from: number, to: number): Subscription[] {
     const parent = this.declared.get(stream)!;
+    // Progress reports of a grown partition go where its siblings' go (wired at start).
+    const sibling = [...this.subscriptions.values()].find((s) => s === parent || s.partition?.name === stream);
     const added: Subscription[] = [];
     for (let index = from; index < to; index++) {
       const name = this.keys.partitionName(stream, index);
       if (this.subscriptions.has(name)) continue;
-      const source = new PartitionSubscription(parent, this.keys.forPartition(stream, index), { name: stream, index });
+      const source = new PartitionSubscription(parent, this.partitionKeys(stream, index), { name: stream, index });
+      source.progress = sibling?.progress;
       this.subscriptions.set(name, source);
       added.push(source);
     }

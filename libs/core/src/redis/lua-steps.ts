@@ -202,6 +202,18 @@ export const LuaSteps = {
     return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds };
   },
 
+  /** read-partition-2: while the lease holds `leaseValue`, reads up to `count` new entries (`>`, no BLOCK); null when the lease is lost. */
+  async readPartition(
+    connection: RedisConnection,
+    keys: { stream: string; owner: string },
+    args: { group: string; consumer: string; leaseValue: string; count: number },
+  ): Promise<[string, string[]][] | null> {
+    const reply = await Scripts.readPartition.run<['ok', [string, string[]][]] | ['lost']>(connection, [keys.stream, keys.owner], [
+      args.group, args.consumer, args.leaseValue, args.count,
+    ]);
+    return reply[0] === 'ok' ? (reply[1] ?? []) : null;
+  },
+
   /** set-partitions-1: stores the partition count when none is stored, or (mode `grow`) when it is larger; broadcasts a change. */
   async setPartitions(connection: RedisConnection, keys: { meta: string }, args: { count: number; mode: 'agree' | 'grow' }): Promise<{ before: number; after: number }> {
     const [before, after] = await Scripts.setPartitions.run<[number, number]>(connection, [keys.meta], [args.count, args.mode]);

@@ -70,5 +70,6 @@ export const Scripts = {
   takeLease: LuaScript.load('take-lease-2'),
   releaseLease: LuaScript.load('release-lease-1'),
   claimPartition: LuaScript.load('claim-partition-2'),
+  readPartition: LuaScript.load('read-partition-2'),
   setPartitions: LuaScript.load('set-partitions-1'),
 } as const;
