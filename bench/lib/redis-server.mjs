@@ -17,8 +17,8 @@ export class BenchRedis {
     this.admin = admin;
   }
 
-  /** `persistence`: 'none' (no RDB, no AOF) or 'aof' (appendonly, fsync everysec). */
-  static async start(persistence) {
+  /** `persistence`: 'none' (no RDB, no AOF) or 'aof' (appendonly, fsync everysec); `extraArgs` e.g. cluster mode. */
+  static async start(persistence, extraArgs = []) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'redstream-bench-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--logfile', 'redis.log'];
@@ -26,7 +26,7 @@ export class BenchRedis {
     else args.push('--appendonly', 'no');
     // Nest's Redis transport is plain pub/sub: a subscriber that falls behind would be cut off
     // by the default pubsub output-buffer limit and lose messages, so lift it for the reference.
-    args.push('--client-output-buffer-limit', 'pubsub', '0', '0', '0');
+    args.push('--client-output-buffer-limit', 'pubsub', '0', '0', '0', ...extraArgs);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     const admin = await connectWithRetry(`redis://127.0.0.1:${port}`);
     return new BenchRedis(port, dir, child, admin);
@@ -42,6 +42,12 @@ export class BenchRedis {
 
   async version() {
     return /redis_version:(\S+)/.exec(await this.admin.info('server'))?.[1];
+  }
+
+  /** CPU seconds this redis-server used so far (INFO cpu used_cpu_sys + used_cpu_user). */
+  async cpuSeconds() {
+    const info = await this.admin.info('cpu');
+    return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
   }
 
   async usedMemory() {

@@ -83,3 +83,30 @@ describe('redstream keda', () => {
     for (const doc of output.manifests) expect(validateKedaObject(doc)).toEqual([]);
   });
 });
+
+describe('redstream keda on a partitioned stream', () => {
+  it('renders triggers on every partition and scales on their total; --ordered caps replicas at the partition count', () => {
+    const base = ['keda', 'orders.created', '--group', 'billing', '--deployment', 'billing-worker', '--partitions', '6'];
+    const yaml = redstream(...base);
+    expect(yaml.code).toBe(0);
+    const docs = parseDocuments(yaml.stdout);
+    for (const doc of docs) expect(validateKedaObject(doc)).toEqual([]);
+    const scaled = docs.find((d) => d.kind === 'ScaledObject')! as unknown as { spec: Record<string, any> };
+    const triggers = scaled.spec.triggers as { name: string; metadata: Record<string, string> }[];
+    expect(triggers.map((t) => t.name)).toEqual([0, 1, 2, 3, 4, 5].flatMap((i) => [`backlog_${i}`, `in_flight_${i}`]));
+    expect(new Set(triggers.map((t) => t.metadata.stream))).toEqual(new Set([0, 1, 2, 3, 4, 5].map((i) => new KeyBuilder().forPartition('orders.created', i).stream)));
+    const sum = (name: string) => [0, 1, 2, 3, 4, 5].map((i) => `${name}_${i}`).join(' + ');
+    expect(scaled.spec.advanced.scalingModifiers).toEqual({ formula: `max(${sum('backlog')}, ${sum('in_flight')})`, target: '50', activationTarget: '0', metricType: 'AverageValue' });
+    expect(scaled.spec.maxReplicaCount).toBe(20);
+
+    const ordered = JSON.parse(redstream(...base, '--ordered', '--mode', 'lag', '--json').stdout);
+    expect(ordered.partitionKeys).toHaveLength(6);
+    const orderedScaled = ordered.manifests.find((m: { kind: string }) => m.kind === 'ScaledObject');
+    expect(orderedScaled.spec.maxReplicaCount).toBe(6);
+    expect(orderedScaled.spec.advanced.scalingModifiers.formula).toBe(sum('backlog'));
+
+    const refused = redstream('keda', 'orders.created', '--group', 'billing', '--deployment', 'billing-worker', '--ordered');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--ordered needs --partitions');
+  });
+});

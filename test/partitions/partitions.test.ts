@@ -1,4 +1,6 @@
 import { KeyBuilder, PartitionCountError, StreamConsumer, StreamProducer, partitionFor, setPartitionCount, type ReceivedMessage } from '@redstream/core';
+import { RedstreamMetrics } from '@redstream/core/metrics';
+import { Registry } from 'prom-client';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { waitFor } from '../support/wait-for.js';
@@ -174,5 +176,38 @@ describe('partitioned streams on one redis-server', () => {
     }, { what: 'producer routes to partitions', timeoutMs: 15_000 });
     const total = 100 + (late - 1_000);
     await waitFor(() => seen.size === total, { timeoutMs: 15_000, what: `${total} handled` });
+  });
+
+  it('metrics carry a partition label on a partitioned stream, and none on a plain one', async () => {
+    const p = await producer({ 'metrics.parts': 2 });
+    let handled = 0;
+    const consumer = await fx.consumer('metrics.parts', () => void (handled += 1));
+    const plain = await fx.consumer('metrics.plain', () => void (handled += 1));
+    const metrics = new RedstreamMetrics({ registry: new Registry() }).observe(consumer).observe(plain);
+    await p.publishMany('metrics.parts', [{ data: 1, options: { partitionKey: 'customer-2' } }, { data: 2, options: { partitionKey: 'customer-1' } }]);
+    await p.publish('metrics.plain', 3);
+    await waitFor(() => handled === 3, { what: 'three handled' });
+    const text = await metrics.registry.metrics();
+    const [a, b] = [partitionFor('customer-2', 2), partitionFor('customer-1', 2)];
+    expect(text).toContain(`redstream_messages_handled_total{stream="metrics.parts",partition="${a}",group="g",outcome="success"} 1`);
+    expect(text).toContain(`redstream_messages_handled_total{stream="metrics.parts",partition="${b}",group="g",outcome="success"} 1`);
+    expect(text).toContain('redstream_messages_handled_total{stream="metrics.plain",group="g",outcome="success"} 1');
+    expect(text).toMatch(/redstream_stream_length\{stream="metrics\.parts",partition="0"\} 1/);
+    expect(text).toMatch(/redstream_stream_length\{stream="metrics\.parts",partition="1"\} 1/);
+    expect(text).toMatch(/redstream_stream_length\{stream="metrics\.plain"\} 1/);
+    expect(text).toMatch(/redstream_group_pending\{stream="metrics\.parts",partition="1",group="g"\} 0/);
+  });
+
+  it('a worker started after its stream was partitioned still reads what was published before', async () => {
+    const stream = 'partitioned.offline';
+    const p = await producer();
+    await p.publishMany(stream, Array.from({ length: 20 }, (_, i) => ({ data: i })));
+    await setPartitionCount(fx.producer.connection, keys, stream, 2);
+    await p.partitions.map.refresh();
+    await p.publishMany(stream, Array.from({ length: 20 }, (_, i) => ({ data: 20 + i })));
+    expect(await xlen(stream)).toBe(20);
+    const seen = new Set<number>();
+    await fx.consumer(stream, (m) => void seen.add(m.data as number));
+    await waitFor(() => seen.size === 40, { what: 'old and new entries handled' });
   });
 });

@@ -12,6 +12,7 @@ import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerKedaCommand } from './commands/keda.js';
+import { registerPartitionsCommand } from './commands/partitions.js';
 import { registerPauseCommands } from './commands/pause.js';
 import { registerPendingCommand } from './commands/pending.js';
 import { registerSchedulesCommand } from './commands/schedules.js';
@@ -35,6 +36,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerDlqCommand,
   registerTrimCommand,
   registerPauseCommands,
+  registerPartitionsCommand,
   registerWatchCommand,
   registerDashboardCommand,
   registerStatusCommand,

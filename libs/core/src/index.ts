@@ -42,3 +42,4 @@ export { partitionFor } from './partitions/partition-hash.js';
 export * from './partitions/partition-metadata.js';
 export { PartitionMap, type PartitionGrowthListener } from './partitions/partition-map.js';
 export { PartitionRouter } from './partitions/partition-router.js';
+export * from './partitions/partition-admin.js';

@@ -43,6 +43,12 @@ export interface StreamKeys {
 export const PARTITION_SEPARATOR = '#';
 const PARTITION_NAME = /^(.+)#(0|[1-9][0-9]{0,5})$/;
 
+/** `{ name, index }` of a partition's stream name (`orders.created#3`); undefined for any other name. The same for every prefix. */
+export function parsePartitionName(streamName: string): { name: string; index: number } | undefined {
+  const match = PARTITION_NAME.exec(streamName);
+  return match === null ? undefined : { name: match[1], index: Number(match[2]) };
+}
+
 export class KeyBuilder {
   constructor(readonly prefix: string = DEFAULT_PREFIX) {}
 
@@ -97,8 +103,7 @@ export class KeyBuilder {
 
   /** Inverse of `partitionName()`: `{ name, index }` for `orders.created#3`, undefined for a stream that is no partition. */
   parsePartition(streamName: string): { name: string; index: number } | undefined {
-    const match = PARTITION_NAME.exec(streamName);
-    return match === null ? undefined : { name: match[1], index: Number(match[2]) };
+    return parsePartitionName(streamName);
   }
 
   /** The reply stream of one request-response client (its own hash tag). */

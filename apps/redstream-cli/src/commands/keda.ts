@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { KEDA_DEFAULTS, KEDA_MODES, resolveKedaOptions, type KedaMode } from '../keda/keda-options.js';
 import { renderKedaManifests } from '../keda/render-manifests.js';
 import { toYaml } from '../keda/render-yaml.js';
-import { parseNonNegativeInteger, parseStream, STREAM_ARGUMENT } from '../support/parse.js';
+import { parseNonNegativeInteger, parsePositiveInteger, parseStream, STREAM_ARGUMENT } from '../support/parse.js';
 
 interface KedaFlags {
   group: string;
@@ -23,6 +23,8 @@ interface KedaFlags {
   cluster?: boolean;
   pollingInterval: number;
   cooldownPeriod: number;
+  partitions?: number;
+  ordered?: boolean;
 }
 
 /** Needs no Redis: renders from the flags alone. Usage errors (KedaUsageError) exit 2 through main.ts like every command's. */
@@ -47,13 +49,16 @@ export function registerKedaCommand(program: Command): void {
     .option('--cluster', 'Redis Cluster: redis-cluster-streams triggers with every node address')
     .option('--polling-interval <s>', 'seconds between KEDA polls', parseNonNegativeInteger, KEDA_DEFAULTS.pollingInterval)
     .option('--cooldown-period <s>', 'seconds of inactivity before scaling to zero', parseNonNegativeInteger, KEDA_DEFAULTS.cooldownPeriod)
+    .option('--partitions <n>', 'a partitioned stream of n partitions (`redstream partitions <stream>`): triggers on every partition, scaling on their total (KEDA 2.12+ scalingModifiers); render again after growing it', parsePositiveInteger)
+    .option('--ordered', 'the group consumes ordered: maxReplicaCount is capped at the partition count (one owner per partition)')
     .action((stream: string, flags: KedaFlags) => {
       // The global --cluster (a Redis Cluster) means the same here: cluster triggers.
       const options = resolveKedaOptions({ stream, ...flags, cluster: flags.cluster ?? program.opts().cluster, prefix: program.opts().prefix });
       const manifests = renderKedaManifests(options);
       // Global --json: {"stream","key","group","manifests":[...]} instead of YAML.
       if (program.opts().json) {
-        const output = { stream: options.stream, key: options.streamKey, group: options.group, manifests };
+        const partitioned = options.partitionKeys.length > 0 ? { partitionKeys: options.partitionKeys } : {};
+        const output = { stream: options.stream, key: options.streamKey, group: options.group, ...partitioned, manifests };
         process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
       } else {
         process.stdout.write(toYaml(manifests));

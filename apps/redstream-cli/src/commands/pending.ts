@@ -3,7 +3,8 @@
  * extended form (id, consumer, idle, deliveries), with an optional peek at the payloads.
  */
 import type { Command } from 'commander';
-import { readEntriesById, readPendingEntries, readPendingSummary, resolveGroup, type PendingEntry } from '@redstream/core';
+import { partitionCountOf, readEntriesById, readPendingEntries, readPendingSummary, resolveGroup, type PendingEntry } from '@redstream/core';
+import { printPartitionedPending } from './pending-partitions.js';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatCount, formatDuration, renderTable, truncate } from '../support/format.js';
 import { parseDuration, parsePositiveInteger, STREAM_ARGUMENT, parseStream } from '../support/parse.js';
@@ -14,11 +15,14 @@ interface PendingOptions {
   minIdle?: number;
   limit: number;
   showData?: boolean;
+  partitions?: boolean;
 }
 
 const DEFAULT_LIMIT = 100;
 /** Characters of payload shown by --show-data. */
 const PEEK_WIDTH = 80;
+
+export type { PendingOptions };
 
 export function registerPendingCommand(program: Command): void {
   program
@@ -30,10 +34,13 @@ export function registerPendingCommand(program: Command): void {
     .option('--min-idle <duration>', 'only entries idle at least this long, e.g. 30s', parseDuration)
     .option('-n, --limit <n>', 'at most this many entries, oldest first', parsePositiveInteger, DEFAULT_LIMIT)
     .option('--show-data', `peek at each entry's payload (first ${PEEK_WIDTH} characters)`)
+    .option('--partitions', 'a partitioned stream also shows the summary of each partition (by default: the totals)')
     .action(
       adminAction(async (context, stream: string, options: PendingOptions) => {
         const { connection, keys } = context;
         const { name: group } = await resolveGroup(connection, keys, stream, options.group);
+        const partitions = await partitionCountOf(connection, keys, stream);
+        if (partitions > 0) return printPartitionedPending(context, stream, partitions, group, options);
         const [summary, entries] = await Promise.all([
           readPendingSummary(connection, keys, stream, group),
           readPendingEntries(connection, keys, stream, group, { consumer: options.consumer, minIdleMs: options.minIdle, limit: options.limit }),
@@ -56,7 +63,7 @@ export function registerPendingCommand(program: Command): void {
 }
 
 /** The first characters of each entry's `data` field; null for an entry trimmed or deleted since. */
-async function peekPayloads(context: AdminContext, stream: string, entries: readonly PendingEntry[]): Promise<Map<string, string | null>> {
+export async function peekPayloads(context: AdminContext, stream: string, entries: readonly PendingEntry[]): Promise<Map<string, string | null>> {
   const fields = await readEntriesById(context.connection, context.keys, stream, entries.map((e) => e.id));
   return new Map([...fields].map(([id, entry]) => [id, entry === null ? null : truncate(entry.data ?? JSON.stringify(entry), PEEK_WIDTH)]));
 }

@@ -8,11 +8,12 @@ import { readOverview, type StreamOverview } from '@redstream/core';
 import { adminAction, type AdminContext } from '../support/admin-action.js';
 import { formatCount, formatDuration, renderTable } from '../support/format.js';
 import { parseDuration, parsePositiveInteger } from '../support/parse.js';
-import { renderStreamsTable } from './streams.js';
+import { renderStreamsTable, streamJson } from './streams.js';
 
 interface WatchOptions {
   interval: number;
   iterations?: number;
+  partitions?: boolean;
 }
 
 interface Snapshot {
@@ -29,6 +30,7 @@ export function registerWatchCommand(program: Command): void {
     .argument('[streams...]', 'only these streams (default: every registered stream)')
     .option('-i, --interval <duration>', 'refresh every', parseDuration, 2_000)
     .option('--iterations <n>', 'stop after n refreshes', parsePositiveInteger)
+    .option('--partitions', 'a partitioned stream also shows one row per partition (by default one row: the totals)')
     .action(adminAction(watch));
 }
 
@@ -37,8 +39,8 @@ async function watch(context: AdminContext, only: string[], options: WatchOption
   try {
     for (let refresh = 1; !stopper.stopped; refresh += 1) {
       const snapshot = await takeSnapshot(context, only);
-      if (context.json) process.stdout.write(`${JSON.stringify(snapshot)}\n`);
-      else render(context, snapshot, options.interval);
+      if (context.json) process.stdout.write(`${JSON.stringify({ ...snapshot, streams: snapshot.streams.map((s) => streamJson(s, options.partitions === true)) })}\n`);
+      else render(context, snapshot, options);
       if (refresh === options.iterations) break;
       await stopper.sleep(options.interval);
     }
@@ -51,11 +53,11 @@ async function takeSnapshot(context: AdminContext, only: string[]): Promise<Snap
   return { at: new Date().toISOString(), streams: await readOverview(context.connection, context.keys, only) };
 }
 
-function render(context: AdminContext, snapshot: Snapshot, intervalMs: number): void {
-  const lines = [`redstream watch · ${context.target} · every ${formatDuration(intervalMs)} · ${snapshot.at} · Ctrl-C to quit`];
+function render(context: AdminContext, snapshot: Snapshot, options: WatchOptions): void {
+  const lines = [`redstream watch · ${context.target} · every ${formatDuration(options.interval)} · ${snapshot.at} · Ctrl-C to quit`];
   if (snapshot.streams.length === 0) lines.push(`no streams registered under ${context.keys.registry}`);
   else {
-    lines.push(renderStreamsTable(snapshot.streams));
+    lines.push(renderStreamsTable(snapshot.streams, options.partitions === true));
     const rows = snapshot.streams.flatMap((s) =>
       Object.entries(s.consumers).flatMap(([group, consumers]) => consumers.map((c) => [s.stream, group, c.name, formatCount(c.pending), formatDuration(c.idleMs)])),
     );

@@ -28,6 +28,10 @@ export interface KedaInput {
   cluster?: boolean;
   pollingInterval?: number;
   cooldownPeriod?: number;
+  /** A partitioned stream's partition count (`redstream partitions <stream> --json`): triggers on every partition, scaling on their total. */
+  partitions?: number;
+  /** An ordered group: at most one replica per partition can own work, so maxReplicaCount is capped at the partition count. */
+  ordered?: boolean;
 }
 
 export interface KedaOptions {
@@ -47,6 +51,9 @@ export interface KedaOptions {
   cluster: boolean;
   pollingInterval: number;
   cooldownPeriod: number;
+  /** Partition stream keys (`rs:{orders.created#0}` …) of a partitioned stream; empty for a plain stream. */
+  partitionKeys: string[];
+  ordered: boolean;
 }
 
 export const KEDA_DEFAULTS = {
@@ -89,11 +96,17 @@ export function resolveKedaOptions(input: KedaInput): KedaOptions {
   const mode = input.mode ?? KEDA_DEFAULTS.mode;
   if (!KEDA_MODES.includes(mode)) throw new KedaUsageError(`--mode must be one of ${KEDA_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   const min = requireCount('--min', input.min ?? KEDA_DEFAULTS.min, 0);
-  const max = requireCount('--max', input.max ?? KEDA_DEFAULTS.max, 1);
-  if (min > max) throw new KedaUsageError(`--min (${min}) must not exceed --max (${max})`);
+  const partitions = input.partitions === undefined ? 0 : requireCount('--partitions', input.partitions, 1);
+  const ordered = input.ordered ?? false;
+  if (ordered && partitions === 0) throw new KedaUsageError('--ordered needs --partitions <n> (the stream\'s partition count): replicas are capped at it');
+  const requestedMax = requireCount('--max', input.max ?? KEDA_DEFAULTS.max, 1);
+  // Ordered: each partition has one owner, so replicas beyond the partition count would idle.
+  const max = ordered ? Math.min(requestedMax, partitions) : requestedMax;
+  if (min > max) throw new KedaUsageError(`--min (${min}) must not exceed --max (${max}${ordered ? ', capped at the partition count for --ordered' : ''})`);
+  const keys = new KeyBuilder(prefix);
   return {
     stream: input.stream,
-    streamKey: new KeyBuilder(prefix).stream(input.stream),
+    streamKey: keys.stream(input.stream),
     group,
     deployment,
     namespace,
@@ -107,6 +120,8 @@ export function resolveKedaOptions(input: KedaInput): KedaOptions {
     cluster: input.cluster ?? false,
     pollingInterval: requireCount('--polling-interval', input.pollingInterval ?? KEDA_DEFAULTS.pollingInterval, 1),
     cooldownPeriod: requireCount('--cooldown-period', input.cooldownPeriod ?? KEDA_DEFAULTS.cooldownPeriod, 0),
+    partitionKeys: Array.from({ length: partitions }, (_, i) => keys.forPartition(input.stream, i).stream),
+    ordered,
   };
 }
 

@@ -61,9 +61,34 @@ export function renderScaledObject(options: KedaOptions): KubernetesObject {
       cooldownPeriod: options.cooldownPeriod,
       minReplicaCount: options.min,
       maxReplicaCount: options.max,
-      triggers: renderTriggers(options),
+      ...(options.partitionKeys.length > 0 && { advanced: { scalingModifiers: totalOverPartitions(options) } }),
+      triggers: options.partitionKeys.length > 0 ? renderPartitionTriggers(options) : renderTriggers(options),
     },
   };
+}
+
+/**
+ * A partitioned stream: KEDA's scalers read one stream each, and the HPA would take the
+ * largest per-partition replica count, not the total. So every partition gets its triggers
+ * (`backlog_<i>`, `in_flight_<i>`) and KEDA's scaling modifier (2.12+) combines them into
+ * one composite metric: the backlog summed over the partitions, or (mode pending) the larger
+ * of the summed backlog and the summed in-flight entries, per `--target` entries a replica.
+ */
+function totalOverPartitions(options: KedaOptions): Record<string, string> {
+  const sum = (name: string) => options.partitionKeys.map((_, i) => `${name}_${i}`).join(' + ');
+  const formula = options.mode === 'lag' ? sum('backlog') : `max(${sum('backlog')}, ${sum('in_flight')})`;
+  return { formula, target: String(options.target), activationTarget: String(options.activation), metricType: 'AverageValue' };
+}
+
+export function renderPartitionTriggers(options: KedaOptions): RedisStreamsTrigger[] {
+  const type = options.cluster ? 'redis-cluster-streams' : 'redis-streams';
+  const authenticationRef = { name: options.authentication };
+  return options.partitionKeys.flatMap((stream, i) => {
+    const where = { stream, consumerGroup: options.group };
+    const backlog: RedisStreamsTrigger = { type, name: `backlog_${i}`, metadata: { ...where, lagCount: String(options.target) }, authenticationRef };
+    if (options.mode === 'lag') return [backlog];
+    return [backlog, { type, name: `in_flight_${i}`, metadata: { ...where, pendingEntriesCount: String(options.target) }, authenticationRef }];
+  });
 }
 
 /**

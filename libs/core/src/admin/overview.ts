@@ -5,6 +5,7 @@
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { readConsumers, type ConsumerInfo } from './pending.js';
+import { readPartitionedConsumers } from '../partitions/partition-admin.js';
 import { listStreams, readStreamStats, type StreamStats } from './stream-stats.js';
 
 export interface StreamOverview extends StreamStats {
@@ -14,7 +15,10 @@ export interface StreamOverview extends StreamStats {
 
 export async function readStreamOverview(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<StreamOverview> {
   const stats = await readStreamStats(connection, keys, stream);
-  const perGroup = await Promise.all(stats.groups.map(async (g) => [g.name, await readConsumers(connection, keys, stream, g.name)] as const));
+  const count = stats.partitions?.length ?? 0;
+  const consumersOf = (group: string) =>
+    count > 0 ? readPartitionedConsumers(connection, keys, stream, count, group) : readConsumers(connection, keys, stream, group);
+  const perGroup = await Promise.all(stats.groups.map(async (g) => [g.name, await consumersOf(g.name)] as const));
   return { ...stats, consumers: Object.fromEntries(perGroup) };
 }
 

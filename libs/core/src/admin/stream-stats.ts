@@ -7,6 +7,8 @@ import { InvalidOptionError, UnknownGroupError, UnknownStreamError } from '../er
 import type { KeyBuilder } from '../keys.js';
 import type { RedisConnection, RedisReply } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
+import { readPartitionCount } from '../partitions/partition-metadata.js';
+import { readPartitionedStats } from '../partitions/partition-stats.js';
 
 export interface GroupStats {
   name: string;
@@ -29,9 +31,29 @@ export interface StreamStats {
   groups: GroupStats[];
   deadLetters: number;
   delayed: number;
+  /**
+   * A partitioned stream: each partition's own figures (partition-stats.ts); the stream's
+   * are then their totals (length, pending, lag, dead letters, delayed summed; a group's
+   * consumers the most any partition has), and `key` the logical stream's key.
+   */
+  partitions?: PartitionStats[];
 }
 
+export interface PartitionStats extends StreamStats {
+  index: number;
+  /** `host:port` of the primary serving the partition, on a Redis Cluster. */
+  node?: string;
+}
+
+/** The figures of one stream; of a partitioned stream, the totals over its partitions and each partition's. */
 export async function readStreamStats(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<StreamStats> {
+  const count = keys.parsePartition(stream) === undefined ? await readPartitionCount(connection, keys, stream) : 0;
+  if (count > 0) return readPartitionedStats(connection, keys, stream, count);
+  return readOneStreamStats(connection, keys, stream);
+}
+
+/** The figures of one physical stream (a partition, or a stream that is not partitioned). */
+export async function readOneStreamStats(connection: RedisConnection, keys: KeyBuilder, stream: string): Promise<StreamStats> {
   const k = keys.forStream(stream);
   const [length, deadLetters, delayed, groups] = await Promise.all([
     connection.send<number>(['XLEN', k.stream]),
@@ -76,7 +98,9 @@ export async function readGroups(connection: RedisConnection, streamKey: string)
  */
 export async function resolveGroup(connection: RedisConnection, keys: KeyBuilder, stream: string, group?: string): Promise<GroupStats> {
   const key = keys.stream(stream);
-  const groups = await readGroups(connection, key);
+  const count = keys.parsePartition(stream) === undefined ? await readPartitionCount(connection, keys, stream) : 0;
+  // A partitioned stream's groups are those of its partitions (merged by name).
+  const groups = count > 0 ? (await readPartitionedStats(connection, keys, stream, count)).groups : await readGroups(connection, key);
   if (groups === null) throw new UnknownStreamError(stream, key);
   const names = groups.map((g) => g.name);
   if (group === undefined) {

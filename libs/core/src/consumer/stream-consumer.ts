@@ -308,7 +308,10 @@ export class StreamConsumer extends EventEmitter {
     const partitions = (this.partitions = new PartitionMap(this.command, this.keys, this.options.partitions, (source, error) => this.errors.report(source, error)));
     await partitions.resolveConfigured();
     const sources = (this.sources = new PartitionSources(this.keys, this.subscriptions));
-    for (const stream of [...this.subscriptions.keys()]) sources.expand(stream, await partitions.resolve(stream));
+    for (const stream of [...this.subscriptions.keys()]) {
+      const count = await partitions.resolve(stream);
+      if (count > 0) sources.expand(stream, count, (await this.command.send<number>(['EXISTS', this.keys.stream(stream)])) === 1);
+    }
   }
 
   /**

@@ -6,15 +6,16 @@
 import type { Counter } from 'prom-client';
 import type { ConsumerObserver, HandledOutcome } from '../consumer/received-message.js';
 import { HandledTally } from './handled-tally.js';
+import { streamLabels } from './stream-labels.js';
 
 export interface EventCounters {
-  reclaimed: Counter<'stream' | 'group'>;
-  deletedOnClaim: Counter<'stream' | 'group'>;
-  trimmed: Counter<'stream'>;
-  unreadDropped: Counter<'stream'>;
-  deadLetterDropped: Counter<'stream'>;
+  reclaimed: Counter<'stream' | 'partition' | 'group'>;
+  deletedOnClaim: Counter<'stream' | 'partition' | 'group'>;
+  trimmed: Counter<'stream' | 'partition'>;
+  unreadDropped: Counter<'stream' | 'partition'>;
+  deadLetterDropped: Counter<'stream' | 'partition'>;
   permissionRefused: Counter<'group' | 'step'>;
-  rateLimitWait: Counter<'stream' | 'group'>;
+  rateLimitWait: Counter<'stream' | 'partition' | 'group'>;
 }
 
 export class MetricsObserver implements ConsumerObserver {
@@ -36,23 +37,23 @@ export class MetricsObserver implements ConsumerObserver {
   }
 
   reclaimed(stream: string, count: number): void {
-    this.counters.reclaimed.inc({ stream, group: this.group }, count);
+    this.counters.reclaimed.inc({ ...streamLabels(stream), group: this.group }, count);
   }
 
   deletedOnClaim(stream: string, count: number): void {
-    this.counters.deletedOnClaim.inc({ stream, group: this.group }, count);
+    this.counters.deletedOnClaim.inc({ ...streamLabels(stream), group: this.group }, count);
   }
 
   trimmed(stream: string, count: number): void {
-    this.counters.trimmed.inc({ stream }, count);
+    this.counters.trimmed.inc(streamLabels(stream), count);
   }
 
   unreadDropped(stream: string, count: number): void {
-    this.counters.unreadDropped.inc({ stream }, count);
+    this.counters.unreadDropped.inc(streamLabels(stream), count);
   }
 
   deadLetterDropped(stream: string, count: number): void {
-    this.counters.deadLetterDropped.inc({ stream }, count);
+    this.counters.deadLetterDropped.inc(streamLabels(stream), count);
   }
 
   permissionRefused(step: string): void {
@@ -60,6 +61,6 @@ export class MetricsObserver implements ConsumerObserver {
   }
 
   rateLimitWaited(stream: string, seconds: number): void {
-    this.counters.rateLimitWait.inc({ stream, group: this.group }, seconds);
+    this.counters.rateLimitWait.inc({ ...streamLabels(stream), group: this.group }, seconds);
   }
 }

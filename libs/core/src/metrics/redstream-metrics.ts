@@ -16,6 +16,7 @@ import { OUTCOMES } from './handled-tally.js';
 import type { EventCounters } from './metrics-observer.js';
 import { MetricsObserver } from './metrics-observer.js';
 import { TalliedHistogram } from './tallied-histogram.js';
+import { streamLabels } from './stream-labels.js';
 
 export interface RedstreamMetricsOptions {
   /** Where the metrics are registered; prom-client's default registry when omitted. */
@@ -59,16 +60,16 @@ export class RedstreamMetrics {
       new Counter<L>({ name: prefix + name, help, labelNames, registers });
 
     this.durationBuckets = validBuckets(options.durationBuckets ?? DEFAULT_BUCKETS);
-    const handled: Counter<'stream' | 'group' | 'outcome'> = new Counter({
+    const handled: Counter<'stream' | 'partition' | 'group' | 'outcome'> = new Counter({
       name: `${prefix}messages_handled_total`,
       help: 'Stream entries handled, by outcome (success, retried, dead-lettered, skipped-duplicate).',
-      labelNames: ['stream', 'group', 'outcome'],
+      labelNames: ['stream', 'partition', 'group', 'outcome'],
       registers,
       // Publishes what the observers tallied since the last scrape.
       collect: () => {
         for (const tally of this.tallies()) {
           OUTCOMES.forEach((outcome, index) => {
-            handled.inc({ stream: tally.stream, group: tally.group, outcome }, tally.handled[index] - tally.published[index]);
+            handled.inc({ ...streamLabels(tally.stream), group: tally.group, outcome }, tally.handled[index] - tally.published[index]);
             tally.published[index] = tally.handled[index];
           });
         }
@@ -76,22 +77,22 @@ export class RedstreamMetrics {
     });
     new TalliedHistogram(`${prefix}handler_duration_seconds`, 'Handler run time, by outcome.', () => this.tallies(), this.registry);
     this.counters = {
-      reclaimed: counter('messages_reclaimed_total', 'Pending entries of other (dead) consumers taken over with XAUTOCLAIM.', ['stream', 'group']),
+      reclaimed: counter('messages_reclaimed_total', 'Pending entries of other (dead) consumers taken over with XAUTOCLAIM.', ['stream', 'partition', 'group']),
       deletedOnClaim: counter('reclaim_deleted_total', 'Pending entries XAUTOCLAIM reported deleted from the stream (acked, not handled).', [
-        'stream', 'group',
+        'stream', 'partition', 'group',
       ]),
-      trimmed: counter('stream_trimmed_total', 'Entries removed from the stream by retention.', ['stream']),
+      trimmed: counter('stream_trimmed_total', 'Entries removed from the stream by retention.', ['stream', 'partition']),
       unreadDropped: counter('stream_unread_dropped_total', 'Entries the opt-in retention cap removed before every group had read them.', [
-        'stream',
+        'stream', 'partition',
       ]),
       deadLetterDropped: counter('dead_letters_dropped_total', 'Old dead letters dropped by the dead-letter stream cap (deadLetter.maxLen).', [
-        'stream',
+        'stream', 'partition',
       ]),
       permissionRefused: counter('permission_refused_total', 'Optional steps (reclaim, re-reading own pending entries) refused by Redis with NOPERM and skipped.', [
         'group', 'step',
       ]),
       rateLimitWait: counter('rate_limit_wait_seconds_total', 'Time reads of the stream waited for the group\'s rate limit or a RateLimitedError\'s hold, summed over workers.', [
-        'stream', 'group',
+        'stream', 'partition', 'group',
       ]),
     };
     this.collectFailures = counter('metrics_collect_failures_total', 'Scrapes whose stream gauges could not be read from Redis.', []);
@@ -109,29 +110,30 @@ export class RedstreamMetrics {
         },
       });
     };
-    gauge('stream_length', 'XLEN of the stream.', ['stream'], (g, { streams }) => {
-      for (const s of streams) g.set({ stream: s.stream }, s.length);
+    // A partitioned stream reports one series per partition (label `partition`); they add up to the stream's figure.
+    gauge('stream_length', 'XLEN of the stream.', ['stream', 'partition'], (g, { streams }) => {
+      for (const { labels, s } of physical(streams)) g.set(labels, s.length);
     });
-    gauge('dead_letter_length', 'XLEN of the stream\'s dead-letter stream (shared by its groups).', ['stream'], (g, { streams }) => {
-      for (const s of streams) g.set({ stream: s.stream }, s.deadLetters);
+    gauge('dead_letter_length', 'XLEN of the stream\'s dead-letter stream (shared by its groups).', ['stream', 'partition'], (g, { streams }) => {
+      for (const { labels, s } of physical(streams)) g.set(labels, s.deadLetters);
     });
-    gauge('delayed_messages', 'Delayed messages not yet due.', ['stream'], (g, { streams }) => {
-      for (const s of streams) g.set({ stream: s.stream }, s.delayed);
+    gauge('delayed_messages', 'Delayed messages not yet due.', ['stream', 'partition'], (g, { streams }) => {
+      for (const { labels, s } of physical(streams)) g.set(labels, s.delayed);
     });
-    gauge('group_pending', 'Entries delivered to the group and not yet acked (what KEDA\'s pendingEntriesCount reads).', ['stream', 'group'], (g, { streams }) => {
-      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.pending);
+    gauge('group_pending', 'Entries delivered to the group and not yet acked (what KEDA\'s pendingEntriesCount reads).', ['stream', 'partition', 'group'], (g, { streams }) => {
+      for (const { labels, s } of physical(streams)) for (const group of s.groups) g.set({ ...labels, group: group.name }, group.pending);
     });
     gauge('group_lag', 'Entries not yet delivered to the group (XINFO GROUPS lag, what KEDA\'s lagCount reads); NaN when Redis cannot compute it.', [
-      'stream', 'group',
+      'stream', 'partition', 'group',
     ], (g, { streams }) => {
-      for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.lag ?? Number.NaN);
+      for (const { labels, s } of physical(streams)) for (const group of s.groups) g.set({ ...labels, group: group.name }, group.lag ?? Number.NaN);
     });
     gauge('group_paused', '1 while the group is paused (redstream pause): its workers take no new entries, so lag may grow without work being done.', [
       'stream', 'group',
     ], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.paused ? 1 : 0);
     });
-    gauge('group_consumers', 'Consumers registered in the group.', ['stream', 'group'], (g, { streams }) => {
+    gauge('group_consumers', 'Consumers registered in the group (of a partitioned stream: the most any partition has).', ['stream', 'group'], (g, { streams }) => {
       for (const s of streams) for (const group of s.groups) g.set({ stream: s.stream, group: group.name }, group.consumers);
     });
     gauge('redis_eviction_unsafe', '1 when the Redis maxmemory-policy (label) is not noeviction: at maxmemory Redis deletes streams, groups or dedupe marks; 0 for noeviction.', [
@@ -190,6 +192,14 @@ export class RedstreamMetrics {
       this.collectFailures.inc();
       return { streams: [], server: undefined };
     }
+  }
+}
+
+/** The streams as series: an unpartitioned stream as it is, a partitioned one as its partitions. */
+function* physical(streams: readonly StreamStats[]): Generator<{ labels: { stream: string; partition?: string }; s: StreamStats }> {
+  for (const s of streams) {
+    if (s.partitions === undefined) yield { labels: { stream: s.stream }, s };
+    else for (const p of s.partitions) yield { labels: { stream: s.stream, partition: String(p.index) }, s: p };
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import { HandledTally, OUTCOMES } from './handled-tally.js';
+import { streamLabels } from './stream-labels.js';
 
 interface Sample {
   value: number;
@@ -31,7 +32,7 @@ export class TalliedHistogram {
       const width = tally.bounds.length + 1;
       OUTCOMES.forEach((outcome, index) => {
         if (outcome === 'skipped-duplicate') return;
-        const labels = { stream: tally.stream, group: tally.group, outcome };
+        const labels = { ...streamLabels(tally.stream), group: tally.group, outcome };
         let cumulative = 0;
         for (let bucket = 0; bucket < width; bucket += 1) {
           cumulative += tally.buckets[index * width + bucket];

@@ -61,11 +61,15 @@ export class PartitionSources {
     return this.declared.has(stream);
   }
 
-  /** Replaces the subscription of `stream` with its partitions 0..count-1 (at start); a stream partitioned at start is read through its partitions only. */
-  expand(stream: string, count: number): Subscription[] {
+  /**
+   * Adds the partitions 0..count-1 of `stream` as sources (at start). The stream itself stays
+   * a source only when `keepStream` (it exists: entries published before it was partitioned
+   * may wait there); otherwise its partitions replace it.
+   */
+  expand(stream: string, count: number, keepStream: boolean): Subscription[] {
     const subscription = this.subscriptions.get(stream);
     if (subscription === undefined || count === 0) return [];
-    this.subscriptions.delete(stream);
+    if (!keepStream) this.subscriptions.delete(stream);
     this.declared.set(stream, subscription);
     return this.add(stream, 0, count);
   }
