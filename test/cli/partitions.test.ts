@@ -79,6 +79,9 @@ describe('redstream partitions and partitioned streams in the operations command
     expect(pendingTable.stdout).toMatch(/group billing: 12 pending/);
     expect(pendingTable.stdout).toMatch(/\{"i":\d+\}/);
 
+    const consumers = await runCliJson(['--url', env.redis.url, 'consumers', 'cli.total']);
+    expect(consumers.consumers).toEqual([expect.objectContaining({ name: 'worker-a', pending: 12 })]);
+
     const watched = await runCli(['--url', env.redis.url, 'watch', 'cli.total', '--iterations', '1', '--json']);
     const snapshot = JSON.parse(watched.stdout.trim());
     expect(snapshot.streams[0]).toMatchObject({ stream: 'cli.total', length: 40, partitionCount: 4, consumers: { billing: [expect.objectContaining({ name: 'worker-a', pending: 12 })] } });
