@@ -299,6 +299,9 @@ export class StreamConsumer extends EventEmitter {
     });
     ordered.mayStartIn = (streamKey) => ownership.mayStart(streamKey);
     ownership.attach(this.readers, []);
+    // The first reader's lane serves retries and reclaims: it must read some unordered stream, if any.
+    const first = this.readers.findIndex((reader) => reader.streamKeys.some((key) => !ownership.isOrdered(key)));
+    if (first > 0) this.readers.unshift(...this.readers.splice(first, 1));
     ownership.start();
     return ownership;
   }
