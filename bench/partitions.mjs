@@ -28,7 +28,8 @@ export const SCENARIOS = [
   { id: 'partitions.single.3w', label: 'one stream on one redis-server, 3 workers', where: 'single', partitions: 0, workers: 3, handlerOptions: {} },
   { id: 'partitions.unordered', label: '6 partitions on a three-primary cluster, unordered', where: 'cluster', partitions: 6, handlerOptions: {} },
   { id: 'partitions.unordered.3w', label: '6 partitions on a three-primary cluster, unordered, 3 workers', where: 'cluster', partitions: 6, workers: 3, handlerOptions: {} },
-  // Ordered consumption adds e.g. { id: 'partitions.ordered', label: '… ordered', where: 'cluster', partitions: 6, handlerOptions: { ordered: true } },
+  { id: 'partitions.ordered', label: '6 partitions on a three-primary cluster, ordered', where: 'cluster', partitions: 6, handlerOptions: { ordered: true } },
+  { id: 'partitions.ordered.3w', label: '6 partitions on a three-primary cluster, ordered, 3 workers', where: 'cluster', partitions: 6, workers: 3, handlerOptions: { ordered: true } },
 ];
 
 const env = process.env;

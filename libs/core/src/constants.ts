@@ -91,3 +91,10 @@ export const MAX_PARTITIONS = 1_024;
 export const PARTITIONS_REFRESH_MS = 5_000;
 /** A worker without the `priority` option looks this often for priority levels that came into use. */
 export const PRIORITY_DISCOVERY_MS = 1_000;
+
+/**
+ * Ordered consumption reads each owned partition with a fenced, non-blocking read
+ * (read-partition-2.lua): after a short read it polls again after ORDERED_POLL_MS.min,
+ * doubling up to ORDERED_POLL_MS.max while the partition stays empty.
+ */
+export const ORDERED_POLL_MS = { min: 2, max: 50 } as const;

@@ -19,7 +19,7 @@ describe('KeyBuilder', () => {
 
   it('keeps every key of a stream in one cluster slot (same hash tag)', () => {
     const k = keys.forStream('a.b');
-    const tags = [k.stream, k.deadLetter, k.delayed, k.delayedPayloads, k.retentionLock, k.idempotency('x'), k.completed('g', 'x'), k.job('1-0'), k.schedule('s'), k.events, k.paused('g'), k.rateLimit('g'), k.rateLimitHold('g')].map(
+    const tags = [k.stream, k.deadLetter, k.delayed, k.delayedPayloads, k.retentionLock, k.idempotency('x'), k.completed('g', 'x'), k.job('1-0'), k.schedule('s'), k.events, k.paused('g'), k.rateLimit('g'), k.rateLimitHold('g'), k.members('g'), k.owner('g'), k.fence('g')].map(
       (key) => key.slice(key.indexOf('{') + 1, key.indexOf('}')),
     );
     expect(new Set(tags)).toEqual(new Set(['a.b']));

@@ -202,6 +202,14 @@ export interface HandlerOptions {
   /** Global rate limit of this handler's stream for the group (see the consumer's `rateLimit`); `false` none. Default: the consumer's. */
   rateLimit?: RateLimit | false;
   /**
+   * Ordered consumption: entries with the same partition key (`setPartitionKey`, entry field
+   * `pkey`) are handled one after another in publish order within the group; different
+   * keys run in parallel up to `concurrency`. Each partition is owned by one consumer of the
+   * group at a time (a lease of `claim.minIdleMs`, rebalanced as consumers come and go).
+   * Default false.
+   */
+  ordered?: boolean;
+  /**
    * Batch handler: the handler is called with an array of up to `maxSize` messages instead of one.
    * A batch counts as one running handler (`concurrency`), `timeoutMs` applies to the whole batch.
    * Default none (one message per call).

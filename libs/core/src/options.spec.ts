@@ -67,6 +67,15 @@ describe('consumer options', () => {
     expect(resolveHandlerOptions(server, 'p', { maxDeliveries: 2, timeoutMs: 100 })).toMatchObject({ maxDeliveries: 2, timeoutMs: 100, concurrency: 10 });
     expect(() => resolveHandlerOptions(server, 'p', { concurrency: 11 })).toThrow(/handler "p" concurrency/);
   });
+
+  it('takes ordered: a boolean, off by default, refused without claim (its leases last claim.minIdleMs)', () => {
+    const server = resolveConsumerOptions({ group: 'g' });
+    expect(resolveHandlerOptions(server, 'p').ordered).toBe(false);
+    expect(resolveHandlerOptions(server, 'p', { ordered: true }).ordered).toBe(true);
+    expect(() => resolveHandlerOptions(server, 'p', { ordered: 'yes' as unknown as boolean })).toThrow(/handler "p" ordered/);
+    const noClaim = resolveConsumerOptions({ group: 'g', claim: false });
+    expect(() => resolveHandlerOptions(noClaim, 'p', { ordered: true })).toThrow(/handler "p" ordered.*claim: false/);
+  });
 });
 
 describe('rate limits', () => {

@@ -147,6 +147,7 @@ export function resolveHandlerOptions(consumer: ResolvedConsumerOptions, pattern
     events: options.events === undefined ? consumer.events !== false : requireBoolean(at('events'), options.events),
     rateLimit: options.rateLimit === undefined ? consumer.rateLimit : resolveRateLimit(at('rateLimit'), options.rateLimit as RateLimit | false),
     batch: options.batch === undefined ? undefined : resolveBatch(at('batch'), options.batch as BatchOptions, consumer.prefetch),
+    ordered: resolveOrdered(at('ordered'), options.ordered, consumer, options.batch !== undefined),
   };
 }
 
@@ -164,6 +165,19 @@ function resolveBatch(option: string, value: BatchOptions, prefetch: number): Re
   };
 }
 export type ResolvedHandlerOptions = ReturnType<typeof resolveHandlerOptions>;
+
+/** Ordered consumption leases partitions for `claim.minIdleMs`: it needs the claim settings. */
+function resolveOrdered(option: string, value: unknown, consumer: ResolvedConsumerOptions, batch: boolean): boolean {
+  if (value === undefined) return false;
+  const ordered = requireBoolean(option, value);
+  if (ordered && batch) {
+    throw new InvalidOptionError(option, value, 'false for a batch handler (`batch`): ordered consumption hands over one message of a key at a time; drop one of the two');
+  }
+  if (ordered && consumer.claim === false) {
+    throw new InvalidOptionError(option, value, 'false while the consumer has `claim: false` (ordered consumption leases partitions for claim.minIdleMs); turn claim on');
+  }
+  return ordered;
+}
 
 function resolveCommon(options: CommonOptions) {
   if (options.url !== undefined) requireRedisUrl('url', options.url);

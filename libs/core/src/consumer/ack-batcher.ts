@@ -61,6 +61,17 @@ export class AckBatcher {
     }
   }
 
+  /**
+   * Sends what is queued now and waits for those sends only (acks queued meanwhile are not
+   * waited for, unlike drain()); true when everything sent so far was acked.
+   */
+  async flushQueued(): Promise<boolean> {
+    if (this.failures > 0) return false;
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+    return this.failures === 0;
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);

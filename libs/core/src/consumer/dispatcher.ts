@@ -20,16 +20,19 @@ import type { ResolvedConsumerOptions } from '../options.js';
 import type { CompletionCheck, CompletionListener } from './completion-check.js';
 import { EntryOutcomes, type OutcomeUnits } from './entry-outcomes.js';
 import type { ErrorReporter } from './error-reporter.js';
-import { HeldEntries } from './held-entries.js';
+import { HeldEntries, takeWhere } from './held-entries.js';
 import { HeldMessage, type Subscription } from './held-message.js';
 import { BatchRunner, type BatchHost } from './batch-runner.js';
 import type { ObserverHub } from './observer-hub.js';
 import type { RunControl } from './run-control.js';
 import { Slots } from './slots.js';
 import type { XReadReply } from './stream-reader.js';
+import type { OrderedEntry, OrderedLanes } from '../ordered/ordered-lanes.js';
 
 export interface DispatcherUnits extends OutcomeUnits {
   readonly completion: CompletionCheck;
+  /** Ordered subscriptions (ordered/ordered-lanes.ts): one entry per key at a time, nothing started without a valid lease. */
+  readonly ordered?: OrderedLanes<HeldMessage>;
 }
 
 export class Dispatcher {
@@ -121,11 +124,23 @@ export class Dispatcher {
    */
   dropUnstarted(): HeldMessage[] {
     const dropped = this.ready.splice(0);
-    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0), ...(this.batches?.dropUnstarted() ?? []));
+    dropped.push(...this.unstarted.splice(0), ...this.parked.splice(0), ...(this.batches?.dropUnstarted() ?? []), ...(this.units.ordered?.dropAll() ?? []));
     for (const subscription of this.subscriptions.values()) dropped.push(...subscription.waiting.splice(0));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
     return dropped;
+  }
+
+  /** Ordered consumption gave a partition up: its unstarted held entries are let go (pending here, for its next owner). */
+  dropStream(streamKey: string): number {
+    const inStream = (entry: HeldMessage) => entry.streamKey === streamKey;
+    // The partitions of a stream share one waiting queue (their handler's own limit).
+    const queues = [this.ready, this.parked, ...new Set([...this.subscriptions.values()].map((s) => s.waiting))];
+    const dropped = queues.flatMap((queue) => takeWhere(queue, inStream));
+    dropped.push(...(this.units.ordered?.dropStream(streamKey) ?? []));
+    for (const entry of dropped) this.held.delete(entry);
+    this.slots.release(dropped.length);
+    return dropped.length;
   }
 
   /** Entries read and not yet finished (running or waiting for a handler slot). */
@@ -180,6 +195,7 @@ export class Dispatcher {
       this.slots.release();
       // Oversized entries are refused before anything is parsed.
       this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, error instanceof PayloadTooLargeError ? 'too-large' : 'decode-error', error, 0, streamKey);
+      this.releaseKey(subscription, { streamKey, entryId, fields });
       return;
     }
     const maxDeliveries = subscription.options.maxDeliveries;
@@ -189,6 +205,7 @@ export class Dispatcher {
       this.slots.release();
       const error = new MaxDeliveriesError(entryId, deliveryCount, maxDeliveries);
       this.outcomes.deadLetter(subscription, entryId, fields, deliveryCount, 'max-deliveries', error, 0, streamKey);
+      this.releaseKey(subscription, { streamKey, entryId, fields });
       return;
     }
     const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope, streamKey);
@@ -212,6 +229,7 @@ export class Dispatcher {
       return;
     }
     const subscription = entry.subscription;
+    if (subscription.options.ordered && this.units.ordered && !this.units.ordered.admit(entry)) return;
     if (subscription.batchHandler !== undefined) this.batches!.add(entry);
     else if (subscription.running >= subscription.options.concurrency) subscription.waiting.push(entry);
     else if (this.running >= this.options.concurrency) this.ready.push(entry);
@@ -226,6 +244,7 @@ export class Dispatcher {
   private execute(entry: HeldMessage): void {
     if (this.units.pause?.isPaused(entry.streamKey)) return void this.parked.push(entry);
     const subscription = entry.subscription;
+    if (subscription.options.ordered && this.units.ordered && !this.units.ordered.mayStart(entry)) return this.abandon(entry);
     subscription.running += 1;
     this.running += 1;
     if (this.observers.timed) entry.startedAt = performance.now();
@@ -345,17 +364,34 @@ export class Dispatcher {
   private succeeded(entry: HeldMessage): void {
     this.finish(entry);
     this.outcomes.succeeded(entry);
+    this.releaseKey(entry.subscription, entry);
+  }
+
+  /** Its lease is gone: the entry does not start, and nothing else of its partition does (left pending for the next owner). */
+  private abandon(entry: HeldMessage): void {
+    this.held.delete(entry);
+    this.slots.release();
+    this.dropStream(entry.streamKey);
+  }
+
+  /** An ordered entry is done (handled, skipped or dead-lettered): the next entry of its key goes on. */
+  private releaseKey(subscription: Subscription, entry: OrderedEntry): void {
+    if (!subscription.options.ordered) return;
+    const next = this.units.ordered?.release(entry);
+    if (next !== undefined) this.schedule(next);
   }
 
   private skipDuplicate(entry: HeldMessage): void {
     this.held.delete(entry);
     this.slots.release();
     this.outcomes.skippedDuplicate(entry);
+    this.releaseKey(entry.subscription, entry);
   }
 
   private failed(entry: HeldMessage, error: unknown): void {
     this.finish(entry);
-    this.outcomes.failed(entry, error);
+    // A retry or a rate-limit hold keeps the key held back; a dead letter releases it.
+    if (this.outcomes.failed(entry, error) === 'dead-lettered') this.releaseKey(entry.subscription, entry);
   }
 
   private subscriptionByKey(streamKey: string): Subscription {

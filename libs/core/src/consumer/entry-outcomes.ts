@@ -29,6 +29,9 @@ export interface OutcomeUnits {
   readonly pause?: { isPaused(streamKey: string): boolean; holdBack(streamKey: string, ms: number): Promise<void> };
 }
 
+/** What became of a failed entry: only a dead letter ends it (and releases an ordered key). */
+export type FailureOutcome = 'dead-lettered' | 'retrying' | 'held-back' | 'left-pending';
+
 export class EntryOutcomes {
   private readonly acks: AckBatcher;
   private readonly deadLetters: DeadLetterOutcome;
@@ -84,9 +87,12 @@ export class EntryOutcomes {
   }
 
   /** A handler failed with the entry; `retryAt` puts the retry at that time instead of the entry's own backoff. */
-  failed(entry: HeldMessage, error: unknown, retryAt?: number): void {
-    if (error instanceof RateLimitedError && this.units.pause) this.heldBack([entry], error.retryAfterMs);
-    else this.afterFailure(entry, error, retryAt);
+  failed(entry: HeldMessage, error: unknown, retryAt?: number): FailureOutcome {
+    if (error instanceof RateLimitedError && this.units.pause) {
+      this.heldBack([entry], error.retryAfterMs);
+      return 'held-back';
+    }
+    return this.afterFailure(entry, error, retryAt);
   }
 
   /** RateLimitedError, not a failure: the group holds back `ms` (once for all these entries), then each is taken back uncounted (keepCount). */
@@ -103,23 +109,24 @@ export class EntryOutcomes {
   }
 
   /** Dead-letters the entry, or schedules its retry after the backoff (or at `retryAt`). */
-  afterFailure(entry: HeldMessage, error: unknown, retryAt?: number): void {
+  afterFailure(entry: HeldMessage, error: unknown, retryAt?: number): FailureOutcome {
     const subscription = entry.subscription;
     const durationMs = this.observers.timed ? performance.now() - entry.startedAt : 0;
     const reason = deadLetterReasonFor(error, entry.deliveryCount, subscription.options.maxDeliveries, this.options.isUnrecoverable);
     if (reason !== undefined) {
       this.deadLetter(subscription, entry.entryId, entry.fields, entry.deliveryCount, reason, error, durationMs, entry.streamKey);
-      return;
+      return 'dead-lettered';
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
     const failure = { stream: entry.stream, entryId: entry.entryId, deliveries: entry.deliveryCount, error, deadLettered: false };
     if (this.control.stopping) {
       this.observers.current.failed?.(failure);
-      return; // left pending: another consumer reclaims it
+      return 'left-pending'; // another consumer reclaims it
     }
     const dueAt = retryAt ?? Date.now() + backoffDelay(entry.deliveryCount, subscription.options.backoff);
     this.retries.schedule({ streamKey: entry.streamKey, entryId: entry.entryId, dueAt, subscription, heldSince: entry.heldSince, lost: false });
     this.observers.current.failed?.({ ...failure, retryAt: dueAt });
+    return 'retrying';
   }
 
   /** `streamKey`: the (priority level) stream the entry is pending on. */

@@ -45,3 +45,15 @@ export class HeldEntries<T extends HeldLink> implements Iterable<T> {
     for (let entry = this.head; entry !== undefined; entry = entry.heldNext as T | undefined) yield entry;
   }
 }
+
+/** Removes the items of `queue` that match, keeping the order of the rest, and returns them. */
+export function takeWhere<T>(queue: T[], matches: (item: T) => boolean): T[] {
+  const taken: T[] = [];
+  let kept = 0;
+  for (const item of queue) {
+    if (matches(item)) taken.push(item);
+    else queue[kept++] = item;
+  }
+  queue.length = kept;
+  return taken;
+}

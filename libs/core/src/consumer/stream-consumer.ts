@@ -37,7 +37,7 @@ import { Dispatcher } from './dispatcher.js';
 import { ErrorReporter } from './error-reporter.js';
 import { GroupManager } from './group-manager.js';
 import { handBackUnstarted } from './hand-back.js';
-import { composeHandler, type Subscription, type WaitingRetry } from './held-message.js';
+import { composeHandler, type HeldMessage, type Subscription, type WaitingRetry } from './held-message.js';
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ObserverHub } from './observer-hub.js';
@@ -56,6 +56,8 @@ import { RetentionTrimmer } from './retention.js';
 import { RetryScheduler } from './retry-scheduler.js';
 import { RunControl } from './run-control.js';
 import { openStreamReaders, type StreamReader } from './stream-reader.js';
+import { OrderedLanes } from '../ordered/ordered-lanes.js';
+import { PartitionOwnership } from '../ordered/partition-ownership.js';
 import { PartitionMap } from '../partitions/partition-map.js';
 import { PartitionSources } from '../partitions/partition-sources.js';
 import { PartitionGrowth } from '../partitions/partition-growth.js';
@@ -87,6 +89,8 @@ export class StreamConsumer extends EventEmitter {
   private leases: LeaseKeeper | undefined;
   private pause: PauseControl | undefined;
   private levels: PriorityLevels | undefined;
+  /** Ordered subscriptions: which partitions this consumer owns (ordered/partition-ownership.ts). */
+  private ownership: PartitionOwnership | undefined;
   private readonly tasks: PeriodicTask[] = [];
 
   private loop: Promise<void> | undefined;
@@ -228,6 +232,8 @@ export class StreamConsumer extends EventEmitter {
     this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
     const wake = () => (this.control.wake(), this.dispatcher?.startParked());
     const pause = (this.pause = await PauseControl.open(this.command, keys, o.group, this.readers, wake, this.errors));
+    const orderedSubscriptions = [...this.subscriptions.values()].filter((s) => s.options.ordered);
+    const ordered = orderedSubscriptions.length > 0 ? new OrderedLanes<HeldMessage>() : undefined;
     const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
       completion: new CompletionCheck(this.command),
@@ -237,13 +243,18 @@ export class StreamConsumer extends EventEmitter {
       errors: this.errors,
       control: this.control,
       pause,
+      ordered,
     }));
     // Before the first read and the first periodic task: both see the levels in use.
     const levelKeys = [...keys];
     this.levels = await PriorityLevels.open(this.command, [...this.subscriptions.values()], o, levelKeys, this.readers, () => this.control.wake(), this.errors);
+    if (ordered && o.claim) this.ownership = this.startOwnership(ordered, orderedSubscriptions, o.claim);
+    const ownership = this.ownership;
     RateLimiter.attach(this.readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
     if (o.claim) {
-      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, (key) => pause.isPaused(key));
+      // Ordered partitions are claimed by their owner only, when it takes the lease (partition-ownership.ts).
+      const skipped = (key: string) => pause.isPaused(key) || ownership?.isOrdered(key) === true;
+      this.reclaimer = new Reclaimer(this.command, o.group, o.consumer, o.claim, this.control, this.optional, skipped);
       // Entries waiting for a retry stay pending on this consumer too: their backoff may
       // be longer than minIdleMs, and another consumer must not take them early.
       const held = () => [...dispatcher.heldEntries(), ...this.retries.entries()];
@@ -256,7 +267,8 @@ export class StreamConsumer extends EventEmitter {
     if (o.retention) this.tasks.push(new PeriodicTask(new RetentionTrimmer(this.command, levelKeys, o.retention, o.consumer, this.observers.relay, o.logger), onTaskError));
     if (o.idleConsumers) this.tasks.push(new PeriodicTask(new IdleConsumerReaper(this.command, levelKeys, o.group, o.consumer, o.idleConsumers), onTaskError));
     for (const task of this.tasks) task.start(true);
-    const ownEntries = new OwnEntries(this.command, o, this.subscriptions, dispatcher, this.retries, this.errors, this.control, this.optional);
+    const unordered = new Map([...this.subscriptions].filter(([, s]) => !s.options.ordered));
+    const ownEntries = new OwnEntries(this.command, o, unordered, dispatcher, this.retries, this.errors, this.control, this.optional);
     const reclaimTargets = { subscriptions: this.subscriptions, dispatcher, retries: this.retries, observers: this.observers, logger: o.logger };
     const readLoop = new ReadLoop(this.readers, o, {
       dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control, pause,
@@ -277,6 +289,7 @@ export class StreamConsumer extends EventEmitter {
       openReaders,
       attach: async (readers, added) => {
         for (const reader of readers) reader.activeKeys = (streamKeys) => pause.activeKeys(streamKeys);
+        this.ownership?.attach(readers, added);
         RateLimiter.attach(readers, this.command, [...this.subscriptions.values()], o.group, this.observers, this.errors);
         await pause.track(added.map((s) => s.keys), o.group);
       },
@@ -291,6 +304,27 @@ export class StreamConsumer extends EventEmitter {
       });
     };
     this.partitions!.onGrowth(grow);
+  }
+
+  /** Partitions this consumer owns now in its ordered subscriptions (stream keys). */
+  get ownedPartitions(): string[] {
+    return this.ownership?.ownedStreams() ?? [];
+  }
+
+  /** Ordered partitions are taken by their owner only, with fenced reads (ordered/partition-ownership.ts). */
+  private startOwnership(ordered: OrderedLanes<HeldMessage>, subscriptions: Subscription[], claim: { minIdleMs: number; count: number }): PartitionOwnership {
+    const { group, consumer, readCount, prefetch } = this.options;
+    const ownership = new PartitionOwnership(this.command, this.keys, { group, consumer, ttlMs: claim.minIdleMs, claimCount: claim.count, readCount, prefetch }, subscriptions, {
+      dispatcher: this.dispatcher!, retries: this.retries, acks: this.acks!, isPaused: (streamKey) => this.pause?.isPaused(streamKey) === true,
+      report: (source, error) => this.errors.report(source, error),
+    });
+    ordered.mayStartIn = (streamKey) => ownership.mayStart(streamKey);
+    ownership.attach(this.readers, []);
+    // The first reader's lane serves retries and reclaims: it must read some unordered stream, if any.
+    const first = this.readers.findIndex((reader) => reader.streamKeys.some((key) => !ownership.isOrdered(key)));
+    if (first > 0) this.readers.unshift(...this.readers.splice(first, 1));
+    ownership.start();
+    return ownership;
   }
 
   /** Partitioned streams (stored count, or the option `partitions`): each partition becomes a source of its own. */
@@ -332,6 +366,7 @@ export class StreamConsumer extends EventEmitter {
     const o = this.options;
     this.reclaimer?.stop();
     this.levels?.close();
+    this.ownership?.stopTaking();
     const retriesLeft = this.retries.clear().length;
     this.dispatcher?.interrupt();
     this.control.wake();
@@ -347,6 +382,8 @@ export class StreamConsumer extends EventEmitter {
     await within(this.dispatcher?.backgroundSettled() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.background, remainingMs(deadline)));
     await within(this.acks?.drain() ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.ackDrain, remainingMs(deadline)));
     this.acks?.close();
+    // Handlers still running keep their partitions' leases until they expire: no one else starts those keys meanwhile.
+    await within(this.ownership?.close(idle) ?? Promise.resolve(), Math.max(SHUTDOWN_MIN_MS.leaveGroup, remainingMs(deadline)));
     await this.events?.flush();
     this.leases?.stop();
     if (idle && retriesLeft === 0) {

@@ -102,7 +102,7 @@ async function readOwner(connection: RedisConnection, key: string): Promise<Part
   return { ...describeOwner(raw), ttlMs: Math.max(0, Number(ttlMs)) };
 }
 
-/** A lease as a JSON object or hash (`owner`/`consumer`, `token`/`fence`), `<consumer>:<token>`, or a bare consumer name. */
+/** A lease as a JSON object or hash (`owner`/`consumer`, `token`/`fence`), `<consumer> <token>` (what take-lease-2.lua writes), `<consumer>:<token>`, or a bare consumer name. */
 function describeOwner(raw: string): { owner: string; token?: string } {
   try {
     const value = JSON.parse(raw) as Record<string, unknown>;
@@ -114,7 +114,7 @@ function describeOwner(raw: string): { owner: string; token?: string } {
   } catch {
     // not JSON: one of the plain forms below
   }
-  const split = /^(.*)[:|](\d+)$/.exec(raw);
+  const split = /^(.*)[ :|](\d+)$/.exec(raw);
   return split === null ? { owner: raw } : { owner: split[1], token: split[2] };
 }
 

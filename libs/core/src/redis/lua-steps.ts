@@ -165,6 +165,55 @@ export const LuaSteps = {
     return Scripts.appendEvents.run<number>(connection, [keys.events], argv);
   },
 
+  /** heartbeat-member-1: renews this consumer in the group's member list (`ttlMs` 0: leaves); returns the live members. */
+  heartbeatMember(connection: RedisConnection, keys: { members: string }, args: { consumer: string; ttlMs: number }): Promise<string[]> {
+    return Scripts.heartbeatMember.run<string[]>(connection, [keys.members], [args.consumer, args.ttlMs]);
+  },
+
+  /** take-lease-2: takes a free partition lease (new fencing token) or renews this consumer's; else says who holds it. */
+  async takeLease(
+    connection: RedisConnection,
+    keys: { owner: string; fence: string },
+    args: { consumer: string; ttlMs: number; token: string | undefined },
+  ): Promise<{ held: true; token: string } | { held: false; holder: string; remainingMs: number }> {
+    const reply = await Scripts.takeLease.run<[number, string, number?]>(connection, [keys.owner, keys.fence], [args.consumer, args.ttlMs, args.token ?? '']);
+    return reply[0] === 1 ? { held: true, token: String(reply[1]) } : { held: false, holder: String(reply[1]), remainingMs: Number(reply[2] ?? 0) };
+  },
+
+  /** release-lease-1: deletes the lease if it still holds `value`; returns whether it did. */
+  async releaseLease(connection: RedisConnection, keys: { owner: string }, args: { value: string }): Promise<boolean> {
+    return (await Scripts.releaseLease.run<number>(connection, [keys.owner], [args.value])) === 1;
+  },
+
+  /**
+   * claim-partition-2: while the lease holds `leaseValue`, claims the next `count` entries
+   * pending on anyone in the partition, oldest first; null when the lease is lost.
+   */
+  async claimPartition(
+    connection: RedisConnection,
+    keys: { stream: string; owner: string },
+    args: { group: string; consumer: string; leaseValue: string; cursor: string; count: number },
+  ): Promise<{ cursor: string; entries: { entryId: string; fields: string[]; deliveryCount: number }[]; deletedIds: string[] } | null> {
+    const reply = await Scripts.claimPartition.run<[string, [string, string[]][], string[], number[]] | ['lost']>(connection, [keys.stream, keys.owner], [
+      args.group, args.consumer, args.leaseValue, args.cursor, args.count,
+    ]);
+    if (reply.length === 1) return null;
+    const [cursor, entries, deletedIds, counts] = reply;
+    return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds };
+  },
+
+  /** read-partition-2: while the lease holds `leaseValue`, reads up to `count` new entries (`>`, no BLOCK); null when the lease is lost. */
+  async readPartition(
+    connection: RedisConnection,
+    keys: { stream: string; owner: string },
+    args: { group: string; consumer: string; leaseValue: string; count: number },
+  ): Promise<[string, string[]][] | null> {
+    const reply = await Scripts.readPartition.run<['ok', [string, string[]][]] | ['lost']>(connection, [keys.stream, keys.owner], [
+      args.group, args.consumer, args.leaseValue, args.count,
+    ]);
+    return reply[0] === 'ok' ? (reply[1] ?? []) : null;
+  },
+
   /** set-partitions-1: stores the partition count when none is stored, or (mode `grow`) when it is larger; broadcasts a change. */
   async setPartitions(connection: RedisConnection, keys: { meta: string }, args: { count: number; mode: 'agree' | 'grow' }): Promise<{ before: number; after: number }> {
     const [before, after] = await Scripts.setPartitions.run<[number, number]>(connection, [keys.meta], [args.count, args.mode]);

@@ -66,5 +66,10 @@ export const Scripts = {
   fireSchedule: LuaScript.load('fire-schedule-3'),
   appendEvents: LuaScript.load('append-events-1'),
   takeTokens: LuaScript.load('take-tokens-2'),
+  heartbeatMember: LuaScript.load('heartbeat-member-1'),
+  takeLease: LuaScript.load('take-lease-2'),
+  releaseLease: LuaScript.load('release-lease-1'),
+  claimPartition: LuaScript.load('claim-partition-2'),
+  readPartition: LuaScript.load('read-partition-2'),
   setPartitions: LuaScript.load('set-partitions-1'),
 } as const;

@@ -1,0 +1,109 @@
+/**
+ * How an owner takes a partition's entries, one fenced step at a time, each checking the
+ * lease token inside Redis: while catching up, everything left pending in the partition
+ * (claim-partition-2.lua, oldest first); then new entries (read-partition-2.lua, `>`). A
+ * consumer whose lease is gone takes nothing, however late its command reaches Redis, so
+ * entries of a partition are only ever delivered to its current owner.
+ */
+import type { RedisConnection } from '../redis/connection.js';
+import { LuaSteps } from '../redis/lua-steps.js';
+import type { Subscription, WaitingRetry } from '../consumer/held-message.js';
+
+export interface FetchUnits {
+  readonly dispatcher: {
+    readonly freeSlots: number;
+    reserve(wanted: number): number;
+    unreserve(count: number): void;
+    accept(subscription: Subscription, entryId: string, fields: string[] | null, deliveryCount: number): void;
+    heldIds(streamKey: string): Set<string>;
+  };
+  readonly retries: { entries(): readonly WaitingRetry[]; remove(streamKey: string, entryId: string): boolean; schedule(retry: WaitingRetry): void };
+}
+
+export interface FetchedPartition {
+  readonly subscription: Subscription;
+  readonly stream: string;
+  readonly owner: string;
+}
+
+export interface FetchState {
+  state: 'catching-up' | 'active' | 'releasing';
+  /** Claim cursor while catching up. */
+  cursor: string;
+}
+
+/** `full`: go on at once; `short`: caught up, poll again later; `no-slots`: wait for a slot; `lost`: the lease is gone. */
+export type FetchOutcome = 'full' | 'short' | 'no-slots' | 'lost';
+
+export class PartitionFetcher {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly options: { group: string; consumer: string; claimCount: number },
+    private readonly units: FetchUnits,
+  ) {}
+
+  /**
+   * Takes back the partition's failed entries whose backoff has passed (claim-own-1.lua: only
+   * while still pending here), so its retries go on however the blocking readers are busy.
+   */
+  async retryDue(partition: FetchedPartition, wanted: number): Promise<number> {
+    const { dispatcher, retries } = this.units;
+    const now = Date.now();
+    const due = retries.entries().filter((retry) => retry.streamKey === partition.stream && retry.dueAt <= now);
+    const taken = due.slice(0, dispatcher.reserve(Math.min(wanted, due.length)));
+    for (const retry of taken) retries.remove(retry.streamKey, retry.entryId);
+    let accepted = 0;
+    const { group, consumer } = this.options;
+    await Promise.all(
+      taken.map(async (retry) => {
+        try {
+          const reply = await LuaSteps.claimOwn(this.connection, { stream: retry.streamKey }, { group, consumer, entryId: retry.entryId, keepCount: retry.keepCount });
+          if (reply === null) return;
+          accepted += 1;
+          dispatcher.accept(retry.subscription, retry.entryId, reply.fields, reply.deliveryCount);
+        } catch {
+          // Still pending here: tried again after the shortest poll (ordered partitions are not reclaimed by others).
+          retries.schedule({ ...retry, dueAt: Date.now() + 50 });
+        }
+      }),
+    );
+    dispatcher.unreserve(taken.length - accepted);
+    return taken.length;
+  }
+
+  async fetch(partition: FetchedPartition, owned: FetchState, leaseValue: string, wanted: number): Promise<FetchOutcome> {
+    const { dispatcher } = this.units;
+    const catchingUp = owned.state === 'catching-up';
+    const count = dispatcher.reserve(catchingUp ? Math.min(wanted, this.options.claimCount) : wanted);
+    if (count === 0) return 'no-slots';
+    let accepted = 0;
+    try {
+      const keys = { stream: partition.stream, owner: partition.owner };
+      const { group, consumer } = this.options;
+      if (catchingUp) {
+        const claimed = await LuaSteps.claimPartition(this.connection, keys, { group, consumer, leaseValue, cursor: owned.cursor, count });
+        if (claimed === null) return 'lost';
+        const running = dispatcher.heldIds(partition.stream);
+        for (const entry of claimed.entries) {
+          // Pending on this consumer from before (a retry waiting, or still running here): taken once.
+          this.units.retries.remove(partition.stream, entry.entryId);
+          if (running.has(entry.entryId)) continue;
+          accepted += 1;
+          dispatcher.accept(partition.subscription, entry.entryId, entry.fields, entry.deliveryCount);
+        }
+        owned.cursor = claimed.cursor;
+        if (claimed.cursor === '0-0' && owned.state === 'catching-up') owned.state = 'active';
+        return 'full';
+      }
+      const entries = await LuaSteps.readPartition(this.connection, keys, { group, consumer, leaseValue, count });
+      if (entries === null) return 'lost';
+      for (const [entryId, fields] of entries) {
+        accepted += 1;
+        dispatcher.accept(partition.subscription, entryId, fields, 1);
+      }
+      return entries.length === count ? 'full' : 'short';
+    } finally {
+      dispatcher.unreserve(count - accepted);
+    }
+  }
+}
