@@ -10,11 +10,11 @@ export const ACL_ROLES = {
     `resetkeys ~rs:* resetchannels &rs:* -@all ${CONNECTION} +client|id +client|unblock +get +pttl +subscribe ` +
     '+xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer +xinfo|groups +xinfo|consumers ' +
     '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +zrangebyscore +zrem +hget +hset +hdel +pexpire +evalsha +eval',
-  producer: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval`,
-  requester: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +sadd +wait +evalsha +eval +xread +del`,
+  producer: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +hget +sadd +wait +evalsha +eval`,
+  requester: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +hget +sadd +wait +evalsha +eval +xread +del`,
   operator:
     `resetkeys ~rs:* resetchannels -@all ${CONNECTION} ` +
-    '+smembers +get +xlen +xinfo|groups +xinfo|consumers +xpending +xrange +xrevrange +zcard +exists +evalsha +eval',
+    '+smembers +get +hget +xlen +xinfo|groups +xinfo|consumers +xpending +xrange +xrevrange +zcard +exists +evalsha +eval',
 } as const;
 
 export type AclRole = keyof typeof ACL_ROLES;
