@@ -28,6 +28,7 @@ export * from './admin/overview.js';
 export * from './admin/message.js';
 export type { WaitForReplicas } from './producer/replica-wait.js';
 export * from './redis/server-safety.js';
+export * from './admin/job-locations.js';
 export * from './admin/job-status.js';
 export * from './admin/jobs.js';
 export * from './admin/schedules.js';

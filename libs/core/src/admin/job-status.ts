@@ -3,14 +3,16 @@
  * group's pending list (XPENDING of that one id: consumer, delivery count), its
  * last-delivered id (XINFO GROUPS), the delayed zset, and the entry's tracking hash, which
  * the consumer writes only when a handler fails (job-tracker.ts). A handful of O(log n)
- * commands sent together, whatever the stream's length; nothing is scanned.
+ * commands sent together, whatever the stream's length; nothing is scanned. A stream with
+ * priority levels or partitions is asked the same at each of its locations (job-locations.ts).
  */
 import { compareEntryIds } from '../entry-ids.js';
 import { fieldsToObject } from '../envelope.js';
-import type { KeyBuilder, StreamKeys } from '../keys.js';
+import type { KeyBuilder, PriorityLevel, StreamKeys } from '../keys.js';
 import { readTrackedJob, type TrackedJob } from '../lifecycle/job-tracker.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { validateStreamName } from '../validation.js';
+import { jobLocations, locationFields, type JobLocationFilter } from './job-locations.js';
 import { readGroups, type GroupStats } from './stream-stats.js';
 
 export const JOB_STATES = ['waiting', 'delayed', 'active', 'retrying', 'completed', 'dead-lettered', 'unknown'] as const;
@@ -39,6 +41,16 @@ export interface JobStatus {
   /** The stream entry id it resolved to; null for a delayed message not yet in the stream, or an id not found. */
   entryId: string | null;
   groups: GroupJobStatus[];
+  /** Where it was found, for a stream with priority levels or partitions (absent for a plain stream, or when found nowhere). */
+  priority?: PriorityLevel;
+  partition?: number;
+  /** Other levels or partitions holding a message with the same id (entry ids are per stream, so they can repeat); ask with the filter for those. */
+  alsoFoundIn?: JobLocationRef[];
+}
+
+export interface JobLocationRef {
+  priority: PriorityLevel;
+  partition?: number;
 }
 
 const ENTRY_ID = /^\d+(-\d+)?$/;
@@ -50,17 +62,46 @@ const DELAYED_PREFIX = 'delayed:';
  * mark `rs:{s}:idem:<key>` (which holds the entry id) for `dedupe.ttlMs`; a plain UUID
  * message id has no such index, so it is found only while it is delayed (the delayed set is
  * keyed by message id) and is `unknown` otherwise — ask by the entry id for those.
+ * A stream with priority levels is asked on each level's stream (high, normal, low), a
+ * partitioned one on the stream itself and then each partition; the first location holding
+ * the message answers (`priority`, `partition`), others holding the same id are `alsoFoundIn`.
+ * `where` narrows the search to one level or partition.
  */
-export async function getJobStatus(connection: RedisConnection, keys: KeyBuilder, stream: string, id: string): Promise<JobStatus> {
+export async function getJobStatus(connection: RedisConnection, keys: KeyBuilder, stream: string, id: string, where: JobLocationFilter = {}): Promise<JobStatus> {
   validateStreamName(stream);
-  const k = keys.forStream(stream);
+  const narrowed = where.priority !== undefined || where.partition !== undefined;
+  // The stream itself is asked at once, beside the lookup of its other locations: a plain stream costs what it did.
+  const [locations, itself] = await Promise.all([
+    jobLocations(connection, keys, stream, where),
+    narrowed ? undefined : statusAt(connection, keys.forStream(stream), stream, id),
+  ]);
+  if (locations.length === 1 && itself !== undefined) return itself.status;
+  const answers = await Promise.all(
+    locations.map(async (location) => ({
+      location,
+      answer: itself !== undefined && location.partition === undefined && location.priority === 'normal' ? itself : await statusAt(connection, location.keys, stream, id),
+    })),
+  );
+  const found = answers.filter((a) => a.answer.found);
+  if (found.length === 0) {
+    // Nowhere: the groups' view of the first location that has groups (a partitioned stream's own key may have none).
+    return (answers.find((a) => a.answer.status.groups.length > 0) ?? answers[0]).answer.status;
+  }
+  const [first, ...others] = found;
+  const status: JobStatus = { ...first.answer.status, ...locationFields(first.location, false) };
+  if (others.length > 0) status.alsoFoundIn = others.map((o) => locationFields(o.location, false) as JobLocationRef);
+  return status;
+}
+
+/** The status at one location, and whether the message is there at all (in the stream, pending, delayed or tracked). */
+async function statusAt(connection: RedisConnection, k: StreamKeys, stream: string, id: string): Promise<{ status: JobStatus; found: boolean }> {
   const [target, groups] = await Promise.all([resolveId(connection, k, id), readGroups(connection, k.stream)]);
-  if (groups === null || groups.length === 0) return { stream, id, entryId: target.entryId ?? null, groups: [] };
+  if (groups === null || groups.length === 0) return { status: { stream, id, entryId: target.entryId ?? null, groups: [] }, found: target.kind === 'delayed' };
   if (target.kind === 'delayed') {
-    return { stream, id, entryId: null, groups: groups.map((g) => ({ group: g.name, state: 'delayed', deliveries: 0, dueAt: target.dueAt })) };
+    return { status: { stream, id, entryId: null, groups: groups.map((g) => ({ group: g.name, state: 'delayed', deliveries: 0, dueAt: target.dueAt })) }, found: true };
   }
   if (target.kind === 'not-found') {
-    return { stream, id, entryId: null, groups: groups.map((g) => ({ group: g.name, state: 'unknown', deliveries: 0 })) };
+    return { status: { stream, id, entryId: null, groups: groups.map((g) => ({ group: g.name, state: 'unknown', deliveries: 0 })) }, found: false };
   }
   const entryId = target.entryId;
   const [exists, tracking, ...pending] = await Promise.all([
@@ -68,7 +109,8 @@ export async function getJobStatus(connection: RedisConnection, keys: KeyBuilder
     connection.send<string[]>(['HGETALL', k.job(entryId)]).then(fieldsToObject),
     ...groups.map((g) => connection.send<PendingRow[]>(['XPENDING', k.stream, g.name, entryId, entryId, 1])),
   ]);
-  return { stream, id, entryId, groups: groups.map((g, i) => groupStatus(g, entryId, exists, pending[i][0], tracking)) };
+  const statuses = groups.map((g, i) => groupStatus(g, entryId, exists, pending[i][0], tracking));
+  return { status: { stream, id, entryId, groups: statuses }, found: exists || statuses.some((g) => g.state !== 'unknown') };
 }
 
 type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: number];

@@ -6,22 +6,25 @@
  * has no list: Redis forgets an entry once it is acked. The cursor is opaque; pass
  * `nextCursor` back for the next page (null when there is none). A filtered list (active,
  * retrying, one group's dead letters) does not look ahead, so its last page may be empty.
+ * A stream with priority levels or partitions is listed location by location (high, normal,
+ * low; the stream itself, then each partition), each job naming its `priority` / `partition`.
  */
 import { compareEntryIds } from '../entry-ids.js';
 import { fieldsToObject } from '../envelope.js';
 import { InvalidOptionError } from '../errors/index.js';
-import type { KeyBuilder, StreamKeys } from '../keys.js';
+import type { KeyBuilder, PriorityLevel, StreamKeys } from '../keys.js';
 import { readTrackedJob } from '../lifecycle/job-tracker.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { validateStreamName } from '../validation.js';
 import { readDeadLetters } from './dead-letters.js';
+import { jobLocations, locationFields, locationLabel, type JobLocation, type JobLocationFilter } from './job-locations.js';
 import { pendingState } from './job-status.js';
-import { resolveGroup } from './stream-stats.js';
+import { readGroups, resolveGroup } from './stream-stats.js';
 
 export const LISTABLE_JOB_STATES = ['waiting', 'active', 'retrying', 'delayed', 'dead-lettered'] as const;
 export type ListableJobState = (typeof LISTABLE_JOB_STATES)[number];
 
-export interface JobListQuery {
+export interface JobListQuery extends JobLocationFilter {
   state: ListableJobState;
   /** The group (waiting, active, retrying: default the stream's only group; dead-lettered: all groups when absent). */
   group?: string;
@@ -43,6 +46,9 @@ export interface JobListItem {
   dueAt?: number;
   /** Dead-lettered: the id in the dead-letter stream. */
   deadLetterId?: string;
+  /** The level or partition it is on, for a stream with priority levels or partitions. */
+  priority?: PriorityLevel;
+  partition?: number;
 }
 
 export interface JobPage {
@@ -63,20 +69,68 @@ export async function listJobs(connection: RedisConnection, keys: KeyBuilder, st
     throw new InvalidOptionError('state', query.state, `one of ${LISTABLE_JOB_STATES.join(', ')} (completed entries are not kept by Redis)`);
   }
   if (!Number.isInteger(query.limit) || query.limit < 1) throw new InvalidOptionError('limit', query.limit, 'an integer of at least 1');
-  const k = keys.forStream(stream);
+  const locations = await jobLocations(connection, keys, stream, query);
   switch (query.state) {
     case 'delayed':
-      return { stream, state: 'delayed', ...(await listDelayed(connection, k, query)) };
-    case 'dead-lettered':
-      return { stream, state: 'dead-lettered', ...(query.group !== undefined && { group: query.group }), ...(await listDeadLettered(connection, keys, stream, query)) };
+      return { stream, state: 'delayed', ...(await listAcross(locations, query, (location, q) => listDelayed(connection, location.keys, q))) };
+    case 'dead-lettered': {
+      // The levels of a stream share its dead-letter stream; each partition has its own.
+      const distinct = locations.filter((l, i) => locations.findIndex((o) => o.keys.deadLetter === l.keys.deadLetter) === i);
+      // Levels share one dead-letter stream: each dead letter says its level (dlqPriority).
+      const withPriority = !isItself(locations) && distinct.length === 1 && distinct[0].partition === undefined;
+      const listOne = (location: JobLocation, q: JobListQuery) => listDeadLettered(connection, keys, location.keys.name, q);
+      const page = withPriority ? await listDeadLettered(connection, keys, stream, query, true) : await listAcross(distinct, query, listOne);
+      return { stream, state: 'dead-lettered', ...(query.group !== undefined && { group: query.group }), ...page };
+    }
     default: {
       const group = await resolveGroup(connection, keys, stream, query.group);
-      const page = query.state === 'waiting'
-        ? await listWaiting(connection, k, group.lastDeliveredId, query)
-        : await listPending(connection, k, group.name, query.state, query);
-      return { stream, state: query.state, group: group.name, ...page };
+      const state = query.state;
+      const page = await listAcross(locations, query, async (location, q) => {
+        if (isItself(locations)) return state === 'waiting' ? listWaiting(connection, location.keys, group.lastDeliveredId, q) : listPending(connection, location.keys, group.name, state, q);
+        // Each level and partition stream has its own copy of the group (or none yet).
+        const own = (await readGroups(connection, location.keys.stream))?.find((g) => g.name === group.name);
+        if (own === undefined) return { jobs: [], nextCursor: null };
+        return state === 'waiting' ? listWaiting(connection, location.keys, own.lastDeliveredId, q) : listPending(connection, location.keys, group.name, state, q);
+      });
+      return { stream, state, group: group.name, ...page };
     }
   }
+}
+
+/** Only the stream itself: listed, and its jobs and cursors shaped, as for a stream without levels or partitions. */
+function isItself(locations: readonly JobLocation[]): boolean {
+  return locations.length === 1 && locations[0].partition === undefined && locations[0].priority === 'normal';
+}
+
+/** Separates a location's label from its own cursor in the cursor of a list over several locations. */
+const CURSOR_SEPARATOR = '|';
+
+/**
+ * One page over the locations in order: a location's list goes on until it ends, then the
+ * next one's starts. With one location the cursor is that list's own, as for a plain stream.
+ */
+async function listAcross(locations: readonly JobLocation[], query: JobListQuery, listOne: (location: JobLocation, query: JobListQuery) => Promise<Page>): Promise<Page> {
+  if (locations.length === 1) {
+    const page = await listOne(locations[0], query);
+    return isItself(locations) ? page : { jobs: page.jobs.map((job) => ({ ...job, ...locationFields(locations[0], false) })), nextCursor: page.nextCursor };
+  }
+  let start = 0;
+  let cursor: string | undefined;
+  if (query.cursor !== undefined) {
+    const at = query.cursor.indexOf(CURSOR_SEPARATOR);
+    start = at < 0 ? -1 : locations.findIndex((l) => locationLabel(l) === query.cursor!.slice(0, at));
+    if (start < 0) throw new InvalidOptionError('cursor', query.cursor, 'a nextCursor of an earlier page of this list');
+    cursor = query.cursor.slice(at + 1) || undefined;
+  }
+  const jobs: JobListItem[] = [];
+  for (let i = start; i < locations.length; i++) {
+    const location = locations[i];
+    const page = await listOne(location, { ...query, limit: query.limit - jobs.length, cursor: i === start ? cursor : undefined });
+    jobs.push(...page.jobs.map((job) => ({ ...job, ...locationFields(location, false) })));
+    if (page.nextCursor !== null) return { jobs, nextCursor: `${locationLabel(location)}${CURSOR_SEPARATOR}${page.nextCursor}` };
+    if (jobs.length === query.limit) return { jobs, nextCursor: i + 1 < locations.length ? `${locationLabel(locations[i + 1])}${CURSOR_SEPARATOR}` : null };
+  }
+  return { jobs, nextCursor: null };
 }
 
 type Page = { jobs: JobListItem[]; nextCursor: string | null };
@@ -134,17 +188,18 @@ async function listDelayed(connection: RedisConnection, k: StreamKeys, query: Jo
   }
 }
 
-async function listDeadLettered(connection: RedisConnection, keys: KeyBuilder, stream: string, query: JobListQuery): Promise<Page> {
+async function listDeadLettered(connection: RedisConnection, keys: KeyBuilder, stream: string, query: JobListQuery, withPriority = false): Promise<Page> {
   const jobs: JobListItem[] = [];
   let after = query.cursor;
   for (let page = 0; page < MAX_PAGES; page++) {
     const letters = await readDeadLetters(connection, keys, stream, { after, limit: PAGE_SIZE });
     for (const letter of letters) {
       if (query.group !== undefined && letter.group !== query.group) continue;
+      if (query.priority !== undefined && letter.priority !== query.priority) continue;
       jobs.push({
         entryId: letter.originalId ?? letter.id, state: 'dead-lettered', ...(letter.group !== null && { group: letter.group }),
         ...(letter.messageId !== null && { messageId: letter.messageId }), deliveries: letter.deliveries ?? 0,
-        ...(letter.error !== null && { error: letter.error }), deadLetterId: letter.id,
+        ...(letter.error !== null && { error: letter.error }), deadLetterId: letter.id, ...(withPriority && { priority: letter.priority }),
       });
       if (jobs.length === query.limit) return { jobs, nextCursor: letter.id };
     }
