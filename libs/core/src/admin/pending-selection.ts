@@ -3,7 +3,7 @@
  * by the CLI and the dashboard: the rest are reported as skipped with the reason, never
  * silently ignored.
  */
-import type { KeyBuilder } from '../keys.js';
+import type { KeyBuilder, PriorityLevel } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { ackPendingEntries, claimPendingEntries, readPendingEntriesById, type PendingEntry } from './pending.js';
 
@@ -30,8 +30,9 @@ export async function selectPendingEntries(
   group: string,
   ids: readonly string[],
   minIdleMs = 0,
+  priority: PriorityLevel = 'normal',
 ): Promise<PendingSelection> {
-  const found = await readPendingEntriesById(connection, keys, stream, group, [...new Set(ids)]);
+  const found = await readPendingEntriesById(connection, keys, stream, group, [...new Set(ids)], priority);
   const selection: PendingSelection = { selected: [], skipped: [] };
   for (const [id, entry] of found) {
     if (entry === undefined) selection.skipped.push({ id, reason: 'not-pending' });
@@ -53,15 +54,16 @@ export async function claimSelection(
   consumer: string,
   selection: PendingSelection,
   minIdleMs = 0,
+  priority: PriorityLevel = 'normal',
 ): Promise<ClaimResult> {
   const candidates = selection.selected.map((e) => e.id);
-  const moved = new Set(candidates.length === 0 ? [] : await claimPendingEntries(connection, keys, stream, group, consumer, candidates, minIdleMs));
+  const moved = new Set(candidates.length === 0 ? [] : await claimPendingEntries(connection, keys, stream, group, consumer, candidates, minIdleMs, priority));
   const raced = candidates.filter((id) => !moved.has(id)).map((id): SkippedEntry => ({ id, reason: 'not-pending' }));
   return { claimed: selection.selected.filter((e) => moved.has(e.id)), skipped: [...selection.skipped, ...raced] };
 }
 
 /** XACKs the selected entries; returns XACK's count (lower than selected when a worker acked some meanwhile). */
-export function ackSelection(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, selection: PendingSelection): Promise<number> {
+export function ackSelection(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, selection: PendingSelection, priority: PriorityLevel = 'normal'): Promise<number> {
   const ids = selection.selected.map((e) => e.id);
-  return ids.length === 0 ? Promise.resolve(0) : ackPendingEntries(connection, keys, stream, group, ids);
+  return ids.length === 0 ? Promise.resolve(0) : ackPendingEntries(connection, keys, stream, group, ids, priority);
 }

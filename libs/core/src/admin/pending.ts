@@ -111,10 +111,10 @@ export async function readPendingEntries(
   return entries;
 }
 
-/** XINFO CONSUMERS: every consumer of the group with its pending count and idle time. */
-export async function readConsumers(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string): Promise<ConsumerInfo[]> {
+/** XINFO CONSUMERS: every consumer of the group with its pending count and idle time (on one level's stream; default the stream itself). */
+export async function readConsumers(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, priority: PriorityLevel = 'normal'): Promise<ConsumerInfo[]> {
   const rows = await withGroupErrors(connection, keys, stream, group, () =>
-    connection.send<RedisReply[][]>(['XINFO', 'CONSUMERS', keys.stream(stream), group]),
+    connection.send<RedisReply[][]>(['XINFO', 'CONSUMERS', keys.levelStream(stream, priority), group]),
   );
   return rows.map((row) => {
     const info = replyToRecord(row);
@@ -154,15 +154,16 @@ export async function readEntriesById(
   return new Map(ids.map((id, i) => [id, replies[i].length === 0 ? null : fieldsToObject(replies[i][0][1])]));
 }
 
-/** XPENDING of single ids: each id's pending entry, or undefined when the group does not have it pending. */
+/** XPENDING of single ids: each id's pending entry, or undefined when the group does not have it pending (on `priority`'s stream). */
 export async function readPendingEntriesById(
   connection: RedisConnection,
   keys: KeyBuilder,
   stream: string,
   group: string,
   ids: readonly string[],
+  priority: PriorityLevel = 'normal',
 ): Promise<Map<string, PendingEntry | undefined>> {
-  const key = keys.stream(stream);
+  const key = keys.levelStream(stream, priority);
   const replies = await withGroupErrors(connection, keys, stream, group, () =>
     Promise.all(ids.map((id) => connection.send<PendingRow[]>(['XPENDING', key, group, id, id, 1]))),
   );
@@ -176,7 +177,7 @@ export async function readPendingEntriesById(
 
 /**
  * Moves pending entries to `consumer` (XCLAIM ... JUSTID, so an operator's move does not
- * count as a delivery); only entries idle at least `minIdleMs` move. Returns the ids moved.
+ * count as a delivery); only entries idle at least `minIdleMs` move, on `priority`'s stream. Returns the ids moved.
  */
 export function claimPendingEntries(
   connection: RedisConnection,
@@ -186,13 +187,14 @@ export function claimPendingEntries(
   consumer: string,
   ids: readonly string[],
   minIdleMs = 0,
+  priority: PriorityLevel = 'normal',
 ): Promise<string[]> {
   return withGroupErrors(connection, keys, stream, group, () =>
-    connection.send<string[]>(['XCLAIM', keys.stream(stream), group, consumer, minIdleMs, ...ids, 'JUSTID']),
+    connection.send<string[]>(['XCLAIM', keys.levelStream(stream, priority), group, consumer, minIdleMs, ...ids, 'JUSTID']),
   );
 }
 
-/** XACK: the entries are done for the group; returns how many were pending. */
-export function ackPendingEntries(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, ids: readonly string[]): Promise<number> {
-  return withGroupErrors(connection, keys, stream, group, () => connection.send<number>(['XACK', keys.stream(stream), group, ...ids]));
+/** XACK: the entries are done for the group; returns how many were pending (on `priority`'s stream). */
+export function ackPendingEntries(connection: RedisConnection, keys: KeyBuilder, stream: string, group: string, ids: readonly string[], priority: PriorityLevel = 'normal'): Promise<number> {
+  return withGroupErrors(connection, keys, stream, group, () => connection.send<number>(['XACK', keys.levelStream(stream, priority), group, ...ids]));
 }

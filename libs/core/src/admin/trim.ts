@@ -1,8 +1,9 @@
 /**
  * Retention by hand. `trimSafely` applies the core's own safe rule (trim-acked-1.lua, the
  * rule of RetentionTrimmer): nothing at or after what any group still has pending or unread.
+ * `priority` picks a level's stream (default the stream itself); a partition is its own stream name.
  */
-import type { KeyBuilder } from '../keys.js';
+import type { KeyBuilder, PriorityLevel } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 
@@ -20,9 +21,9 @@ export async function trimSafely(
   connection: RedisConnection,
   keys: KeyBuilder,
   stream: string,
-  { exact = false, dryRun = false }: { exact?: boolean; dryRun?: boolean } = {},
+  { exact = false, dryRun = false, priority = 'normal' }: { exact?: boolean; dryRun?: boolean; priority?: PriorityLevel } = {},
 ): Promise<SafeTrimResult> {
-  return LuaSteps.trimAcked(connection, { stream: keys.stream(stream) }, { exact, dryRun });
+  return LuaSteps.trimAcked(connection, { stream: keys.levelStream(stream, priority) }, { exact, dryRun });
 }
 
 /**
@@ -58,11 +59,17 @@ export function trimStream(
   keys: KeyBuilder,
   stream: string,
   limit: { maxLen: number } | { minId: string },
-  { exact = false }: { exact?: boolean } = {},
+  { exact = false, priority = 'normal' }: { exact?: boolean; priority?: PriorityLevel } = {},
 ): Promise<number> {
   const precision = exact ? '=' : '~';
   const [strategy, threshold] = 'maxLen' in limit ? ['MAXLEN', limit.maxLen] : ['MINID', limit.minId];
-  return connection.send<number>(['XTRIM', keys.stream(stream), strategy, precision, threshold]);
+  return connection.send<number>(['XTRIM', keys.levelStream(stream, priority), strategy, precision, threshold]);
+}
+
+/** Whether a stream key exists and its length (XLEN): one stream, not the sum over its levels. */
+export async function readStreamLength(connection: RedisConnection, streamKey: string): Promise<{ exists: boolean; length: number }> {
+  const [exists, length] = await Promise.all([connection.send<number>(['EXISTS', streamKey]), connection.send<number>(['XLEN', streamKey])]);
+  return { exists: exists === 1, length };
 }
 
 export interface SafeTrimPreview {
