@@ -48,6 +48,14 @@ describe('redstream dlq on a partitioned stream', () => {
     expect(perPartition).toEqual([10, 10, 10]);
     expect(list.deadLetters[0]).toMatchObject({ group: 'billing', reason: 'unrecoverable', partition: expect.any(Number) });
 
+    // jobs --state dead-lettered reads the same dead-letter streams, a page at a time.
+    const jobs = await runCliJson(['--url', env.redis.url, 'jobs', stream, '--state', 'dead-lettered', '--limit', '25']);
+    expect(jobs.jobs).toHaveLength(25);
+    const rest = await runCliJson(['--url', env.redis.url, 'jobs', stream, '--state', 'dead-lettered', '--limit', '25', '--cursor', jobs.nextCursor]);
+    expect(rest).toMatchObject({ nextCursor: null });
+    const listed = [...jobs.jobs, ...rest.jobs].map((j: { partition: number; deadLetterId: string }) => `${j.partition}/${j.deadLetterId}`);
+    expect(listed.sort()).toEqual(list.deadLetters.map((d: { partition: number; id: string }) => `${d.partition}/${d.id}`).sort());
+
     const one = await runCliJson(['--url', env.redis.url, 'dlq', 'list', stream, '--partition', '2']);
     expect(one).toMatchObject({ total: 10, partitions: [{ partition: 2, key: dlqOf(stream, 2), total: 10 }] });
     expect(one.deadLetters.every((d: { partition: number }) => d.partition === 2)).toBe(true);
