@@ -69,7 +69,12 @@ export async function listJobs(connection: RedisConnection, keys: KeyBuilder, st
     throw new InvalidOptionError('state', query.state, `one of ${LISTABLE_JOB_STATES.join(', ')} (completed entries are not kept by Redis)`);
   }
   if (!Number.isInteger(query.limit) || query.limit < 1) throw new InvalidOptionError('limit', query.limit, 'an integer of at least 1');
-  const locations = await jobLocations(connection, keys, stream, query);
+  // The group is resolved beside the look-up of levels and partitions: one round trip, as before them.
+  const needsGroup = query.state !== 'delayed' && query.state !== 'dead-lettered';
+  const [locations, resolved] = await Promise.all([
+    jobLocations(connection, keys, stream, query),
+    needsGroup ? resolveGroup(connection, keys, stream, query.group) : undefined,
+  ]);
   switch (query.state) {
     case 'delayed':
       return { stream, state: 'delayed', ...(await listAcross(locations, query, (location, q) => listDelayed(connection, location.keys, q))) };
@@ -83,7 +88,7 @@ export async function listJobs(connection: RedisConnection, keys: KeyBuilder, st
       return { stream, state: 'dead-lettered', ...(query.group !== undefined && { group: query.group }), ...page };
     }
     default: {
-      const group = await resolveGroup(connection, keys, stream, query.group);
+      const group = resolved!;
       const state = query.state;
       const page = await listAcross(locations, query, async (location, q) => {
         if (isItself(locations)) return state === 'waiting' ? listWaiting(connection, location.keys, group.lastDeliveredId, q) : listPending(connection, location.keys, group.name, state, q);
