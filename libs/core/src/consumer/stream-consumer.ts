@@ -59,9 +59,8 @@ import { openStreamReaders, type StreamReader } from './stream-reader.js';
 import { OrderedLanes } from '../ordered/ordered-lanes.js';
 import { PartitionOwnership } from '../ordered/partition-ownership.js';
 import { PartitionMap } from '../partitions/partition-map.js';
-import { PartitionSources } from '../partitions/partition-sources.js';
+import { expandPartitionedSubscriptions, type PartitionSources } from '../partitions/partition-sources.js';
 import { PartitionGrowth } from '../partitions/partition-growth.js';
-import { PARTITIONS_REFRESH_MS } from '../constants.js';
 
 export class StreamConsumer extends EventEmitter {
   readonly options: ResolvedConsumerOptions;
@@ -297,13 +296,7 @@ export class StreamConsumer extends EventEmitter {
       stopping: () => this.control.stopping,
       log: (message) => o.logger.log(message),
     }));
-    const grow = (stream: string, from: number, to: number): void => {
-      growth.add(stream, from, to).catch((error: Error) => {
-        this.errors.report(`partition growth of ${stream} (tried again in ${PARTITIONS_REFRESH_MS} ms)`, error);
-        setTimeout(() => grow(stream, from, to), PARTITIONS_REFRESH_MS).unref();
-      });
-    };
-    this.partitions!.onGrowth(grow);
+    growth.follow(this.partitions!, (source, error) => this.errors.report(source, error));
   }
 
   /** Partitions this consumer owns now in its ordered subscriptions (stream keys). */
@@ -330,12 +323,7 @@ export class StreamConsumer extends EventEmitter {
   /** Partitioned streams (stored count, or the option `partitions`): each partition becomes a source of its own. */
   private async expandPartitions(): Promise<void> {
     const partitions = (this.partitions = new PartitionMap(this.command, this.keys, this.options.partitions, (source, error) => this.errors.report(source, error)));
-    await partitions.resolveConfigured();
-    const sources = (this.sources = new PartitionSources(this.keys, this.subscriptions));
-    for (const stream of [...this.subscriptions.keys()]) {
-      const count = await partitions.resolve(stream);
-      if (count > 0) sources.expand(stream, count, (await this.command.send<number>(['EXISTS', this.keys.stream(stream)])) === 1);
-    }
+    this.sources = await expandPartitionedSubscriptions(this.command, this.keys, partitions, this.subscriptions);
   }
 
   /**

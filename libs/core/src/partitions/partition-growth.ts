@@ -10,6 +10,8 @@ import type { StreamKeys } from '../keys.js';
 import type { GroupManager } from '../consumer/group-manager.js';
 import type { Subscription } from '../consumer/held-message.js';
 import type { StreamReader } from '../consumer/stream-reader.js';
+import { PARTITIONS_REFRESH_MS } from '../constants.js';
+import type { PartitionMap } from './partition-map.js';
 import type { PartitionSources } from './partition-sources.js';
 
 export interface GrowthTargets {
@@ -39,6 +41,17 @@ export class PartitionGrowth {
     const next = this.queue.then(() => this.apply(stream, from, to));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Adds the partitions of every growth `map` reports; a growth that failed is tried again after PARTITIONS_REFRESH_MS. */
+  follow(map: PartitionMap, report: (source: string, error: Error) => void): void {
+    const grow = (stream: string, from: number, to: number): void => {
+      this.add(stream, from, to).catch((error: Error) => {
+        report(`partition growth of ${stream} (tried again in ${PARTITIONS_REFRESH_MS} ms)`, error);
+        setTimeout(() => grow(stream, from, to), PARTITIONS_REFRESH_MS).unref();
+      });
+    };
+    map.onGrowth(grow);
   }
 
   /** Waits for a growth under way (shutdown). */

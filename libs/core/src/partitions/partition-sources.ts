@@ -8,6 +8,8 @@
  * (`redstream pause orders.created` pauses all its partitions; a rate limit is the stream's).
  */
 import type { KeyBuilder, StreamKeys } from '../keys.js';
+import type { RedisConnection } from '../redis/connection.js';
+import type { PartitionMap } from './partition-map.js';
 import type { ResolvedHandlerOptions } from '../options.js';
 import type { HeldMessage, Subscription } from '../consumer/held-message.js';
 import type { BatchHandler, MessageHandler, ReceivedMessage } from '../consumer/received-message.js';
@@ -128,4 +130,21 @@ export class PartitionSources {
     }
     return added;
   }
+}
+
+/**
+ * Partitioned streams among the subscriptions (a stored count, or the option `partitions`):
+ * each partition becomes a source of its own; the stream itself stays one while it exists
+ * (entries published before it was partitioned).
+ */
+export async function expandPartitionedSubscriptions(
+  command: RedisConnection, keys: KeyBuilder, partitions: PartitionMap, subscriptions: Map<string, Subscription>,
+): Promise<PartitionSources> {
+  await partitions.resolveConfigured();
+  const sources = new PartitionSources(keys, subscriptions);
+  for (const stream of [...subscriptions.keys()]) {
+    const count = await partitions.resolve(stream);
+    if (count > 0) sources.expand(stream, count, (await command.send<number>(['EXISTS', keys.stream(stream)])) === 1);
+  }
+  return sources;
 }
