@@ -15,6 +15,7 @@ import { BatchFailure, RedisStreamBatchContext, RedisStreamRecordBuilder, RedisS
 import { lastValueFrom } from 'rxjs';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { quietLogger } from '../support/quiet-logger.js';
+import { simulatedWork } from '../support/simulated-work.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface Row {
@@ -55,7 +56,7 @@ describe('batch handlers through the Nest transport', () => {
         calls.push({
           rows, stream: ctx.getStream(), size: ctx.getSize(), entryIds: ctx.getEntryIds(), messageIds: ctx.getMessageIds(), deliveries: ctx.getDeliveryCounts(), headers: ctx.getHeaders(),
         });
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await simulatedWork(5);
         const rejected = ctx.getMessageIds().filter((_, i) => rows[i].bad);
         if (rejected.length > 0) throw new BatchFailure(rejected, new Error('row rejected by the database'));
       }

@@ -12,6 +12,7 @@ import {
 } from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
+import { simulatedWork } from '../support/simulated-work.js';
 import { holdsFor, waitFor } from '../support/wait-for.js';
 
 type Entry = [string, string[]];
@@ -68,7 +69,7 @@ describe('batch handlers', () => {
         record(calls, messages);
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await simulatedWork(5);
         running -= 1;
       },
       { concurrency: 4, prefetch: 512 },
@@ -109,7 +110,7 @@ describe('batch handlers', () => {
     const trickle = (async () => {
       for (let i = 0; i < 25; i++) {
         await fx.producer.publish(stream, { trickle: i });
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await simulatedWork(20);
       }
     })();
     await waitFor(() => calls.length > before, { what: 'the first trickle batch' });
@@ -218,7 +219,7 @@ describe('batch handlers', () => {
       stream,
       async (messages: readonly ReceivedMessage[]) => {
         record(calls, messages);
-        if (messages[0].deliveryCount === 1) await new Promise((resolve) => setTimeout(resolve, 400));
+        if (messages[0].deliveryCount === 1) await simulatedWork(400);
       },
       { backoff: { delayMs: 10, maxDelayMs: 50 }, claim: false },
       { timeoutMs: 100, concurrency: 1, batch: { maxSize: 10, maxWaitMs: 20 } },

@@ -14,11 +14,13 @@
  * Entries keep their slots (and leases) until the batch settles; a batch of a paused stream
  * parks its entries, which line up again on resume.
  */
+import { followHandlerResult, type SettlementCallbacks } from './handler-settlement.js';
 import { backoffDelay } from '../backoff.js';
-import { BatchFailure, BatchFailureMismatchError, HandlerTimeoutError, RateLimitedError } from '../errors/index.js';
+import { BatchFailure, BatchFailureMismatchError, ConsumerSetupError, HandlerTimeoutError, RateLimitedError } from '../errors/index.js';
 import { BatchCollector } from './batch-collector.js';
 import type { EntryOutcomes } from './entry-outcomes.js';
 import type { HeldMessage, Subscription } from './held-message.js';
+import type { MessageHandler } from './received-message.js';
 import type { ObserverHub } from './observer-hub.js';
 
 /** What the batch runner needs of the dispatcher, which owns the slots and the running count. */
@@ -34,6 +36,12 @@ export interface BatchHost {
   releaseSlots(count: number): void;
   isPaused(streamKey: string): boolean;
   park(entries: readonly HeldMessage[]): void;
+}
+
+/** A batch whose handler runs. */
+interface RunningBatch {
+  readonly subscription: Subscription;
+  readonly batch: HeldMessage[];
 }
 
 export class BatchRunner {
@@ -115,44 +123,25 @@ export class BatchRunner {
       this.settled(subscription, batch, error, true);
       return;
     }
-    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') {
-      this.settled(subscription, batch, result, false);
-      return;
-    }
-    const timeoutMs = subscription.options.timeoutMs;
-    if (timeoutMs === undefined) {
-      (result as Promise<unknown>).then(
-        (value) => this.settled(subscription, batch, value, false),
-        (error: unknown) => this.settled(subscription, batch, error, true),
-      );
-      return;
-    }
-    this.settleWithTimeout(subscription, batch, result as Promise<unknown>, timeoutMs);
+    followHandlerResult(result, subscription.options.timeoutMs, this.settlement, { subscription, batch });
   }
 
   /**
-   * Past `timeoutMs` every entry of the batch takes the failure path at once; the handler
-   * cannot be stopped, so the batch keeps its slots and its running handler until it settles.
+   * How a batch handler's result ends its batch. Past `timeoutMs` every entry of the batch takes
+   * the failure path at once; the batch keeps its slots and its running handler until it settles.
    */
-  private settleWithTimeout(subscription: Subscription, batch: HeldMessage[], result: Promise<unknown>, timeoutMs: number): void {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+  private readonly settlement: SettlementCallbacks<RunningBatch> = {
+    settled: ({ subscription, batch }, value, threw) => this.settled(subscription, batch, value, threw),
+    timedOut: ({ subscription, batch }, timeoutMs) => {
       for (const entry of batch) this.host.forget(entry);
       const retryAt = this.retryAt(subscription, batch);
       for (const entry of batch) this.outcomes.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs), retryAt);
-    }, timeoutMs);
-    const settle = (value: unknown, threw: boolean) => {
-      clearTimeout(timer);
-      if (!timedOut) return this.settled(subscription, batch, value, threw);
+    },
+    settledAfterTimeout: ({ subscription, batch }) => {
       this.host.releaseSlots(batch.length);
       this.host.handlerEnded(subscription);
-    };
-    result.then(
-      (value) => settle(value, false),
-      (error: unknown) => settle(error, true),
-    );
-  }
+    },
+  };
 
   /** The handler returned `value` (threw it when `threw`): each entry's outcome, then the slots back. */
   private settled(subscription: Subscription, batch: HeldMessage[], value: unknown, threw: boolean): void {
@@ -196,4 +185,11 @@ export class BatchRunner {
     for (const entry of entries) if (entry.deliveryCount > deliveries) deliveries = entry.deliveryCount;
     return Date.now() + backoffDelay(deliveries, subscription.options.backoff);
   }
+}
+
+/** The per-message handler of a batch subscription: never called (its entries go to the batch runner). */
+export function batchOnly(stream: string): MessageHandler {
+  return () => {
+    throw new ConsumerSetupError('ERR_BATCH_HANDLER', `The handler of "${stream}" takes batches; it cannot be called with one message.`);
+  };
 }

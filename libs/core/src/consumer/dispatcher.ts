@@ -25,6 +25,7 @@ import { HeldMessage, type Subscription } from './held-message.js';
 import { BatchRunner, type BatchHost } from './batch-runner.js';
 import type { ObserverHub } from './observer-hub.js';
 import type { RunControl } from './run-control.js';
+import { followHandlerResult, type SettlementCallbacks } from './handler-settlement.js';
 import { Slots } from './slots.js';
 import type { XReadReply } from './stream-reader.js';
 import type { OrderedEntry, OrderedLanes } from '../ordered/ordered-lanes.js';
@@ -53,6 +54,18 @@ export class Dispatcher {
   private readonly observers: ObserverHub;
   private readonly errors: ErrorReporter;
   private readonly control: RunControl;
+  /**
+   * How a handler's result ends its entry. Past `timeoutMs` the entry takes the failure path
+   * (retry or dead letter) at once, while the handler keeps its slot until it really settles.
+   */
+  private readonly settlement: SettlementCallbacks<HeldMessage> = {
+    settled: (entry, value, threw) => (threw ? this.failed(entry, value) : this.succeeded(entry)),
+    timedOut: (entry, timeoutMs) => {
+      this.held.delete(entry);
+      this.outcomes.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs));
+    },
+    settledAfterTimeout: (entry) => this.releaseSlot(entry.subscription),
+  };
   /** Where the completion-mark lookups answer (one listener, no promise per entry). */
   private readonly completionAnswers: CompletionListener<HeldMessage> = {
     checked: (entry, completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
@@ -256,41 +269,7 @@ export class Dispatcher {
       this.failed(entry, error);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      if (subscription.options.timeoutMs === undefined) {
-        (result as Promise<unknown>).then(
-          () => this.succeeded(entry),
-          (error: unknown) => this.failed(entry, error),
-        );
-      } else {
-        this.settleWithTimeout(entry, result as Promise<unknown>, subscription.options.timeoutMs);
-      }
-    } else {
-      this.succeeded(entry);
-    }
-  }
-
-  /**
-   * Past `timeoutMs` the entry takes the failure path (retry or dead letter) at once, but
-   * the handler cannot be stopped: it keeps its slot until it really settles, so the
-   * concurrency limit stays true while it runs on.
-   */
-  private settleWithTimeout(entry: HeldMessage, result: Promise<unknown>, timeoutMs: number): void {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.held.delete(entry);
-      this.outcomes.afterFailure(entry, new HandlerTimeoutError(entry.stream, entry.entryId, timeoutMs));
-    }, timeoutMs);
-    const settle = (outcome: () => void) => {
-      clearTimeout(timer);
-      if (timedOut) this.releaseSlot(entry.subscription);
-      else outcome();
-    };
-    result.then(
-      () => settle(() => this.succeeded(entry)),
-      (error: unknown) => settle(() => this.failed(entry, error)),
-    );
+    followHandlerResult(result, subscription.options.timeoutMs, this.settlement, entry);
   }
 
   private finish(entry: HeldMessage): void {

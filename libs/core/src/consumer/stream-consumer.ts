@@ -36,6 +36,7 @@ import { DelayedPromoter } from './delayed-promoter.js';
 import { Dispatcher } from './dispatcher.js';
 import { ErrorReporter } from './error-reporter.js';
 import { GroupManager } from './group-manager.js';
+import { batchOnly } from './batch-runner.js';
 import { handBackUnstarted } from './hand-back.js';
 import { composeHandler, type HeldMessage, type Subscription, type WaitingRetry } from './held-message.js';
 import { IdleConsumerReaper } from './idle-consumer-reaper.js';
@@ -311,12 +312,7 @@ export class StreamConsumer extends EventEmitter {
       dispatcher: this.dispatcher!, retries: this.retries, acks: this.acks!, isPaused: (streamKey) => this.pause?.isPaused(streamKey) === true,
       report: (source, error) => this.errors.report(source, error),
     });
-    ordered.mayStartIn = (streamKey) => ownership.mayStart(streamKey);
-    ownership.attach(this.readers, []);
-    // The first reader's lane serves retries and reclaims: it must read some unordered stream, if any.
-    const first = this.readers.findIndex((reader) => reader.streamKeys.some((key) => !ownership.isOrdered(key)));
-    if (first > 0) this.readers.unshift(...this.readers.splice(first, 1));
-    ownership.start();
+    ownership.startWith(ordered, this.readers);
     return ownership;
   }
 
@@ -400,11 +396,4 @@ export class StreamConsumer extends EventEmitter {
     this.observers.current.statusChanged?.(status);
     this.emit('status', status);
   }
-}
-
-/** The per-message handler of a batch subscription: never called (its entries go to the batch runner). */
-function batchOnly(stream: string): MessageHandler {
-  return () => {
-    throw new ConsumerSetupError('ERR_BATCH_HANDLER', `The handler of "${stream}" takes batches; it cannot be called with one message.`);
-  };
 }

@@ -86,6 +86,19 @@ export class PartitionOwnership {
     for (const subscription of subscriptions) this.add(subscription);
   }
 
+  /**
+   * Starts owning: the dispatcher's ordered lanes ask it before an entry starts, the readers
+   * leave ordered partitions to it, and the first reader — whose lane serves retries and
+   * reclaims — is moved to be one that reads some unordered stream, if any.
+   */
+  startWith(lanes: { mayStartIn: (streamKey: string) => boolean }, readers: StreamReader[]): void {
+    lanes.mayStartIn = (streamKey) => this.mayStart(streamKey);
+    this.attach(readers, []);
+    const first = readers.findIndex((reader) => reader.streamKeys.some((key) => !this.isOrdered(key)));
+    if (first > 0) readers.unshift(...readers.splice(first, 1));
+    this.start();
+  }
+
   /** An ordered source (a partition, or an unpartitioned stream as its only partition); also at run time (growth). */
   add(subscription: Subscription): void {
     if (this.byStream.has(subscription.keys.stream)) return;
