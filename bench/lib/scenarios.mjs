@@ -70,10 +70,21 @@ export async function drainThroughput(redis, id, n, worker, { keyed = false, pri
   const role = await startRole(workerRole(worker), workerConfig(redis, id, n, worker));
   try {
     await prefill(redis, id, worker, n, keyed, prioritized);
+    const redisCpuBefore = process.env.BENCH_VERBOSE ? await redis.cpuSeconds() : 0;
+    if (process.env.BENCH_COMMANDSTATS) await redis.admin.configResetStat();
     role.send({ type: 'go' });
     const started = await role.next('started');
     const done = await role.next('done');
-    if (process.env.BENCH_VERBOSE) console.error(`  ${id}: worker CPU ${done.cpuUsPerMessage.toFixed(2)} µs/message, busy ${((done.cpuUsPerMessage * n) / 10 / (done.lastAt - started.at)).toFixed(0)}% of one core`);
+    if (process.env.BENCH_VERBOSE) {
+      const redisUs = ((await redis.cpuSeconds()) - redisCpuBefore) * 1e6 / n;
+      console.error(`  ${id}: worker CPU ${done.cpuUsPerMessage.toFixed(2)} µs/message, busy ${((done.cpuUsPerMessage * n) / 10 / (done.lastAt - started.at)).toFixed(0)}% of one core; redis-server ${redisUs.toFixed(2)} µs/message`);
+    }
+    // BENCH_COMMANDSTATS=1: where redis-server's time went during the drain (INFO commandstats), per message.
+    if (process.env.BENCH_COMMANDSTATS) {
+      for (const [, name, calls, usec] of (await redis.admin.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) {
+        console.error(`    ${name.padEnd(16)} ${calls.padStart(8)} calls  ${(Number(usec) / n).toFixed(2)} µs/message`);
+      }
+    }
     return (n * 1000) / (done.lastAt - started.at);
   } finally {
     await stopAll(role);
