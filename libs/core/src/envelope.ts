@@ -7,14 +7,11 @@
  *   metadata JSON object of strings: Nest packet metadata            optional
  *   replyTo, correlationId                                           request-response only
  *   pkey     the partition key (`setPartitionKey`)                   optional
- *   priority `high` or `low` (`setPriority`); absent for `normal`   optional, says the level
- *            stream it was written to, so a dead letter's replay goes back to that level
  * Fields written by other programs are kept (and copied to dead letters) but ignored.
  */
 import { randomUUID } from 'node:crypto';
 import { HEADER_IDEMPOTENCY_KEY } from './constants.js';
 import { DecodeError, PayloadTooLargeError, SerializationError } from './errors/index.js';
-import type { PriorityLevel } from './keys.js';
 
 export type Headers = Record<string, string>;
 /** Out-of-band strings a Nest client's dispatch hook attaches to a packet (trace ids, tenant). */
@@ -44,7 +41,6 @@ export interface OutgoingMessage {
   correlationId?: string;
   /** Routes the message to a partition; ordered consumers keep the order of messages with the same key. */
   partitionKey?: string;
-  priority?: PriorityLevel;
 }
 
 export interface DecodedEnvelope {
@@ -84,7 +80,6 @@ export function encodeEnvelope(stream: string, message: OutgoingMessage, seriali
   if (message.replyTo !== undefined) fields.push('replyTo', message.replyTo);
   if (message.correlationId !== undefined) fields.push('correlationId', message.correlationId);
   if (message.partitionKey !== undefined) fields.push('pkey', message.partitionKey);
-  if (message.priority !== undefined && message.priority !== 'normal') fields.push('priority', message.priority);
   return fields;
 }
 

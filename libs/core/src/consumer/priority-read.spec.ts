@@ -21,4 +21,40 @@ describe('WeightedShares', () => {
     expect(new WeightedShares(weights).split(70, ['high', 'low'])).toEqual({ high: 60, normal: 0, low: 10 });
     expect(new WeightedShares(weights).split(7, ['low'])).toEqual({ high: 0, normal: 0, low: 7 });
   });
+
+  it('gives the same shares as the slot-by-slot round robin it replaces, read after read', () => {
+    // The reference: every slot goes to the level with the most credit, which pays the total back.
+    const credits = { high: 0, normal: 0, low: 0 };
+    const bySlot = (count: number, levels: readonly ('high' | 'normal' | 'low')[]) => {
+      const shares = { high: 0, normal: 0, low: 0 };
+      const total = levels.reduce((sum, level) => sum + weights[level], 0);
+      for (let i = 0; i < count; i++) {
+        let best = levels[0];
+        for (const level of levels) {
+          credits[level] += weights[level];
+          if (credits[level] > credits[best]) best = level;
+        }
+        credits[best] -= total;
+        shares[best] += 1;
+      }
+      return shares;
+    };
+    const shares = new WeightedShares(weights);
+    const all = ['high', 'normal', 'low'] as const;
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    const cumulative = { closed: { high: 0, normal: 0, low: 0 }, slot: { high: 0, normal: 0, low: 0 } };
+    for (let read = 0; read < 500; read++) {
+      const count = 1 + (next() % 300);
+      const closed = shares.split(count, all);
+      const slot = bySlot(count, all);
+      expect(closed.high + closed.normal + closed.low).toBe(count);
+      for (const level of all) {
+        cumulative.closed[level] += closed[level];
+        cumulative.slot[level] += slot[level];
+        // Never more than one slot apart, and over time the same totals.
+        expect(Math.abs(cumulative.closed[level] - cumulative.slot[level])).toBeLessThanOrEqual(1);
+      }
+    }
+  });
 });

@@ -155,8 +155,9 @@ export class ReadLoop {
       const reply = await read;
       if (reply !== null) for (const [, entries] of reply) received += entries.length;
       // A full read means more is waiting: keep it until the next read is sent. A short
-      // one means the consumer has caught up: no reason to make it wait.
-      if (received < count) {
+      // one means the consumer has caught up: no reason to make it wait (unless a priority
+      // level filled its share: a read over levels may be short by its probes alone).
+      if (received < count && !lane.reader.moreWaiting) {
         dispatcher.handOver(reply);
         return null;
       }

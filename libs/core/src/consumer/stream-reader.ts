@@ -66,6 +66,7 @@ export class StreamReader {
   async read(group: string, consumer: string, count: number, blockMs: number, shouldBlock: () => boolean): Promise<XReadReply> {
     const reader = this.connections.reader;
     if (this.readerId === undefined && !this.clientIdRefused) await this.learnClientId(reader);
+    this.moreWaiting = false;
     let active = this.activeKeys(this.streamKeys);
     const grant = this.limiter ? await this.limiter.grant(active, count) : undefined;
     if (grant !== undefined) {
@@ -104,13 +105,18 @@ export class StreamReader {
     this.blocked = true;
     try {
       if (!shouldBlock()) return null;
-      reply = await this.levels!.reads.read(this.connections.reader, levels, { group, consumer, count, blockMs, beforeBlock: shouldBlock });
+      const read = await this.levels!.reads.read(this.connections.reader, levels, { group, consumer, count, blockMs, beforeBlock: shouldBlock });
+      reply = read.reply;
+      this.moreWaiting = read.moreWaiting;
       return reply;
     } finally {
       this.blocked = false;
       grant?.settle(reply);
     }
   }
+
+  /** The last read came back short, yet a priority level filled its share: more may be waiting (priority-read.ts). */
+  moreWaiting = false;
 
   /** Every stream key this reader reads, priority levels included. */
   get allStreamKeys(): readonly string[] {
