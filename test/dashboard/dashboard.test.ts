@@ -230,6 +230,12 @@ describe('redstream dashboard', () => {
     afterAll(async () => {
       await writable?.stop();
     });
+    // A fresh page for each: a finished action reloads its page, which must not cut into the next test's navigation.
+    beforeEach(async () => {
+      const previous = page;
+      page = await browser.context.newPage();
+      await previous.close();
+    });
 
     it('replays a dead letter from its page: back in the stream exactly once, gone from the dead letters', async () => {
       const dlqKey = `rs:{${PAYMENTS}}:dlq`;
