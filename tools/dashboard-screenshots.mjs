@@ -86,6 +86,14 @@ try {
   await until(async () => (await client.xLen('rs:{payments.settled}:dlq')) >= 25 && failed >= 14, 'dead letters');
   await until(async () => Number((await client.sendCommand(['XPENDING', 'rs:{payments.settled}', 'ledger']))[0]) === 0, 'ledger drained');
   await ledger.stop();
+
+  // renders.requested: priority levels, entries pending on each level's stream for group render.
+  for (const [level, count, held] of [['high', 40, 12], ['normal', 180, 30], ['low', 600, 8]]) {
+    await producer.publishMany('renders.requested', Array.from({ length: count }, (_, i) => ({ data: { renderId: `r-${level}-${i}`, pages: 1 + (i % 12) }, options: { priority: level } })));
+    const key = level === 'normal' ? 'rs:{renders.requested}' : `rs:{renders.requested}:${level}`;
+    await client.sendCommand(['XGROUP', 'CREATE', key, 'render', '0']);
+    await client.sendCommand(['XREADGROUP', 'GROUP', 'render', 'render-3c1a', 'COUNT', String(held), 'STREAMS', key, '>']);
+  }
   await producer.close();
 
   dashboard = spawn(process.execPath, [join(root, 'apps/redstream-cli/dist/main.js'), '--url', url, 'dashboard', '--port', '0', '--allow-writes'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -113,6 +121,9 @@ try {
   await page.goto(`${address}streams/payments.settled/dead-letters`);
   await page.waitForSelector('#dead-letters');
   await page.screenshot({ path: join(root, 'docs/dashboard-dead-letters.png'), fullPage: true });
+  await page.goto(`${address}streams/renders.requested/pending?group=render&priority=high`);
+  await page.waitForSelector('#priority-levels');
+  await page.screenshot({ path: join(root, 'docs/dashboard-pending-levels.png'), fullPage: true });
   if (process.argv.includes('--all')) {
     await page.goto(`${address}streams/orders.created`);
     await until(async () => (await page.locator('.uplot').count()) === 3, 'charts');
@@ -127,7 +138,7 @@ try {
     await page.screenshot({ path: join(dir, 'message.png'), fullPage: true });
     console.log(`extra screenshots in ${dir}`);
   }
-  console.log('wrote docs/dashboard-overview.png and docs/dashboard-dead-letters.png');
+  console.log('wrote docs/dashboard-overview.png, docs/dashboard-dead-letters.png and docs/dashboard-pending-levels.png');
 } finally {
   await browser?.close();
   dashboard?.kill('SIGTERM');

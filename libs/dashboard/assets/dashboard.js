@@ -207,6 +207,8 @@
     if (ids.length === 0) return toast('Select pending entries first.', true);
     var group = button.dataset.group;
     var payload = { group: group, ids: ids };
+    // A stream with priority levels: the level whose stream the listed entries are pending on.
+    if (button.dataset.priority && button.dataset.priority !== 'normal') payload.priority = button.dataset.priority;
     if (verb === 'claim') {
       payload.to = (document.getElementById('claim-to').value || '').trim();
       if (!payload.to) return toast('Name the consumer that takes the entries over.', true);

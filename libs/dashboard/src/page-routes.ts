@@ -1,16 +1,19 @@
 /** GET routes: the pages (with `?fragment=live` for the part the client refreshes) and the JSON reads. */
 import {
   DEAD_LETTER_REASONS,
+  PRIORITY_LEVELS,
   readDeadLetter,
   readDeadLetterPage,
   readEntriesById,
   readGroups,
+  readLevelPending,
   readMessage,
   readOverview,
   readPendingEntries,
   readPendingSummary,
   readStreamOverview,
   type KeyBuilder,
+  type PriorityLevel,
   type RedisConnection,
 } from '@redstream/core';
 import { StreamHistory } from './history.js';
@@ -55,7 +58,10 @@ export class PageRoutes {
       if (!deadLetter) throw new HttpError(404, `dead letter ${id} is not in ${this.keys.forStream(stream).deadLetter} (replayed or purged?)`);
       return this.page(deadLetterPage(this.context, stream, deadLetter));
     }
-    if (sub === 'messages' && id !== undefined) return this.page(messagePage(this.context, await readMessage(this.connection, this.keys, stream, entryId(id, 'entry id'))));
+    if (sub === 'messages' && id !== undefined) {
+      const message = await readMessage(this.connection, this.keys, stream, entryId(id, 'entry id'), priorityLevel(query.get('priority')));
+      return this.page(messagePage(this.context, message));
+    }
     throw new HttpError(404, `no page at /${parts.join('/')}`);
   }
 
@@ -84,14 +90,17 @@ export class PageRoutes {
     const after = optionalEntryId(query.get('after'), 'after');
     const limit = pageSize(query.get('limit'));
     const chosenLimit = query.get('limit') ? limit : undefined;
-    const [summary, rows] = await Promise.all([
-      readPendingSummary(this.connection, this.keys, stream, group),
-      readPendingEntries(this.connection, this.keys, stream, group, { consumer, after, limit: limit + 1 }),
+    // A stream with priority levels lists one level's stream at a time (default normal, the stream itself).
+    const priority = priorityLevel(query.get('priority')) ?? 'normal';
+    const [summary, rows, levels] = await Promise.all([
+      readPendingSummary(this.connection, this.keys, stream, group, priority),
+      readPendingEntries(this.connection, this.keys, stream, group, { consumer, after, limit: limit + 1, priority }),
+      readLevelPending(this.connection, this.keys, stream, group),
     ]);
     const entries = rows.slice(0, limit);
-    const payloads = await readEntriesById(this.connection, this.keys, stream, entries.map((e) => e.id));
+    const payloads = await readEntriesById(this.connection, this.keys, stream, entries.map((e) => e.id), priority);
     const next = rows.length > limit ? entries[entries.length - 1].id : undefined;
-    return this.page(pendingPage(this.context, { stream, groups: names, summary, consumer, after, limit: chosenLimit, entries, payloads, next }));
+    return this.page(pendingPage(this.context, { stream, groups: names, summary, consumer, after, limit: chosenLimit, entries, payloads, next, priority, levels }));
   }
 
   private async deadLetters(stream: string, query: URLSearchParams): Promise<DashboardResponse> {
@@ -121,6 +130,13 @@ export class PageRoutes {
 function entryId(text: string, what: string): string {
   if (!ENTRY_ID.test(text)) throw new HttpError(400, `${what} "${text}" is not an entry id like 1700000000000-0`);
   return text;
+}
+
+/** `?priority=`: one of the levels, or absent. */
+function priorityLevel(value: string | null): PriorityLevel | undefined {
+  if (value === null || value === '') return undefined;
+  if (!(PRIORITY_LEVELS as readonly string[]).includes(value)) throw new HttpError(400, `priority "${value}" is not a level: one of ${PRIORITY_LEVELS.join(', ')}`);
+  return value as PriorityLevel;
 }
 
 function optionalEntryId(text: string | null, what: string): string | undefined {

@@ -5,7 +5,7 @@
  */
 import { compareEntryIds } from '../entry-ids.js';
 import { fieldsToObject } from '../envelope.js';
-import type { KeyBuilder } from '../keys.js';
+import { PRIORITY_LEVELS, type KeyBuilder, type PriorityLevel } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import type { DeadLetter } from './dead-letters.js';
 import { scanDeadLetters } from './dead-letter-selection.js';
@@ -26,6 +26,10 @@ export interface MessageGroupPosition {
 export interface MessageInfo {
   stream: string;
   entryId: string;
+  /** The priority level's stream the entry is on (`normal`: the stream itself, also when it is on none). */
+  priority: PriorityLevel;
+  /** That stream's key. */
+  key: string;
   /** The entry's fields; null when it is not (or no longer) in the stream. */
   fields: Record<string, string> | null;
   groups: MessageGroupPosition[];
@@ -36,12 +40,24 @@ export interface MessageInfo {
 /** Dead letters scanned at most when looking for a message's own; the default dead-letter cap. */
 const DEAD_LETTER_SCAN_LIMIT = 100_000;
 
-export async function readMessage(connection: RedisConnection, keys: KeyBuilder, stream: string, entryId: string): Promise<MessageInfo> {
-  const key = keys.stream(stream);
-  const [rows, groups] = await Promise.all([connection.send<[string, string[]][]>(['XRANGE', key, entryId, entryId]), readGroups(connection, key)]);
+/** Levels searched for an entry when none is named: the stream itself first. */
+const SEARCH_ORDER: readonly PriorityLevel[] = ['normal', ...PRIORITY_LEVELS.filter((level) => level !== 'normal')];
+
+/**
+ * `priority`: the level stream to look in; without it the entry is looked for on every level
+ * (the stream itself first) and the first that has it answers.
+ */
+export async function readMessage(connection: RedisConnection, keys: KeyBuilder, stream: string, entryId: string, priority?: PriorityLevel): Promise<MessageInfo> {
+  const levels = priority === undefined ? SEARCH_ORDER : [priority];
+  const found = await Promise.all(levels.map((level) => connection.send<[string, string[]][]>(['XRANGE', keys.levelStream(stream, level), entryId, entryId])));
+  const at = Math.max(0, found.findIndex((rows) => rows.length > 0));
+  const level = levels[at];
+  const rows = found[at];
+  const key = keys.levelStream(stream, level);
+  const groups = await readGroups(connection, key);
   const positions = await Promise.all(
     (groups ?? []).map(async (g): Promise<MessageGroupPosition> => {
-      const pending = (await readPendingEntriesById(connection, keys, stream, g.name, [entryId])).get(entryId);
+      const pending = (await readPendingEntriesById(connection, keys, stream, g.name, [entryId], level)).get(entryId);
       if (pending) return { group: g.name, position: 'pending', pending };
       return { group: g.name, position: compareEntryIds(entryId, g.lastDeliveredId) <= 0 ? 'past' : 'not-delivered' };
     }),
@@ -49,7 +65,7 @@ export async function readMessage(connection: RedisConnection, keys: KeyBuilder,
   const deadLetters: DeadLetter[] = [];
   // A dead letter is written by the same Redis after the entry was added, so its id is not older.
   for await (const page of scanDeadLetters(connection, keys, stream, {}, { limit: DEAD_LETTER_SCAN_LIMIT, from: entryId })) {
-    deadLetters.push(...page.filter((d) => d.originalId === entryId));
+    deadLetters.push(...page.filter((d) => d.originalId === entryId && d.priority === level));
   }
-  return { stream, entryId, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
+  return { stream, entryId, priority: level, key, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
 }

@@ -20,6 +20,7 @@ export function messagePage(context: PageContext, m: MessageInfo): Page {
     ['entry id', html`<span class="mono">${m.entryId}</span>`],
     ['added', `${formatTime(published)} (${formatAge(published)})`],
     ['message id', html`<span class="mono">${m.fields?.id ?? '-'}</span>`],
+    ['priority', html`<span data-field="priority">${m.priority}</span>${m.priority === 'normal' ? '' : html` <span class="muted mono">(${m.key})</span>`}`],
     ['in the stream', m.fields === null ? 'no (trimmed, deleted, or never written)' : 'yes'],
   ]);
   const groups =
