@@ -5,7 +5,7 @@
  * messages, dedupe and pause work on every level; a worker without the option reads levels
  * that come into use.
  */
-import { KeyBuilder, pauseGroup, readDeadLetters, replayDeadLetter, resumeGroup, type ConsumerOptions, type PriorityLevel, type ReceivedMessage } from '@redstream/core';
+import { getJobStatus, KeyBuilder, pauseGroup, readDeadLetters, replayDeadLetter, resumeGroup, type ConsumerOptions, type PriorityLevel, type ReceivedMessage } from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { holdsFor, until, waitFor } from '../support/wait-for.js';
@@ -92,6 +92,28 @@ describe('priorities', () => {
     }
     expect(seen.find((s) => (s.data as { fail: string }).fail === 'once')).toBeDefined();
     expect(retried.added).toBe(true);
+  });
+
+  it('keeps the tracking of two entries with the same id on two levels apart', async () => {
+    // Two XADDs in the same millisecond give two level streams the same entry id; written here by hand, as another program would.
+    const stream = 'prio.same-id';
+    for (const level of ['high', 'normal'] as const) {
+      await fx.client.sendCommand(['XADD', keys.levelStream(stream, level), '1700000000000-7', 'data', JSON.stringify({ level }), 'id', `job-${level}`, 'ts', '1700000000000']);
+    }
+    const handled: PriorityLevel[] = [];
+    await fx.consumer(stream, (m) => {
+      handled.push(levelOf(m));
+      if (levelOf(m) === 'high') throw new Error('the high one failed');
+    }, { priority: {}, maxDeliveries: 1 });
+    await waitFor(async () => handled.length === 2 && (await fx.client.xLen(keys.forStream(stream).deadLetter)) === 1, { what: 'both handled, the high one dead-lettered' });
+    const tracked = (level: PriorityLevel) => fx.client.hGetAll(keys.forStream(stream).level(level).job('1700000000000-7'));
+    await waitFor(async () => (await tracked('high'))['g:error'] !== undefined, { what: 'the failure tracked' });
+    expect(await tracked('high')).toMatchObject({ 'g:state': 'dead-lettered', 'g:error': 'the high one failed' });
+    expect(await tracked('normal')).toEqual({});
+    const statusOn = async (priority: PriorityLevel) => (await getJobStatus(fx.producer.connection, keys, stream, '1700000000000-7', { priority })).groups;
+    expect(await statusOn('high')).toEqual([expect.objectContaining({ group: 'g', state: 'dead-lettered', error: 'the high one failed' })]);
+    expect(await statusOn('normal')).toEqual([expect.objectContaining({ group: 'g', state: 'completed' })]);
+    expect((await statusOn('normal'))[0].error).toBeUndefined();
   });
 
   it('replays a dead letter to the level it failed on', async () => {

@@ -141,6 +141,7 @@ export class KeyBuilder {
         retentionLock: `${stream}:retention-lock`,
         // Entry ids of two level streams may be equal.
         replayed: (originalEntryId) => `${stream}:replayed:${originalEntryId}`,
+        job: (entryId) => `${stream}:job:${entryId}`,
       };
     };
     let levels: Record<'high' | 'low', StreamKeys> | undefined;

@@ -35,7 +35,7 @@ export class DeadLetterOutcome {
       .then(({ moved, dropped }) => {
         if (moved) {
           this.observers.current.handled?.(stream, 'dead-lettered', durationMs);
-          this.observers.current.failed?.({ stream, entryId, deliveries, error, deadLettered: true });
+          this.observers.current.failed?.({ stream, entryId, streamKey, deliveries, error, deadLettered: true });
         }
         if (dropped > 0) this.observers.current.deadLetterDropped?.(stream, dropped);
       })

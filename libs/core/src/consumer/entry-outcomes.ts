@@ -118,7 +118,7 @@ export class EntryOutcomes {
       return 'dead-lettered';
     }
     this.observers.current.handled?.(entry.stream, 'retried', durationMs);
-    const failure = { stream: entry.stream, entryId: entry.entryId, deliveries: entry.deliveryCount, error, deadLettered: false };
+    const failure = { stream: entry.stream, entryId: entry.entryId, streamKey: entry.streamKey, deliveries: entry.deliveryCount, error, deadLettered: false };
     if (this.control.stopping) {
       this.observers.current.failed?.(failure);
       return 'left-pending'; // another consumer reclaims it

@@ -55,6 +55,8 @@ export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 export interface HandlerFailure {
   stream: string;
   entryId: string;
+  /** The (priority level) stream the entry is on; absent: the stream itself. Entry ids of two levels may be equal. */
+  streamKey?: string;
   deliveries: number;
   error: unknown;
   /** Retried no earlier than this (ms since epoch); absent when dead-lettered or left for another consumer. */

@@ -7,7 +7,7 @@
  */
 import type { ConsumerObserver, HandlerFailure, ReceivedMessage } from '../consumer/received-message.js';
 import { InvalidProgressError } from '../errors/index.js';
-import type { KeyBuilder } from '../keys.js';
+import { levelOfKey, type KeyBuilder } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 
@@ -36,6 +36,12 @@ export class JobTracker implements ConsumerObserver {
     private readonly onError: (error: Error) => void,
   ) {}
 
+  /** The entry's tracking hash on its level: entry ids of two level streams may be equal. */
+  private jobKey(stream: string, streamKey: string | undefined, entryId: string): string {
+    const keys = this.keys.forStream(stream);
+    return (streamKey === undefined ? keys : keys.level(levelOfKey(streamKey))).job(entryId);
+  }
+
   /** A handler's progress report: written at once (awaitable), with the hash's TTL. */
   progress(message: ReceivedMessage, value: unknown): Promise<void> {
     let encoded: string;
@@ -45,7 +51,7 @@ export class JobTracker implements ConsumerObserver {
       return Promise.reject(error);
     }
     const fields = [`${this.group}:progress`, encoded, `${this.group}:updatedAt`, String(Date.now())];
-    return LuaSteps.trackJob(this.connection, { job: this.keys.forStream(message.stream).job(message.entryId) }, { ttlMs: this.ttlMs, fields });
+    return LuaSteps.trackJob(this.connection, { job: this.jobKey(message.stream, message.streamKey, message.entryId) }, { ttlMs: this.ttlMs, fields });
   }
 
   failed(failure: HandlerFailure): void {
@@ -58,7 +64,7 @@ export class JobTracker implements ConsumerObserver {
       `${g}:retryAt`, failure.retryAt === undefined ? '' : String(failure.retryAt),
       `${g}:updatedAt`, String(Date.now()),
     ];
-    LuaSteps.trackJob(this.connection, { job: this.keys.forStream(failure.stream).job(failure.entryId) }, { ttlMs: this.ttlMs, fields }).catch(
+    LuaSteps.trackJob(this.connection, { job: this.jobKey(failure.stream, failure.streamKey, failure.entryId) }, { ttlMs: this.ttlMs, fields }).catch(
       (e: Error) => this.onError(e),
     );
   }
