@@ -88,7 +88,10 @@ describe('redstream dashboard with priority levels', () => {
     await page.locator('[data-action="ack"]').click();
     await page.waitForSelector('#confirm[open]');
     expect(await page.locator('#confirm-text').textContent()).toContain('Acknowledge 2 pending entries in group g');
+    // The page reloads once the ack is done.
+    const reloaded = page.waitForEvent('load', { timeout: 30_000 });
     await page.locator('#confirm-ok').click();
+    await reloaded;
     await waitFor(async () => (await pendingOn('low')).length === 0, { what: 'the ack on the low level' });
     expect(await pendingOn('high')).toHaveLength(3);
     expect(await pendingOn('normal')).toHaveLength(1);

@@ -65,6 +65,16 @@ describe('redstream dashboard', () => {
     await readOnly?.stop();
   });
 
+  /**
+   * Confirms the open dialog and waits for the page to load again: a finished action reloads
+   * (or leaves) its page 900 ms later, which must not cut into the next navigation of the test.
+   */
+  async function confirmAndWaitForReload(): Promise<void> {
+    const reloaded = page.waitForEvent('load', { timeout: 30_000 });
+    await page.locator('#confirm-ok').click();
+    await reloaded;
+  }
+
   /** The confirmation's text, once the dialog opened (after the dry run answered). */
   async function confirmation(): Promise<string> {
     await page.waitForSelector('#confirm[open]');
@@ -230,12 +240,6 @@ describe('redstream dashboard', () => {
     afterAll(async () => {
       await writable?.stop();
     });
-    // A fresh page for each: a finished action reloads its page, which must not cut into the next test's navigation.
-    beforeEach(async () => {
-      const previous = page;
-      page = await browser.context.newPage();
-      await previous.close();
-    });
 
     it('replays a dead letter from its page: back in the stream exactly once, gone from the dead letters', async () => {
       const dlqKey = `rs:{${PAYMENTS}}:dlq`;
@@ -244,7 +248,7 @@ describe('redstream dashboard', () => {
       await page.goto(`${writable.url}streams/${PAYMENTS}/dead-letters/${deadLetterId}`);
       await page.locator('[data-action="replay-one"]').click();
       expect(await confirmation()).toContain('1 dead letter');
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await page.waitForURL(`${writable.url}streams/${PAYMENTS}/dead-letters`);
 
       const replayed = (await env.client.sendCommand(['XRANGE', `rs:{${PAYMENTS}}`, `(${lastBefore}`, '+'])) as Entry[];
@@ -267,7 +271,7 @@ describe('redstream dashboard', () => {
       expect(await page.locator('#dead-letters tbody tr').count()).toBe(unrecoverable.length);
       await page.locator('[data-action="replay-matching"]').click();
       expect(await confirmation()).toContain(`Re-publish ${unrecoverable.length} dead letter`);
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await waitFor(async () => (await env.client.xLen(dlqKey)) === all.length - unrecoverable.length, { what: 'the matching dead letters to be replayed' });
       const left = (await env.client.sendCommand(['XRANGE', dlqKey, '-', '+'])) as Entry[];
       expect(left.every(([, raw]) => fieldsOf(raw).dlqReason !== 'unrecoverable')).toBe(true);
@@ -295,7 +299,7 @@ describe('redstream dashboard', () => {
       await page.locator('#claim-to').fill('audit-rescue');
       await page.locator('[data-action="claim"]').click();
       expect(await confirmation()).toContain('Move 2 pending entries to consumer audit-rescue in group audit');
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await waitFor(async () => (await pendingOf('audit')).filter(([, c]) => c === 'audit-rescue').length === 2, { what: 'the claim' });
       const rescued = (await pendingOf('audit')).filter(([, c]) => c === 'audit-rescue');
       expect(rescued.map(([id]) => id)).toEqual([before[0][0], before[2][0]]);
@@ -306,7 +310,7 @@ describe('redstream dashboard', () => {
       await page.locator('[data-select-all]').check();
       await page.locator('[data-action="ack"]').click();
       expect(await confirmation()).toContain('Acknowledge 2 pending entries in group audit');
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await waitFor(async () => (await pendingOf('audit')).length === 5, { what: 'the ack' });
       expect((await pendingOf('audit')).some(([, c]) => c === 'audit-rescue')).toBe(false);
     });
@@ -319,7 +323,7 @@ describe('redstream dashboard', () => {
       await page.goto(`${writable.url}streams/${PAYMENTS}`);
       await page.locator('[data-action="trim"]').click();
       expect(await confirmation()).toContain(`Remove ${cli.trimmed} entr`);
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await waitFor(async () => (await env.client.xLen(key)) === length - cli.trimmed, { what: 'the trim' });
       const [[oldest]] = (await env.client.sendCommand(['XRANGE', key, '-', '+', 'COUNT', '1'])) as Entry[];
       expect(oldest).toBe(cli.safeMinId);
@@ -331,7 +335,7 @@ describe('redstream dashboard', () => {
       expect(await row.locator('[data-col="state"]').textContent()).toContain('running');
       await row.locator('[data-action="pause"]').click();
       expect(await confirmation()).toMatch(/Stop the \d+ consumers? of group ledger on dash\.payments taking new entries within a second/);
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await waitFor(() => isGroupPaused(env.client, PAYMENTS, 'ledger'), { what: 'the pause in Redis' });
       await waitFor(async () => String(await page.locator('#groups tr[data-group="ledger"] [data-col="state"]').textContent()).includes('paused'), { what: 'paused shown' });
       await page.goto(writable.url);
@@ -339,7 +343,7 @@ describe('redstream dashboard', () => {
       await page.goto(`${writable.url}streams/${PAYMENTS}`);
       await page.locator('#groups tr[data-group="ledger"] [data-action="resume"]').click();
       expect(await confirmation()).toContain('take entries again');
-      await page.locator('#confirm-ok').click();
+      await confirmAndWaitForReload();
       await waitFor(async () => !(await isGroupPaused(env.client, PAYMENTS, 'ledger')), { what: 'the resume in Redis' });
     });
   });

@@ -124,17 +124,7 @@ export class MessageTracing {
         },
         parent,
       );
-      return context.with(trace.setSpan(parent, span), next).then(
-        (result) => {
-          span.end();
-          return result;
-        },
-        (error: unknown) => {
-          this.fail(span, error);
-          span.end();
-          throw error;
-        },
-      );
+      return this.endWhenSettled(span, context.with(trace.setSpan(parent, span), next));
     };
   }
 
@@ -168,18 +158,23 @@ export class MessageTracing {
         },
         ROOT_CONTEXT,
       );
-      return context.with(trace.setSpan(ROOT_CONTEXT, span), async () => handler(messages)).then(
-        (result) => {
-          span.end();
-          return result;
-        },
-        (error: unknown) => {
-          this.fail(span, error);
-          span.end();
-          throw error;
-        },
-      );
+      return this.endWhenSettled(span, context.with(trace.setSpan(ROOT_CONTEXT, span), async () => handler(messages)));
     };
+  }
+
+  /** Ends the span when the handler's run settles, marking it failed on an error (which goes on). */
+  private endWhenSettled<T>(span: Span, run: Promise<T>): Promise<T> {
+    return run.then(
+      (result) => {
+        span.end();
+        return result;
+      },
+      (error: unknown) => {
+        this.fail(span, error);
+        span.end();
+        throw error;
+      },
+    );
   }
 
   private fail(span: Span, error: unknown): void {
