@@ -5,7 +5,7 @@
  * sees every transition; with events off nothing is written.
  */
 import 'reflect-metadata';
-import { KeyBuilder, StreamConsumer, type LifecycleEvent, type ReceivedMessage } from '@redstream/core';
+import { getJobStatus, KeyBuilder, StreamConsumer, type LifecycleEvent, type ReceivedMessage } from '@redstream/core';
 import { RedisStreamsClient, type JobWatchEvent } from '@redstream/nestjs';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { quietLogger } from '../support/quiet-logger.js';
@@ -79,6 +79,36 @@ describe('lifecycle events', () => {
     const fromEvents: LifecycleEvent[] = await all;
     expect(fromEvents.map((e) => e.state)).toEqual(['active', 'retrying', 'active', 'retrying', 'active', 'dead-lettered']);
     expect(fromEvents.every((e) => e.entryId === entryId && e.stream === stream)).toBe(true);
+  });
+
+  it('two level entries with the same id: each event says its level, and a watch follows only its own entry', async () => {
+    // Two XADDs in the same millisecond give two level streams the same entry id; written here by hand.
+    const stream = 'events.levels';
+    const id = '1700000000000-3';
+    for (const level of ['high', 'normal', 'low'] as const) {
+      await fx.client.sendCommand(['XGROUP', 'CREATE', keys.levelStream(stream, level), 'g', '0', 'MKSTREAM']);
+    }
+    for (const level of ['high', 'normal'] as const) {
+      await fx.client.sendCommand(['XADD', keys.levelStream(stream, level), id, 'data', JSON.stringify({ level }), 'id', `job-${level}`, 'ts', '1700000000000']);
+    }
+    const watchedLevel = (await getJobStatus(fx.producer.connection, keys, stream, id)).priority;
+    const seen: JobWatchEvent[] = [];
+    const watched = new Promise<JobWatchEvent[]>((resolve, reject) =>
+      client.watch(stream, id).subscribe({ next: (e) => seen.push(e), complete: () => resolve(seen), error: reject }),
+    );
+    await waitFor(() => seen.length === 1, { what: 'the snapshot' });
+    await fx.consumer(stream, async (message: ReceivedMessage) => {
+      if ((message.data as { level: string }).level === 'high') throw new Error('the high one failed');
+      await message.reportProgress(50);
+    }, { events: true, priority: {}, maxDeliveries: 2, backoff: { delayMs: 20, maxDelayMs: 20, jitter: false } });
+    const events = (await watched).filter((e) => e.eventId !== undefined).map((e) => `${e.state}:${e.deliveries}`);
+    expect(events).toEqual(watchedLevel === 'high' ? ['active:1', 'retrying:1', 'active:2', 'dead-lettered:2'] : ['active:1', 'progress:1', 'completed:1']);
+    await waitFor(async () => Number(await fx.client.sendCommand(['XLEN', keys.forStream(stream).events])) === 7, { what: 'every event written' });
+    const raw = (await fx.client.sendCommand(['XRANGE', keys.forStream(stream).events, '-', '+'])) as [string, string[]][];
+    const byLevel = (level: string | undefined) =>
+      raw.map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]]))).filter((f) => f.priority === level).map((f) => f.state);
+    expect(byLevel('high')).toEqual(['active', 'retrying', 'active', 'dead-lettered']);
+    expect(byLevel(undefined)).toEqual(['active', 'progress', 'completed']);
   });
 
   it('a watch of a finished entry completes at once with its state; events off writes nothing', async () => {

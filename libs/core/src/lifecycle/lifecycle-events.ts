@@ -7,7 +7,7 @@
  * nothing at all when off.
  */
 import type { ConsumerObserver, HandlerFailure, ReceivedMessage } from '../consumer/received-message.js';
-import type { KeyBuilder } from '../keys.js';
+import { levelOfKey, type KeyBuilder, type PriorityLevel } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 
@@ -19,6 +19,8 @@ export interface LifecycleEvent {
   eventId: string;
   stream: string;
   entryId: string;
+  /** The priority level the entry is on, for `high` and `low` (field `priority`; absent: the stream itself). Entry ids of two levels may be equal. */
+  priority?: PriorityLevel;
   group: string;
   consumer: string;
   state: LifecycleEventState;
@@ -50,29 +52,36 @@ export class LifecycleEventWriter implements ConsumerObserver {
   ) {}
 
   started(message: ReceivedMessage): void {
-    this.write(message.stream, message.entryId, 'active', message.deliveryCount);
+    this.write(message.stream, message.streamKey, message.entryId, 'active', message.deliveryCount);
   }
 
   succeeded(message: ReceivedMessage): void {
-    this.write(message.stream, message.entryId, 'completed', message.deliveryCount);
+    this.write(message.stream, message.streamKey, message.entryId, 'completed', message.deliveryCount);
   }
 
   failed(failure: HandlerFailure): void {
     const error = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    this.write(failure.stream, failure.entryId, failure.deadLettered ? 'dead-lettered' : 'retrying', failure.deliveries, ['error', error.slice(0, MAX_ERROR_LENGTH)]);
+    const state = failure.deadLettered ? 'dead-lettered' : 'retrying';
+    this.write(failure.stream, failure.streamKey, failure.entryId, state, failure.deliveries, ['error', error.slice(0, MAX_ERROR_LENGTH)]);
   }
 
   /** `encoded`: the progress value as the tracking hash keeps it (JSON). */
   progress(message: ReceivedMessage, encoded: string): void {
-    this.write(message.stream, message.entryId, 'progress', message.deliveryCount, ['progress', encoded]);
+    this.write(message.stream, message.streamKey, message.entryId, 'progress', message.deliveryCount, ['progress', encoded]);
   }
 
-  /** Events wait for the next flush (FLUSH_MS, or FLUSH_SIZE of one stream) and go out as one Lua call per stream. */
-  private write(stream: string, entryId: string, state: LifecycleEventState, deliveries: number, extra: string[] = []): void {
+  /**
+   * Events wait for the next flush (FLUSH_MS, or FLUSH_SIZE of one stream) and go out as one Lua
+   * call per stream. `streamKey`: the level stream of the entry; a level's events say it.
+   */
+  private write(stream: string, streamKey: string | undefined, entryId: string, state: LifecycleEventState, deliveries: number, extra: string[] = []): void {
     if (!this.streams.has(stream)) return;
     let batch = this.pending.get(stream);
     if (batch === undefined) this.pending.set(stream, (batch = []));
-    batch.push(['entryId', entryId, 'group', this.group, 'consumer', this.consumer, 'state', state, 'deliveries', String(deliveries), 'at', String(Date.now()), ...extra]);
+    const event = ['entryId', entryId, 'group', this.group, 'consumer', this.consumer, 'state', state, 'deliveries', String(deliveries), 'at', String(Date.now()), ...extra];
+    const level = streamKey === undefined ? 'normal' : levelOfKey(streamKey);
+    if (level !== 'normal') event.push('priority', level);
+    batch.push(event);
     if (batch.length >= FLUSH_SIZE) this.flushStream(stream);
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
@@ -111,7 +120,9 @@ function toEvent(stream: string, eventId: string, raw: readonly string[]): Lifec
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) f[raw[i]] = raw[i + 1];
   return {
-    eventId, stream, entryId: f.entryId, group: f.group, consumer: f.consumer, state: f.state as LifecycleEventState,
+    eventId, stream, entryId: f.entryId,
+    ...(f.priority !== undefined && { priority: f.priority as PriorityLevel }),
+    group: f.group, consumer: f.consumer, state: f.state as LifecycleEventState,
     deliveries: Number(f.deliveries), at: Number(f.at),
     ...(f.error !== undefined && { error: f.error }),
     ...(f.progress !== undefined && { progress: JSON.parse(f.progress) }),
