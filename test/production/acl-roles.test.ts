@@ -4,11 +4,11 @@
  * producer-only user cannot consume, and the read-only operator cannot change anything.
  */
 import 'reflect-metadata';
-import { ReplicationError, StreamConsumer, UnrecoverableError } from '@redstream/core';
+import { ReplicationError, StreamConsumer, StreamProducer, UnrecoverableError } from '@redstream/core';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
 import { startWorker } from '../nestjs/worker-app.js';
-import { ACL_ROLES, type AclRole } from '../support/acl-roles.js';
+import { ACL_ROLES, ORDERED_WORKER_ADDITIONS, PARTITIONED_PRODUCER_ADDITIONS, type AclRole } from '../support/acl-roles.js';
 import { runCli } from '../support/cli.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
@@ -29,6 +29,8 @@ describe('least-privilege ACL users', () => {
     for (const [role, rules] of Object.entries(ACL_ROLES)) {
       await env.client.sendCommand(['ACL', 'SETUSER', role, 'reset', 'on', `>${role}-secret`, ...rules.split(' ')]);
     }
+    await env.client.sendCommand(['ACL', 'SETUSER', 'ordered', 'reset', 'on', '>ordered-secret', ...`${ACL_ROLES.worker} ${ORDERED_WORKER_ADDITIONS}`.split(' ')]);
+    await env.client.sendCommand(['ACL', 'SETUSER', 'pproducer', 'reset', 'on', '>pproducer-secret', ...`${ACL_ROLES.producer} ${PARTITIONED_PRODUCER_ADDITIONS}`.split(' ')]);
     await env.client.sendCommand(['ACL', 'LOG', 'RESET']);
   });
 
@@ -87,6 +89,27 @@ describe('least-privilege ACL users', () => {
       await producer.close();
       await app.close();
     }
+    expect(await refusals()).toEqual([]);
+  });
+
+  it('an ordered worker and a producer of a partitioned stream, each with the README\'s additions, do their work and nothing is refused', async () => {
+    const stream = 'acl.ordered';
+    // The partition count is an operator's step (set-partitions-1.lua), done here as the default user.
+    expect((await runCli(['--url', env.redis.url, 'partitions', stream, '3'])).code).toBe(0);
+    const handled: string[] = [];
+    const consumer = new StreamConsumer({ url: env.redis.url.replace('redis://', 'redis://ordered:ordered-secret@'), group: 'g', consumer: 'o1', logger: collectingLogger() })
+      .subscribe(stream, (message) => void handled.push(`${(message.data as { k: string }).k}`), { ordered: true });
+    const producer = await StreamProducer.connect({ url: env.redis.url.replace('redis://', 'redis://pproducer:pproducer-secret@'), logger: collectingLogger() });
+    try {
+      await consumer.start();
+      await producer.publishMany(stream, Array.from({ length: 30 }, (_, i) => ({ data: { k: `k${i % 6}` }, options: { partitionKey: `k${i % 6}` } })));
+      await waitFor(() => handled.length === 30, { timeoutMs: 15_000, what: 'every ordered message handled' });
+      await waitFor(() => consumer.ownedPartitions.length === 3, { what: 'all three partitions owned' });
+    } finally {
+      await producer.close();
+      await consumer.stop();
+    }
+    // Stopping released the leases (release-lease-1) as the same user.
     expect(await refusals()).toEqual([]);
   });
 

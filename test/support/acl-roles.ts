@@ -18,3 +18,13 @@ export const ACL_ROLES = {
 } as const;
 
 export type AclRole = keyof typeof ACL_ROLES;
+
+/**
+ * What ordered consumption (`ordered: true`) adds to the worker's rules (README "Security"):
+ * membership heartbeats (heartbeat-member-1), the partition leases (take-lease-2,
+ * release-lease-1); claim-partition-2 and read-partition-2 need only the worker's stream commands.
+ */
+export const ORDERED_WORKER_ADDITIONS = '+zremrangebyscore +zadd +zrange +time +incr +del';
+
+/** A producer that publishes to a partitioned stream follows its growth on the meta key's channel (README "Security"). */
+export const PARTITIONED_PRODUCER_ADDITIONS = '+subscribe &rs:*';
