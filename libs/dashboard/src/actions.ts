@@ -16,13 +16,11 @@ import {
   resolveGroup,
   selectPendingEntries,
   trimSafely,
-  PRIORITY_LEVELS,
-  type PriorityLevel,
   type DeadLetterSelection,
   type KeyBuilder,
   type RedisConnection,
 } from '@redstream/core';
-import { BadRequest } from './http.js';
+import { BadRequest, priorityParam } from './http.js';
 
 export type ActionName = 'replay' | 'purge' | 'ack' | 'claim' | 'trim' | 'pause' | 'resume';
 
@@ -45,7 +43,8 @@ export async function runAction(connection: RedisConnection, keys: KeyBuilder, s
     case 'claim': {
       const { name: group } = await resolveGroup(connection, keys, stream, optionalString(input, 'group'));
       const to = action === 'claim' ? requiredString(input, 'to') : '';
-      const priority = priorityLevel(input);
+      // The level whose stream the entries are pending on; default normal, the stream itself.
+      const priority = priorityParam(optionalString(input, 'priority')) ?? 'normal';
       const selection = await selectPendingEntries(connection, keys, stream, group, entryIds(input.ids), 0, priority);
       if (dryRun) return { group, count: selection.selected.length, skipped: selection.skipped };
       if (action === 'ack') return { group, acked: await ackSelection(connection, keys, stream, group, selection, priority), skipped: selection.skipped };
@@ -92,13 +91,6 @@ function entryIds(value: unknown): string[] {
   if (value.length > MAX_IDS) throw new BadRequest(`"ids" may name at most ${MAX_IDS} entries; use a filter for more`);
   for (const id of value) if (typeof id !== 'string' || !ENTRY_ID.test(id)) throw new BadRequest(`"ids" holds ${JSON.stringify(id)}, which is not an entry id like 1700000000000-0`);
   return value as string[];
-}
-
-/** `priority`: the level whose stream the entries are pending on; default normal, the stream itself. */
-function priorityLevel(input: Record<string, unknown>): PriorityLevel {
-  const value = optionalString(input, 'priority') ?? 'normal';
-  if (!(PRIORITY_LEVELS as readonly string[]).includes(value)) throw new BadRequest(`priority "${value}" is not a level: one of ${PRIORITY_LEVELS.join(', ')}`);
-  return value as PriorityLevel;
 }
 
 function asObject(value: unknown, what = 'the request body'): Record<string, unknown> {

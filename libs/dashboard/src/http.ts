@@ -3,6 +3,7 @@
  * Nest module): requests in, responses out with the security headers every response carries.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PRIORITY_LEVELS, type PriorityLevel } from '@redstream/core';
 
 export interface DashboardResponse {
   status: number;
@@ -26,6 +27,13 @@ export class BadRequest extends HttpError {
   constructor(message: string) {
     super(400, message);
   }
+}
+
+/** A priority level named by a page's `?priority=` or an action's `priority`; undefined when none is named. */
+export function priorityParam(value: string | null | undefined): PriorityLevel | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (!(PRIORITY_LEVELS as readonly string[]).includes(value)) throw new BadRequest(`priority "${value}" is not a level: one of ${PRIORITY_LEVELS.join(', ')}`);
+  return value as PriorityLevel;
 }
 
 /**

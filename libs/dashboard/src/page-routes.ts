@@ -1,7 +1,6 @@
 /** GET routes: the pages (with `?fragment=live` for the part the client refreshes) and the JSON reads. */
 import {
   DEAD_LETTER_REASONS,
-  PRIORITY_LEVELS,
   readDeadLetter,
   readDeadLetterPage,
   readEntriesById,
@@ -13,11 +12,10 @@ import {
   readPendingSummary,
   readStreamOverview,
   type KeyBuilder,
-  type PriorityLevel,
   type RedisConnection,
 } from '@redstream/core';
 import { StreamHistory } from './history.js';
-import { HttpError, htmlResponse, jsonResponse, type DashboardResponse } from './http.js';
+import { HttpError, htmlResponse, jsonResponse, priorityParam, type DashboardResponse } from './http.js';
 import { deadLetterPage, deadLettersPage } from './pages/dead-letters.page.js';
 import { empty, renderPage, section, streamHref, type Page, type PageContext } from './pages/layout.js';
 import { messagePage } from './pages/message.page.js';
@@ -59,7 +57,7 @@ export class PageRoutes {
       return this.page(deadLetterPage(this.context, stream, deadLetter));
     }
     if (sub === 'messages' && id !== undefined) {
-      const message = await readMessage(this.connection, this.keys, stream, entryId(id, 'entry id'), priorityLevel(query.get('priority')));
+      const message = await readMessage(this.connection, this.keys, stream, entryId(id, 'entry id'), priorityParam(query.get('priority')));
       return this.page(messagePage(this.context, message));
     }
     throw new HttpError(404, `no page at /${parts.join('/')}`);
@@ -91,7 +89,7 @@ export class PageRoutes {
     const limit = pageSize(query.get('limit'));
     const chosenLimit = query.get('limit') ? limit : undefined;
     // A stream with priority levels lists one level's stream at a time (default normal, the stream itself).
-    const priority = priorityLevel(query.get('priority')) ?? 'normal';
+    const priority = priorityParam(query.get('priority')) ?? 'normal';
     const [summary, rows, levels] = await Promise.all([
       readPendingSummary(this.connection, this.keys, stream, group, priority),
       readPendingEntries(this.connection, this.keys, stream, group, { consumer, after, limit: limit + 1, priority }),
@@ -130,13 +128,6 @@ export class PageRoutes {
 function entryId(text: string, what: string): string {
   if (!ENTRY_ID.test(text)) throw new HttpError(400, `${what} "${text}" is not an entry id like 1700000000000-0`);
   return text;
-}
-
-/** `?priority=`: one of the levels, or absent. */
-function priorityLevel(value: string | null): PriorityLevel | undefined {
-  if (value === null || value === '') return undefined;
-  if (!(PRIORITY_LEVELS as readonly string[]).includes(value)) throw new HttpError(400, `priority "${value}" is not a level: one of ${PRIORITY_LEVELS.join(', ')}`);
-  return value as PriorityLevel;
 }
 
 function optionalEntryId(text: string | null, what: string): string | undefined {

@@ -49,12 +49,16 @@ const SEARCH_ORDER: readonly PriorityLevel[] = ['normal', ...PRIORITY_LEVELS.fil
  */
 export async function readMessage(connection: RedisConnection, keys: KeyBuilder, stream: string, entryId: string, priority?: PriorityLevel): Promise<MessageInfo> {
   const levels = priority === undefined ? SEARCH_ORDER : [priority];
-  const found = await Promise.all(levels.map((level) => connection.send<[string, string[]][]>(['XRANGE', keys.levelStream(stream, level), entryId, entryId])));
+  // The first level's groups are read beside the lookup: a plain stream keeps its round trips.
+  const [firstGroups, found] = await Promise.all([
+    readGroups(connection, keys.levelStream(stream, levels[0])),
+    Promise.all(levels.map((level) => connection.send<[string, string[]][]>(['XRANGE', keys.levelStream(stream, level), entryId, entryId]))),
+  ]);
   const at = Math.max(0, found.findIndex((rows) => rows.length > 0));
   const level = levels[at];
   const rows = found[at];
   const key = keys.levelStream(stream, level);
-  const groups = await readGroups(connection, key);
+  const groups = at === 0 ? firstGroups : await readGroups(connection, key);
   const positions = await Promise.all(
     (groups ?? []).map(async (g): Promise<MessageGroupPosition> => {
       const pending = (await readPendingEntriesById(connection, keys, stream, g.name, [entryId], level)).get(entryId);

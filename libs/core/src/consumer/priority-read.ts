@@ -83,21 +83,17 @@ export class PriorityRead {
     // Per level, so the reply lists the higher levels' entries first.
     const replies: [string, [string, string[] | null][]][][] = levels.map(() => []);
     // Probes only while some level has entries and the read has room beyond the probes.
-    const drained = this.drainedAmong(levels);
+    const drained = levels.filter((level) => this.drained.has(level.keys[0])).length;
     const probes = drained < levels.length && read.count > drained ? drained : 0;
-    let open: number[] = [];
-    for (let i = 0; i < levels.length; i++) if (probes === 0 || !this.drained.has(levels[i].keys[0])) open.push(i);
-    const shares = this.shares.split(read.count - probes, open.map((i) => levels[i].level));
-    const round: { index: number; share: number }[] = levels.map((level, index) => ({
-      index,
-      share: probes > 0 && this.drained.has(level.keys[0]) ? 1 : shares[level.level],
-    }));
+    const probed = (level: LevelKeys[number]) => probes > 0 && this.drained.has(level.keys[0]);
+    const shares = this.shares.split(read.count - probes, levels.filter((level) => !probed(level)).map((level) => level.level));
+    let round = levels.map((level, index) => ({ index, share: probed(level) ? 1 : shares[level.level] }));
     let left = read.count;
     let moreWaiting = false;
     for (let pass = 0; pass < WEIGHTED_ROUNDS; pass++) {
       const wanted = round.filter(({ share }) => share > 0);
       const got = await Promise.all(wanted.map(({ index, share }) => readNow(connection, read, levels[index].keys, share, replies[index])));
-      open = [];
+      const open: number[] = [];
       for (let k = 0; k < wanted.length; k++) {
         left -= got[k];
         const { index, share } = wanted[k];
@@ -110,16 +106,9 @@ export class PriorityRead {
       moreWaiting = open.length > 0;
       if (left <= probes || open.length === 0) break;
       const second = this.shares.split(left, open.map((i) => levels[i].level));
-      round.length = 0;
-      for (const index of open) round.push({ index, share: second[levels[index].level] });
+      round = open.map((index) => ({ index, share: second[levels[index].level] }));
     }
     return { replies: replies.flat(), moreWaiting };
-  }
-
-  private drainedAmong(levels: LevelKeys): number {
-    let drained = 0;
-    for (const { keys } of levels) if (this.drained.has(keys[0])) drained += 1;
-    return drained;
   }
 }
 
