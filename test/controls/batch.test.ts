@@ -10,6 +10,7 @@ import {
   BatchFailure, fieldsToObject, InvalidOptionError, KeyBuilder, pauseGroup, resumeGroup, StreamConsumer, UnrecoverableError,
   type BatchHandler, type ConsumerOptions, type HandlerOptions, type ReceivedMessage,
 } from '@redstream/core';
+import { completedKeys } from '../support/completion-marks.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { simulatedWork } from '../support/simulated-work.js';
@@ -202,7 +203,7 @@ describe('batch handlers', () => {
     const handler = (messages: readonly ReceivedMessage[]) => void record(calls, messages);
     await batchConsumer(stream, handler, {}, { batch: { maxSize: 10, maxWaitMs: 20 } });
     await waitFor(async () => calls.length === 1 && (await fx.pendingCount(stream)) === 0, { what: 'the first batch acked' });
-    await waitFor(async () => (await fx.client.exists(`rs:{${stream}}:done:g:k4`)) === 1, { what: 'the completion marks' });
+    await waitFor(async () => (await completedKeys(fx.client, stream)).has('k4'), { what: 'the completion marks' });
     // The same keys again, past the producer's dedupe (a producer without it, as another program would write them).
     for (let i = 0; i < 5; i++) await fx.client.sendCommand(['XADD', `rs:{${stream}}`, '*', 'data', String(i), 'id', `k${i}`, 'ts', String(Date.now()), 'headers', JSON.stringify({ 'idempotency-key': `k${i}` })]);
     await fx.producer.publish(stream, 'fresh');

@@ -5,6 +5,7 @@
  * refused, with an error that names the command.
  */
 import { StreamConsumer, StreamProducer, UnrecoverableError } from '@redstream/core';
+import { completionBuckets } from '../support/completion-marks.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { waitFor } from '../support/wait-for.js';
@@ -56,9 +57,9 @@ describe('a refused command inside a Lua step', () => {
   // Redis refuses EVAL itself when one of its KEYS lacks read or write permission, before the
   // script runs; the script's own check covers what EVAL's does not: the commands.
   it.each([
-    ['the last mark key is outside the user\'s write patterns', 'refused.mark', (base: string) => ['%R~*', '%W~rs:[!{]*', `%W~${base}`, `%W~${base}:[!d]*`, `%W~${base}:done:g:ok-*`],
+    ['the completion bucket is outside the user\'s write patterns', 'refused.mark', (base: string) => ['%R~*', '%W~rs:[!{]*', `%W~${base}`, `%W~${base}:[!c]*`],
       /NOPERM this user has no permissions to access one of the keys/],
-    ['SET is not granted', 'refused.noset', () => ['~*', '-set'], /NOPERM ack-completed-n\.lua: this user may not run SET on key rs:\{refused\.noset\}:done:g:ok-0, so nothing was written/],
+    ['SADD is not granted', 'refused.nosadd', () => ['~*', '-sadd'], /NOPERM ack-completed-2\.lua: this user may not run SADD on key rs:\{refused\.nosadd\}:completed:g:\d+, so nothing was written/],
   ])('a keyed ack acks nothing and marks nothing when %s', async (_, stream, keyRules, refusal) => {
     const base = `rs:{${stream}}`;
     await env.client.sendCommand(['ACL', 'SETUSER', stream, 'on', '>pw', '&*', '+@all', ...keyRules(base)]);
@@ -83,8 +84,7 @@ describe('a refused command inside a Lua step', () => {
       await waitFor(() => errors.length >= 1, { what: 'the refused keyed ack' });
       expect(handled).toHaveLength(10);
       expect(errors[0]).toMatch(refusal);
-      const marks = Array.from({ length: 9 }, (_, n) => `${base}:done:g:ok-${n}`);
-      expect(await env.client.sendCommand(['EXISTS', ...marks])).toBe(0);
+      expect(await completionBuckets(env.client, stream)).toEqual([]);
       expect(((await env.client.sendCommand(['XPENDING', base, 'g'])) as [number])[0]).toBe(10);
     } finally {
       await consumer.stop();

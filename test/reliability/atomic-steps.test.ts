@@ -85,7 +85,7 @@ describe('atomic steps of the reliability units', () => {
     expect(await fx.client.xLen(key)).toBe(2);
   });
 
-  it('ack-completed-n acks a batch larger than Lua can unpack at once (ack.batchSize allows 100,000)', async () => {
+  it('ack-completed-2 acks and marks a batch larger than Lua can unpack at once (ack.batchSize allows 100,000)', async () => {
     const key = 'rs:{steps.big-ack}';
     const ids: string[] = [];
     for (let i = 1; i <= 9_000; i += 1) ids.push(`1-${i}`);
@@ -94,9 +94,18 @@ describe('atomic steps of the reliability units', () => {
     }
     await fx.client.sendCommand(['XGROUP', 'CREATE', key, 'g', '0']);
     await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'a', 'COUNT', '10000', 'STREAMS', key, '>']);
-    const marks = ids.map((id) => `${key}:done:g:${id}`);
-    expect(await Scripts.ackCompleted.run(fx.producer.connection, [key, ...marks], ['g', 60_000, ...ids])).toBe(9_000);
+    const bucket = `${key}:completed:g:0`;
+    const idempotencyKeys = ids.map((id) => `key-${id}`);
+    expect(await Scripts.ackCompleted.run(fx.producer.connection, [key, bucket], ['g', 60_000, 0, ids.length, ...ids, ...idempotencyKeys])).toBe(9_000);
     expect(await fx.pendingCount('steps.big-ack')).toBe(0);
+    expect(await fx.client.sCard(bucket)).toBe(9_000);
+    // Bucket end 0 lies in the past: the expiry follows Redis' clock, a TTL from now.
+    expect(await fx.client.pTTL(bucket)).toBeGreaterThan(55_000);
+    const flags = (await Scripts.completedKeys.run(fx.producer.connection, [`${key}:completed:g:-1`, bucket], ['key-1-1', 'nope', 'key-1-9000'])) as number[];
+    expect(flags).toEqual([1, 0, 1]);
+    const many = (await Scripts.completedKeys.run(fx.producer.connection, [bucket], idempotencyKeys)) as number[];
+    expect(many.every((flag) => flag === 1)).toBe(true);
+    expect(many).toHaveLength(9_000);
   });
 
   it('acks and counts pending entries that were deleted from the stream when reclaiming them', async () => {

@@ -12,12 +12,12 @@ describe('consumer dedupe lookup failing', () => {
   const fx = useRedis();
   const stopAfterEach = useCleanup();
 
-  it('runs the keyed entry and reports that the completion-mark MGET failed', async () => {
-    await fx.client.sendCommand(['ACL', 'SETUSER', 'no-mget', 'on', '>pw', '~*', '&*', '+@all', '-mget']);
+  it('runs the keyed entry and reports that the completion-mark lookup failed, naming the refused command', async () => {
+    await fx.client.sendCommand(['ACL', 'SETUSER', 'no-smismember', 'on', '>pw', '~*', '&*', '+@all', '-smismember']);
     const logger = collectingLogger();
     const handled: unknown[] = [];
     const consumer = stopAfterEach(
-      new StreamConsumer({ url: fx.redis.url.replace('redis://', 'redis://no-mget:pw@'), group: 'g', logger }).subscribe('dedupe.lookup', (message: ReceivedMessage) => {
+      new StreamConsumer({ url: fx.redis.url.replace('redis://', 'redis://no-smismember:pw@'), group: 'g', logger }).subscribe('dedupe.lookup', (message: ReceivedMessage) => {
         handled.push(message.data);
       }),
       (c) => c.stop(),
@@ -25,7 +25,7 @@ describe('consumer dedupe lookup failing', () => {
     await consumer.start();
     await fx.producer.publish('dedupe.lookup', { n: 1 }, { idempotencyKey: 'order-1' });
     await waitFor(() => handled.length === 1, { what: 'the keyed entry handled' });
-    await waitFor(() => logger.lines.some((line) => /completion-mark lookup \(MGET\) failed.*NOPERM/.test(line)), { what: 'the failure reported' });
+    await waitFor(() => logger.lines.some((line) => /completion-mark lookup failed.*NOPERM completed-keys-n\.lua: this user may not run SMISMEMBER on key rs:\{dedupe\.lookup\}:completed:g:\d+/.test(line)), { what: 'the failure reported' });
     await waitFor(async () => (await fx.pendingCount('dedupe.lookup')) === 0, { what: 'acked' });
   });
 });

@@ -1,8 +1,10 @@
 /**
  * DESIGN.md delivery semantics 4: producer dedupe (one Lua step: GET, XADD, SET PX) and
- * consumer dedupe (completion mark + XACK in one Lua step, checked before the handler).
+ * consumer dedupe (completion mark + XACK in one Lua step, checked before the handler; the
+ * marks are members of time-bucketed sets, completion-marks.ts).
  */
 import { StreamConsumer, StreamProducer, type HandledOutcome, type ReceivedMessage } from '@redstream/core';
+import { completedKeys, completionBuckets, markCompleted } from '../support/completion-marks.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { waitFor } from '../support/wait-for.js';
@@ -40,11 +42,14 @@ describe('idempotency', () => {
     try {
       const first = await producer.publish(stream, 'first', { idempotencyKey: 'pay-7' });
       await waitFor(() => seen.length === 1, { what: 'the first delivery' });
-      const mark = `rs:{${stream}}:done:g:pay-7`;
       if (dedupe !== false) {
-        await waitFor(async () => (await fx.client.get(mark)) === first.entryId, { what: 'the completion mark' });
-        expect(await fx.client.pTTL(mark)).toBeGreaterThan(86_000_000);
+        await waitFor(async () => (await completedKeys(fx.client, stream)).has('pay-7'), { what: 'the completion mark' });
+        const [bucket] = await completionBuckets(fx.client, stream);
+        // At least the TTL (one day) from now, at most 1.5 x (the bucket is half the TTL wide).
+        expect(await fx.client.pTTL(bucket)).toBeGreaterThan(86_000_000);
+        expect(await fx.client.pTTL(bucket)).toBeLessThanOrEqual(1.5 * 86_400_000);
       }
+      void first;
       await waitFor(async () => (await fx.client.exists(`rs:{${stream}}:idem:pay-7`)) === 0, { what: 'the producer mark to expire' });
       const again = await producer.publish(stream, 'again', { idempotencyKey: 'pay-7' });
       expect(again.added).toBe(true);
@@ -60,11 +65,11 @@ describe('idempotency', () => {
     }
   });
 
-  it('checks the completion marks of a read with one MGET per stream, not one lookup per entry, and skips the completed', async () => {
+  it('checks the completion marks of a read with one lookup per stream, not one per entry, and skips the completed', async () => {
     const stream = 'idem.batch';
     await fx.producer.publishMany(stream, Array.from({ length: 100 }, (_, n) => ({ data: n, options: { idempotencyKey: `k-${n}` } })));
     // Half of the keys were completed by this group before (another entry, same key).
-    for (let n = 0; n < 100; n += 2) await fx.client.set(`rs:{${stream}}:done:g:k-${n}`, '1-1');
+    await markCompleted(fx.client, stream, Array.from({ length: 50 }, (_, i) => `k-${2 * i}`));
     await fx.client.sendCommand(['CONFIG', 'RESETSTAT']);
     const handled: number[] = [];
     const outcomes: HandledOutcome[] = [];
@@ -76,9 +81,54 @@ describe('idempotency', () => {
     await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'all acked' });
     const stats = await fx.client.info('commandstats');
     const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-    // One MGET for the read (two if the entries arrived in two reads); EXISTS only from start-up checks.
-    expect(calls('mget')).toBeGreaterThanOrEqual(1);
-    expect(calls('mget')).toBeLessThanOrEqual(2);
-    expect(calls('exists')).toBeLessThan(5);
+    // One lookup for the read (two if the entries arrived in two reads): one SMISMEMBER of the
+    // one bucket that exists, one EXISTS per bucket asked (5); other EXISTS only from start-up checks.
+    expect(calls('smismember')).toBeGreaterThanOrEqual(1);
+    expect(calls('smismember')).toBeLessThanOrEqual(2);
+    expect(calls('exists')).toBeLessThan(5 + 2 * 5);
+    expect(calls('mget')).toBe(0);
+  });
+  it('keeps a mark for the whole TTL across bucket changes, and forgets it within 1.5 x the TTL', async () => {
+    const stream = 'idem.buckets';
+    const ttlMs = 2_000; // buckets of 1 s
+    const handled: string[] = [];
+    const seen: HandledOutcome[] = [];
+    const consumer = await fx.consumer(stream, (m) => void handled.push(m.data as string), { dedupe: { ttlMs } });
+    consumer.addObserver({ handled: (_s, outcome) => void seen.push(outcome) });
+    // Entries with the same key as another program would write them (no producer dedupe in the way).
+    const publish = (data: string) =>
+      fx.client.sendCommand(['XADD', `rs:{${stream}}`, '*', 'data', JSON.stringify(data), 'id', 'k-1', 'ts', String(Date.now()), 'headers', JSON.stringify({ 'idempotency-key': 'k-1' })]);
+    await publish('first');
+    await waitFor(async () => (await completedKeys(fx.client, stream)).has('k-1'), { what: 'the completion mark' });
+    const completedAt = Date.now();
+    // The next bucket has begun: the mark is in an older one, still within the TTL.
+    await waitFor(() => Math.floor(Date.now() / 1_000) > Math.floor(completedAt / 1_000), { what: 'the next bucket' });
+    await publish('again, within the TTL');
+    await waitFor(() => seen.length === 2, { what: 'the second entry' });
+    expect(seen).toEqual(['success', 'skipped-duplicate']);
+    await waitFor(async () => !(await completedKeys(fx.client, stream)).has('k-1'), { timeoutMs: 6_000, what: 'the mark to expire' });
+    const forgottenAfter = Date.now() - completedAt;
+    expect(forgottenAfter).toBeGreaterThanOrEqual(ttlMs - 50);
+    expect(forgottenAfter).toBeLessThanOrEqual(1.5 * ttlMs + 1_000);
+    await publish('after the TTL');
+    await waitFor(() => seen.length === 3, { what: 'the third entry' });
+    expect(handled).toEqual(['first', 'after the TTL']);
+  });
+
+  it.each([
+    [true, 'skips', ['fresh']],
+    [false, 'handles', ['done before the upgrade', 'fresh']],
+  ])('with dedupe.legacyMarks %s, a key marked by redstream 0.1 (a string mark) it %s', async (legacyMarks, _verb, expected) => {
+    const stream = `idem.legacy.${legacyMarks}`;
+    await fx.client.set(`rs:{${stream}}:done:g:old-1`, '1-1', { PX: 60_000 });
+    await fx.producer.publish(stream, 'done before the upgrade', { idempotencyKey: 'old-1' });
+    await fx.producer.publish(stream, 'fresh', { idempotencyKey: 'new-1' });
+    const handled: string[] = [];
+    const seen: HandledOutcome[] = [];
+    const consumer = await fx.consumer(stream, (m) => void handled.push(m.data as string), { dedupe: { legacyMarks } });
+    consumer.addObserver({ handled: (_s, outcome) => void seen.push(outcome) });
+    await waitFor(async () => seen.length === 2 && (await fx.pendingCount(stream)) === 0, { what: 'both entries taken and acked' });
+    expect(handled).toEqual(expected);
+    expect(await completedKeys(fx.client, stream)).toEqual(new Set(expected.includes('done before the upgrade') ? ['old-1', 'new-1'] : ['new-1']));
   });
 });

@@ -9,7 +9,7 @@ export const ACL_ROLES = {
   worker:
     `resetkeys ~rs:* resetchannels &rs:* -@all ${CONNECTION} +client|id +client|unblock +get +pttl +subscribe ` +
     '+xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer +xinfo|groups +xinfo|consumers ' +
-    '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +zrangebyscore +zrem +hget +hset +hdel +pexpire +evalsha +eval',
+    '+xadd +xtrim +xlen +xrange +exists +mget +set +sadd +smismember +pexpireat +time +zrangebyscore +zrem +hget +hset +hdel +pexpire +evalsha +eval',
   producer: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +hget +sadd +wait +evalsha +eval`,
   requester: `resetkeys ~rs:* resetchannels -@all ${CONNECTION} +xadd +get +set +zadd +hset +hget +sadd +wait +evalsha +eval +xread +del`,
   operator:

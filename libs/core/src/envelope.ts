@@ -123,7 +123,7 @@ export function decodeEnvelope(
     throw new DecodeError(entryId, `field \`data\` is not valid: ${(error as Error).message}`);
   }
   let headers: Headers | undefined;
-  if (rawHeaders !== undefined) headers = parseHeaders(entryId, rawHeaders);
+  if (rawHeaders !== undefined) headers = messageId !== undefined && rawHeaders === keyOnlyHeaders(messageId) ? { [HEADER_IDEMPOTENCY_KEY]: messageId } : parseHeaders(entryId, rawHeaders);
   const timestamp = ts === undefined ? entryTimestamp(entryId) : Number(ts);
   return {
     data,
@@ -135,6 +135,15 @@ export function decodeEnvelope(
     correlationId,
     partitionKey,
   };
+}
+
+/**
+ * The `headers` field a producer writes for a message whose only header is its idempotency
+ * key (which is also its `id`). Recognised by comparison, so the common keyed entry skips a
+ * JSON.parse and its checks (~0.5 µs per keyed message on the drain); anything else is parsed.
+ */
+function keyOnlyHeaders(messageId: string): string {
+  return `{"${HEADER_IDEMPOTENCY_KEY}":${JSON.stringify(messageId)}}`;
 }
 
 function parseHeaders(entryId: string, raw: string): Headers {

@@ -17,6 +17,7 @@ export { backoffDelay, type BackoffPolicy } from './backoff.js';
 export { validatePrefix, validateStreamName } from './validation.js';
 export { RetentionTrimmer } from './consumer/retention.js';
 export { Reclaimer } from './consumer/reclaimer.js';
+export { CompletionMarks } from './consumer/completion-marks.js';
 export * from './request/reply-channel.js';
 export * from './admin/stream-stats.js';
 export * from './admin/pending.js';

@@ -41,6 +41,13 @@ export interface StreamKeys {
   idempotency(key: string): string;
   /** Replay mark of a dead letter: set when it was re-published, keyed by the original entry id. */
   replayed(originalEntryId: string): string;
+  /**
+   * One time bucket of the group's completion marks (consumer dedupe): a set of the
+   * idempotency keys it completed, named by the bucket's start (ms since epoch); see
+   * consumer/completion-marks.ts.
+   */
+  completedIn(group: string, bucketStartMs: number): string;
+  /** The string mark of one completed key as redstream 0.1 wrote it; read only with `dedupe.legacyMarks` (upgrades). */
   completed(group: string, key: string): string;
   /** Tracking hash of one entry (failures, progress), written only off the success path, with a TTL. */
   job(entryId: string): string;
@@ -118,6 +125,7 @@ export class KeyBuilder {
       retentionLock: `${base}:retention-lock`,
       idempotency: (key) => `${base}:idem:${key}`,
       replayed: (originalEntryId) => `${base}:replayed:${originalEntryId}`,
+      completedIn: (group, bucketStartMs) => `${base}:completed:${group}:${bucketStartMs}`,
       completed: (group, key) => `${base}:done:${group}:${key}`,
       job: (entryId) => `${base}:job:${entryId}`,
       schedule: (name) => `${base}:schedule:${name}`,

@@ -127,8 +127,13 @@ export interface ConsumerOptions extends CommonOptions {
    * for `client.watch` and `client.events`. Off by default; one more pipelined XADD per transition.
    */
   events?: boolean | { maxLen?: number };
-  /** Consumer-side dedupe of entries with an idempotency key: `ttlMs` of the completion marks (default one day); `false` turns it off. */
-  dedupe?: { ttlMs?: number } | false;
+  /**
+   * Consumer-side dedupe of entries with an idempotency key: `ttlMs` of the completion marks
+   * (default one day; the same for every consumer of a group); `false` turns it off.
+   * `legacyMarks: true` also honours the string marks redstream 0.1 wrote
+   * (`rs:{s}:done:<group>:<key>`): turn it on for one TTL after upgrading from 0.1.
+   */
+  dedupe?: { ttlMs?: number; legacyMarks?: boolean } | false;
   /** Trimming the stream; `false` never trims. */
   retention?: RetentionOptions;
   /** `maxLen`: approximate cap of the dead-letter stream (0 for none). Default 100,000. */

@@ -242,10 +242,13 @@ function resolveClaim(value: ClaimOptions | false | undefined): Required<ClaimOp
   };
 }
 
-function resolveDedupe(value: { ttlMs?: number } | false | undefined): { ttlMs: number } | false {
+function resolveDedupe(value: ConsumerOptions['dedupe']): { ttlMs: number; legacyMarks: boolean } | false {
   if (value === false) return false;
-  const given = optionalObject('dedupe', value, ['ttlMs']);
-  return { ttlMs: requireInteger('dedupe.ttlMs', given.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1) };
+  const given = optionalObject('dedupe', value, ['ttlMs', 'legacyMarks']);
+  return {
+    ttlMs: requireInteger('dedupe.ttlMs', given.ttlMs ?? DEFAULTS.dedupe.ttlMs, 1),
+    legacyMarks: requireBoolean('dedupe.legacyMarks', given.legacyMarks ?? false),
+  };
 }
 
 function resolveRetention(value: RetentionOptions | undefined): ResolvedRetention {

@@ -7,16 +7,20 @@
  * go on, also while draining at shutdown, so a finished entry is not left pending and a
  * persistent error does not turn into a busy loop of commands.
  */
+import type { StreamKeys } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { isErrorReply } from '../redis/connection.js';
 import { ACK_RETRY_MS } from '../constants.js';
 import { LuaSteps } from '../redis/lua-steps.js';
+import type { CompletionMarks } from './completion-marks.js';
 
 interface PendingAcks {
   ids: string[];
-  /** Completion mark keys and their entry ids (consumer-side dedupe). */
-  markKeys: string[];
+  /** Entries acked with a completion mark (consumer-side dedupe): their ids and idempotency keys. */
   markIds: string[];
+  markedKeys: string[];
+  /** The stream's keys, where its completion buckets are (set with the first mark). */
+  streamKeys: StreamKeys | undefined;
 }
 
 export class AckBatcher {
@@ -33,7 +37,7 @@ export class AckBatcher {
   constructor(
     private readonly connection: RedisConnection,
     private readonly group: string,
-    private readonly options: { batchSize: number; flushMs: number; completedTtlMs: number },
+    private readonly options: { batchSize: number; flushMs: number; marks: CompletionMarks | undefined },
     private readonly onError: (error: Error) => void,
   ) {}
 
@@ -42,11 +46,12 @@ export class AckBatcher {
     this.queuedOne();
   }
 
-  /** Acks the entry and marks its idempotency key completed for the group. */
-  ackCompleted(streamKey: string, entryId: string, markKey: string): void {
+  /** Acks the entry and marks its idempotency key completed for the group (`keys`: its stream's). */
+  ackCompleted(streamKey: string, entryId: string, keys: StreamKeys, idempotencyKey: string): void {
     const bucket = this.bucket(streamKey);
-    bucket.markKeys.push(markKey);
     bucket.markIds.push(entryId);
+    bucket.markedKeys.push(idempotencyKey);
+    bucket.streamKeys = keys;
     this.queuedOne();
   }
 
@@ -102,10 +107,13 @@ export class AckBatcher {
   private async send(streamKey: string, acks: PendingAcks): Promise<void> {
     const sends: Promise<unknown>[] = [];
     if (acks.ids.length > 0) sends.push(this.connection.send(['XACK', streamKey, this.group, ...acks.ids]));
-    if (acks.markKeys.length > 0) {
+    const marks = this.options.marks;
+    if (acks.markIds.length > 0 && marks !== undefined && acks.streamKeys !== undefined) {
+      // The bucket is the one current when the acks are sent (a retried flush writes the newer one).
+      const bucket = marks.writeKey(acks.streamKeys);
       sends.push(
-        LuaSteps.ackCompleted(this.connection, { stream: streamKey, marks: acks.markKeys }, {
-          group: this.group, ttlMs: this.options.completedTtlMs, entryIds: acks.markIds,
+        LuaSteps.ackCompleted(this.connection, { stream: streamKey, bucket: bucket.key }, {
+          group: this.group, ttlMs: marks.ttlMs, bucketEndMs: bucket.endMs, entryIds: acks.markIds, idempotencyKeys: acks.markedKeys,
         }),
       );
     }
@@ -119,9 +127,10 @@ export class AckBatcher {
     if (this.closed) return;
     const bucket = this.bucket(streamKey);
     bucket.ids.push(...acks.ids);
-    bucket.markKeys.push(...acks.markKeys);
     bucket.markIds.push(...acks.markIds);
-    this.size += acks.ids.length + acks.markKeys.length;
+    bucket.markedKeys.push(...acks.markedKeys);
+    bucket.streamKeys ??= acks.streamKeys;
+    this.size += acks.ids.length + acks.markIds.length;
     this.failures += 1;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), retryDelayMs(this.failures));
@@ -139,7 +148,7 @@ export class AckBatcher {
   private bucket(streamKey: string): PendingAcks {
     let bucket = this.queued.get(streamKey);
     if (bucket === undefined) {
-      bucket = { ids: [], markKeys: [], markIds: [] };
+      bucket = { ids: [], markIds: [], markedKeys: [], streamKeys: undefined };
       this.queued.set(streamKey, bucket);
     }
     return bucket;

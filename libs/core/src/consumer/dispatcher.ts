@@ -31,7 +31,8 @@ import type { XReadReply } from './stream-reader.js';
 import type { OrderedEntry, OrderedLanes } from '../ordered/ordered-lanes.js';
 
 export interface DispatcherUnits extends OutcomeUnits {
-  readonly completion: CompletionCheck;
+  /** Set when consumer dedupe is on. */
+  readonly completion: CompletionCheck | undefined;
   /** Ordered subscriptions (ordered/ordered-lanes.ts): one entry per key at a time, nothing started without a valid lease. */
   readonly ordered?: OrderedLanes<HeldMessage>;
 }
@@ -47,7 +48,7 @@ export class Dispatcher {
   private readonly unstarted: HeldMessage[] = [];
   /** Held entries of a paused stream whose handler had not started: they start on resume. */
   private readonly parked: HeldMessage[] = [];
-  private readonly completion: CompletionCheck;
+  private readonly completion: CompletionCheck | undefined;
   private readonly outcomes: EntryOutcomes;
   /** Batch handlers' lines and runs (batch-runner.ts); undefined when no handler takes batches. */
   private readonly batches: BatchRunner | undefined;
@@ -71,7 +72,7 @@ export class Dispatcher {
     checked: (entry, completed) => (completed ? this.skipDuplicate(entry) : this.schedule(entry)),
     checkFailed: (entry, error) => {
       // Run it rather than hold it: at-least-once stands; only the skip of a repeat is lost.
-      this.errors.report('dedupe', new Error(`completion-mark lookup (MGET) failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
+      this.errors.report('dedupe', new Error(`completion-mark lookup failed, entry ${entry.entryId} runs unchecked and a key completed before may run again: ${error.message}`, { cause: error }));
       this.schedule(entry);
     },
   };
@@ -223,11 +224,9 @@ export class Dispatcher {
     }
     const entry = new HeldMessage(subscription, entryId, fields, deliveryCount, envelope, streamKey);
     this.held.add(entry);
-    const dedupe = this.options.dedupe;
-    if (dedupe && envelope.idempotencyKey !== undefined) {
-      const mark = subscription.keys.completed(this.options.group, envelope.idempotencyKey);
-      entry.completionMark = mark;
-      this.completion.check(streamKey, mark, entry, this.completionAnswers);
+    const completion = this.completion;
+    if (completion !== undefined && envelope.idempotencyKey !== undefined) {
+      completion.check(subscription.keys, envelope.idempotencyKey, entry, this.completionAnswers);
       return;
     }
     this.schedule(entry);

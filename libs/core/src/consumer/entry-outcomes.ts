@@ -70,10 +70,8 @@ export class EntryOutcomes {
       );
     }
     const key = entry.idempotencyKey;
-    // The mark key was built once by the dedupe check; built here for an entry that skipped it.
-    const mark = entry.completionMark ?? (this.options.dedupe && key !== undefined ? entry.subscription.keys.completed(this.options.group, key) : undefined);
-    if (mark !== undefined) {
-      this.acks.ackCompleted(entry.streamKey, entry.entryId, mark);
+    if (this.options.dedupe && key !== undefined) {
+      this.acks.ackCompleted(entry.streamKey, entry.entryId, entry.subscription.keys, key);
     } else {
       this.acks.ack(entry.streamKey, entry.entryId);
     }

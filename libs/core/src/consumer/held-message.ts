@@ -48,8 +48,6 @@ export class HeldMessage implements HeldEntry, HeldLink, ReceivedMessage {
   heldPrev: HeldLink | undefined = undefined;
   heldNext: HeldLink | undefined = undefined;
   isHeld = false;
-  /** Its completion mark key when consumer dedupe checks it (built once, used again by the ack). */
-  completionMark: string | undefined = undefined;
 
   constructor(
     readonly subscription: Subscription,

@@ -30,6 +30,7 @@ import { validateStreamName } from '../validation.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { AckBatcher } from './ack-batcher.js';
 import { CompletionCheck } from './completion-check.js';
+import { CompletionMarks } from './completion-marks.js';
 import { DeadLetterOutcome } from './dead-letter-outcome.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { DelayedPromoter } from './delayed-promoter.js';
@@ -229,14 +230,15 @@ export class StreamConsumer extends EventEmitter {
 
     const report = (source: string) => (error: Error) => this.errors.report(source, error);
     this.events = wireLifecycle(this.command, this.keys, o, this.subscriptions.values(), this.observers, report);
-    this.acks = new AckBatcher(this.command, o.group, { ...o.ack, completedTtlMs: o.dedupe ? o.dedupe.ttlMs : 1 }, report('ack'));
+    const marks = o.dedupe ? new CompletionMarks(o.group, o.dedupe.ttlMs, o.dedupe.legacyMarks) : undefined;
+    this.acks = new AckBatcher(this.command, o.group, { ...o.ack, marks }, report('ack'));
     const wake = () => (this.control.wake(), this.dispatcher?.startParked());
     const pause = (this.pause = await PauseControl.open(this.command, keys, o.group, this.readers, wake, this.errors));
     const orderedSubscriptions = [...this.subscriptions.values()].filter((s) => s.options.ordered);
     const ordered = orderedSubscriptions.length > 0 ? new OrderedLanes<HeldMessage>() : undefined;
     const dispatcher = (this.dispatcher = new Dispatcher(o, this.keys, this.subscriptions, {
       acks: this.acks,
-      completion: new CompletionCheck(this.command),
+      completion: marks && new CompletionCheck(this.command, marks),
       deadLetters: new DeadLetterOutcome(new DeadLetterWriter(this.command, o.group, o.consumer, o.deadLetter.maxLen), this.observers, this.errors, o.logger),
       retries: this.retries,
       observers: this.observers,

@@ -53,13 +53,20 @@ export const LuaSteps = {
     return { moved: acked === 1, dropped };
   },
 
-  /** ack-completed-n: acks entries and writes their completion marks; returns how many were acked. */
+  /** ack-completed-2: acks entries and adds their idempotency keys to the group's current completion bucket; returns how many were acked. */
   ackCompleted(
     connection: RedisConnection,
-    keys: { stream: string; marks: readonly string[] },
-    args: { group: string; ttlMs: number; entryIds: readonly string[] },
+    keys: { stream: string; bucket: string },
+    args: { group: string; ttlMs: number; bucketEndMs: number; entryIds: readonly string[]; idempotencyKeys: readonly string[] },
   ): Promise<number> {
-    return Scripts.ackCompleted.run<number>(connection, [keys.stream, ...keys.marks], [args.group, args.ttlMs, ...args.entryIds]);
+    return Scripts.ackCompleted.run<number>(connection, [keys.stream, keys.bucket], [
+      args.group, args.ttlMs, args.bucketEndMs, args.entryIds.length, ...args.entryIds, ...args.idempotencyKeys,
+    ]);
+  },
+
+  /** completed-keys-n: one flag per idempotency key, true when one of the completion buckets holds it. */
+  async completedKeys(connection: RedisConnection, keys: { buckets: readonly string[] }, args: { idempotencyKeys: readonly string[] }): Promise<number[]> {
+    return Scripts.completedKeys.run<number[]>(connection, keys.buckets, args.idempotencyKeys);
   },
 
   /** refresh-leases-1: resets the idle time of entries this consumer still owns; returns the ids it no longer owns. */

@@ -24,7 +24,7 @@ describe('LuaScript', () => {
   it('sends a call with the promised key count, and any count to a -n script', async () => {
     const { connection, sent } = recordingConnection();
     await Scripts.claimOwn.run(connection, ['rs:{s}'], ['g', 'c', '1-0']);
-    await Scripts.ackCompleted.run(connection, ['rs:{s}', 'a', 'b', 'c'], ['g', 1, '1-0', '2-0', '3-0']);
+    await Scripts.completedKeys.run(connection, ['rs:{s}:completed:g:0', 'rs:{s}:completed:g:1', 'rs:{s}:completed:g:2', 'rs:{s}:completed:g:3'], ['a']);
     await Scripts.scheduleDelayed.run(connection, ['rs:{s}:delayed', 'rs:{s}:delayed:payloads'], [1, 'm', '[]', 1]);
     expect(sent.map((args) => [args[0], args[2]])).toEqual([['EVALSHA', '1'], ['EVALSHA', '4'], ['EVALSHA', '2']]);
   });
