@@ -2,7 +2,7 @@ import { RedstreamError } from './redstream.error.js';
 
 /**
  * A Lua step was called with a number of keys its file name does not promise
- * (`dead-letter-2.lua` takes 2 keys, `ack-completed-n.lua` any number): a programming
+ * (`dead-letter-2.lua` takes 2 keys, `completed-keys-n.lua` any number): a programming
  * error inside redstream, refused before anything reaches Redis.
  */
 export class LuaKeyCountError extends RedstreamError {
