@@ -11,6 +11,7 @@
  *     ▼
  *   EntryOutcomes → AckBatcher / RetryScheduler / DeadLetterWriter     the outcome of each entry
  *
+ * Before them, start() opens connections, readers and groups (consumer-startup.ts).
  * Beside them: LeaseKeeper (running entries keep their leases), PeriodicTasks (delayed
  * promotion, retention, idle-consumer removal), PauseControl, RateLimiter and
  * PriorityLevels (queue controls), ObserverHub (metrics), ErrorReporter.
@@ -19,16 +20,15 @@ import { EventEmitter } from 'node:events';
 import { SHUTDOWN_MIN_MS } from '../constants.js';
 import { remainingMs, withDeadline } from '../deadline.js';
 import { ConsumerSetupError } from '../errors/index.js';
-import { checkServerSafety } from '../redis/server-safety.js';
 import { KeyBuilder, type StreamKeys } from '../keys.js';
 import type { BatchOptions, ConsumerOptions, HandlerOptions, ResolvedConsumerOptions } from '../options.js';
 import { resolveConsumerOptions, resolveHandlerOptions } from '../options.js';
-import type { ConnectionStatus } from '../redis/connection.js';
-import { RedisConnection } from '../redis/connection.js';
+import type { ConnectionStatus, RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 import { validateStreamName } from '../validation.js';
 import { loadMessageTracing } from '../tracing/message-tracing.js';
 import { AckBatcher } from './ack-batcher.js';
+import { openConsumer, type OpenedConsumer } from './consumer-startup.js';
 import { CompletionCheck } from './completion-check.js';
 import { CompletionMarks } from './completion-marks.js';
 import { DeadLetterOutcome } from './dead-letter-outcome.js';
@@ -57,12 +57,12 @@ import { Reclaimer } from './reclaimer.js';
 import { RetentionTrimmer } from './retention.js';
 import { RetryScheduler } from './retry-scheduler.js';
 import { RunControl } from './run-control.js';
-import { openStreamReaders, type StreamReader } from './stream-reader.js';
+import type { StreamReader } from './stream-reader.js';
 import { OrderedLanes } from '../ordered/ordered-lanes.js';
 import { PartitionOwnership } from '../ordered/partition-ownership.js';
-import { PartitionMap } from '../partitions/partition-map.js';
-import { expandPartitionedSubscriptions, type PartitionSources } from '../partitions/partition-sources.js';
 import { PartitionGrowth } from '../partitions/partition-growth.js';
+import type { PartitionMap } from '../partitions/partition-map.js';
+import type { PartitionSources } from '../partitions/partition-sources.js';
 
 export class StreamConsumer extends EventEmitter {
   readonly options: ResolvedConsumerOptions;
@@ -174,49 +174,20 @@ export class StreamConsumer extends EventEmitter {
     if (this.subscriptions.size === 0) throw new ConsumerSetupError('ERR_NO_HANDLERS', 'Subscribe at least one stream before start().');
     this.started = true;
     const o = this.options;
-    const connection = { url: o.url, client: o.client, cluster: o.cluster, connectTimeoutMs: o.connectTimeoutMs };
+    let opened: OpenedConsumer;
     try {
-      this.command = await RedisConnection.open(connection, `redstream-${o.group}-${o.consumer}`);
+      opened = await openConsumer(o, this.keys, this.subscriptions, {
+        report: (source, error) => this.errors.report(source, error),
+        setStatus: (status) => this.setStatus(status),
+      });
     } catch (error) {
       this.started = false;
       throw error;
     }
-    try {
-      await this.expandPartitions();
-    } catch (error) {
-      await this.partitions?.close();
-      await this.command.disconnect();
-      this.started = false;
-      throw error;
-    }
-    const keys = [...this.subscriptions.values()].map((s) => s.keys);
-    const streamKeys = keys.map((k) => k.stream);
-    const readerName = `redstream-${o.group}-${o.consumer}-reader`;
-    try {
-      this.readers = await openStreamReaders(this.command, connection, streamKeys, readerName, (status) => this.setStatus(status), (error) =>
-        this.errors.report(`connection ${readerName}`, error),
-      );
-    } catch (error) {
-      await Promise.all([...this.readers.map((reader) => reader.close()), this.partitions?.close()]);
-      await this.command.disconnect();
-      this.started = false;
-      throw error;
-    }
+    const { groups, openReaders } = opened;
+    ({ command: this.command, partitions: this.partitions, sources: this.sources, readers: this.readers } = opened);
     this.control.attach(this.readers);
-    this.command.on('connection-error', (error: Error) => this.errors.report(`connection ${this.command.name}`, error));
-    this.setStatus('connected');
-    const groups = new GroupManager(this.command, o.group, o.startFrom, o.logger, this.keys);
-    try {
-      await checkServerSafety(this.command, o.logger, o.requireNoEviction);
-      await groups.ensure(streamKeys);
-    } catch (error) {
-      // Nothing runs yet: close what start() opened, so the process can exit and start() be retried.
-      await Promise.all([...this.readers.map((reader) => reader.close()), this.partitions?.close()]);
-      await this.command.disconnect();
-      this.setStatus('disconnected');
-      this.started = false;
-      throw error;
-    }
+    const keys = [...this.subscriptions.values()].map((s) => s.keys);
 
     // Outermost, so that user middlewares and the handler run inside the consumer span.
     const tracing = o.tracing ? await loadMessageTracing() : undefined;
@@ -276,7 +247,7 @@ export class StreamConsumer extends EventEmitter {
       dispatcher, ownEntries, retries: this.retries, reclaimer: this.reclaimer, reclaimTargets, groups, errors: this.errors, control: this.control, pause,
     });
     this.loop = readLoop.run();
-    this.followGrowth(keys, (streamKeys) => openStreamReaders(this.command, connection, streamKeys, readerName, (status) => this.setStatus(status), report(`connection ${readerName}`)), readLoop);
+    this.followGrowth(keys, openReaders, readLoop);
   }
 
   /** New partitions of a subscribed stream (growth while running) are read without a restart (partition-growth.ts). */
@@ -316,12 +287,6 @@ export class StreamConsumer extends EventEmitter {
     });
     ownership.startWith(ordered, this.readers);
     return ownership;
-  }
-
-  /** Partitioned streams (stored count, or the option `partitions`): each partition becomes a source of its own. */
-  private async expandPartitions(): Promise<void> {
-    const partitions = (this.partitions = new PartitionMap(this.command, this.keys, this.options.partitions, (source, error) => this.errors.report(source, error)));
-    this.sources = await expandPartitionedSubscriptions(this.command, this.keys, partitions, this.subscriptions);
   }
 
   /**
