@@ -9,7 +9,7 @@
   Returns one integer per key, in ARGV's order: 1 when some bucket holds it, else 0.
 ]]
 -- @include command-permissions
-local refused = refusedCommand('completed-keys-n.lua', { { 'SMISMEMBER', KEYS[1], 'x' } })
+local refused = refusedCommand('completed-keys-n.lua', { { 'EXISTS', KEYS[1] }, { 'SMISMEMBER', KEYS[1], 'x' } })
 if refused then
   return refused
 end

@@ -89,8 +89,9 @@ export function validateStreamName(stream: unknown, option = 'stream'): string {
 }
 
 /**
- * A consumer group name. It is a segment of the completion-mark key
- * (`...:done:<group>:<key>`), so a `:` would let `billing` + key `eu:42` and
+ * A consumer group name. It is a segment of the completion-mark keys (the buckets
+ * `...:completed:<group>:<bucketStartMs>`, and 0.1's `...:done:<group>:<key>` that
+ * `dedupe.legacyMarks` reads), so a `:` would let `billing` + key `eu:42` and
  * `billing:eu` + key `42` share one mark and the second group skip its message.
  */
 export function validateGroupName(group: unknown, option = 'group'): string {
