@@ -1,7 +1,7 @@
 /**
  * `npm run bench:prefetch`: the measurement behind the default `prefetch`. A NestJS worker
  * with default options except `prefetch` drains a pre-filled stream with handlers that do
- * nothing, 1 ms and 50 ms of asynchronous work, and takes a live stream at a fixed rate
+ * nothing (with and without idempotency keys), 1 ms and 50 ms of asynchronous work, and takes a live stream at a fixed rate
  * (publish → handler start latency), for each candidate; the candidates are interleaved run
  * by run and every figure is the median of the runs. Prints a markdown table and writes
  * bench/prefetch-choice.json.
@@ -38,6 +38,7 @@ const warmupSeconds = 1;
 const worker = (prefetch, workMs) => ({ system: 'redstream', config: { workMs, server: { prefetch } } });
 const scenarios = [
   { id: 'drain.noop', title: 'drain, no-op (msg/s)', measure: (redis, id, p) => drainThroughput(redis, id, n, worker(p, 0)) },
+  { id: 'drain.keyed', title: 'drain, no-op, idempotency keys (msg/s)', measure: (redis, id, p) => drainThroughput(redis, id, n, worker(p, 0), { keyed: true }) },
   { id: 'drain.1ms', title: 'drain, 1 ms handler (msg/s)', measure: (redis, id, p) => drainThroughput(redis, id, Math.floor(n / 2), worker(p, 1)) },
   { id: 'drain.50ms', title: 'drain, 50 ms handler (msg/s)', measure: (redis, id, p) => drainThroughput(redis, id, 5_000, worker(p, 50)) },
   { id: 'latency.1ms', title: 'p50 / p99 at 2,000 msg/s, 1 ms handler (ms)', latency: true,
