@@ -111,6 +111,37 @@ describe('lifecycle events', () => {
     expect(byLevel(undefined)).toEqual(['active', 'progress', 'completed']);
   });
 
+  it('a partitioned stream: events() follows every partition, each event says its partition, a watch follows only its own entry', async () => {
+    const stream = 'events.partitioned';
+    const options = { events: true, partitions: { [stream]: 2 } };
+    // A first consumer stores the partition count and creates the groups, then stops.
+    await (await fx.consumer(stream, () => undefined, options)).stop();
+    // The same entry id on both partitions, written by hand (each partition numbers its own entries).
+    const id = '1700000000000-5';
+    for (const p of [0, 1]) await fx.client.sendCommand(['XADD', keys.stream(`${stream}#${p}`), id, 'data', JSON.stringify({ p }), 'id', `job-${p}`, 'ts', '1700000000000']);
+    const watchedPartition = (await getJobStatus(fx.producer.connection, keys, stream, id)).partition;
+    const all: LifecycleEvent[] = [];
+    const following = client.events(stream).subscribe((e) => void all.push(e));
+    const seen: JobWatchEvent[] = [];
+    const watched = new Promise<JobWatchEvent[]>((resolve, reject) =>
+      client.watch(stream, id).subscribe({ next: (e) => seen.push(e), complete: () => resolve(seen), error: reject }),
+    );
+    try {
+      await waitFor(() => seen.length === 1, { what: 'the snapshot' });
+      await fx.consumer(stream, async (message: ReceivedMessage) => {
+        if ((message.data as { p: number }).p === 1) await message.reportProgress(50);
+      }, options);
+      const events = (await watched).filter((e) => e.eventId !== undefined).map((e) => e.state);
+      expect(events).toEqual(watchedPartition === 1 ? ['active', 'progress', 'completed'] : ['active', 'completed']);
+      await waitFor(() => all.filter((e) => e.state === 'completed').length === 2, { what: 'both partitions\' events' });
+      expect(all.map((e) => `${e.partition}:${e.state}`).sort()).toEqual(['0:active', '0:completed', '1:active', '1:completed', '1:progress']);
+      expect(all.every((e) => e.entryId === id && e.stream === stream)).toBe(true);
+      expect(await fx.client.sendCommand(['EXISTS', keys.forStream(`${stream}#0`).events, keys.forStream(`${stream}#1`).events])).toBe(0);
+    } finally {
+      following.unsubscribe();
+    }
+  });
+
   it('a watch of a finished entry completes at once with its state; events off writes nothing', async () => {
     const stream = 'events.off';
     const { entryId } = await fx.producer.publish(stream, { n: 1 });

@@ -46,8 +46,9 @@ export function watchJob(producer: Promise<StreamProducer>, stream: string, id: 
       if (status.entryId === null) throw new Error(`watch("${stream}", "${id}"): no entry found for that id (a delayed message can be watched once it is in the stream, by its entry id)`);
       if (status.groups.length === 0) throw new Error(`watch("${stream}", "${id}"): the stream has no consumer group yet, so there is nothing to follow; watch once a worker has started`);
       entryId = status.entryId;
-      // On a stream with levels, another level's entry may have the same id: only this level's events count.
+      // Another level's or partition's entry may have the same id: only the events of this one's count.
       const level = status.priority ?? 'normal';
+      const partition = status.partition;
       for (const group of status.groups) {
         subscriber.next({ entryId, ...group });
         if (!FINAL.has(group.state)) pending.add(group.group);
@@ -56,7 +57,7 @@ export function watchJob(producer: Promise<StreamProducer>, stream: string, id: 
       return {
         after,
         emit: (event, next) => {
-          if (event.entryId !== entryId || (event.priority ?? 'normal') !== level) return;
+          if (event.entryId !== entryId || (event.priority ?? 'normal') !== level || event.partition !== partition) return;
           next(event);
           if (FINAL.has(event.state)) pending.delete(event.group);
           if (pending.size === 0) subscriber.complete();

@@ -4,10 +4,12 @@
  * its ack is queued (it goes out in the ack batch's flush), `retrying` with the error,
  * `dead-lettered` once the dead letter is written. Batched like acks: the events of a few ms go
  * out in one Lua call per stream (append-events-1.lua), never awaited by the handler path;
- * nothing at all when off.
+ * nothing at all when off. A partition's events go to its logical stream's `rs:{s}:events`
+ * with the field `partition`, so `client.events(stream)` follows every partition, also ones
+ * added later (each partition's entry ids are its own, so two may be equal, as with levels).
  */
 import type { ConsumerObserver, HandlerFailure, ReceivedMessage } from '../consumer/received-message.js';
-import { levelOfKey, type KeyBuilder, type PriorityLevel } from '../keys.js';
+import { levelOfKey, parsePartitionName, type KeyBuilder, type PriorityLevel } from '../keys.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 
@@ -21,6 +23,8 @@ export interface LifecycleEvent {
   entryId: string;
   /** The priority level the entry is on, for `high` and `low` (field `priority`; absent: the stream itself). Entry ids of two levels may be equal. */
   priority?: PriorityLevel;
+  /** The partition the entry is on, for a partitioned stream (field `partition`). Entry ids of two partitions may be equal. */
+  partition?: number;
   group: string;
   consumer: string;
   state: LifecycleEventState;
@@ -46,7 +50,7 @@ export class LifecycleEventWriter implements ConsumerObserver {
     private readonly group: string,
     private readonly consumer: string,
     private readonly maxLen: number,
-    /** The streams whose handlers have events on (all of the consumer's, or per handler). */
+    /** The streams whose handlers have events on (all of the consumer's, or per handler; a partitioned stream by its own name). */
     private readonly streams: ReadonlySet<string>,
     private readonly onError: (error: Error) => void,
   ) {}
@@ -74,13 +78,16 @@ export class LifecycleEventWriter implements ConsumerObserver {
    * Events wait for the next flush (FLUSH_MS, or FLUSH_SIZE of one stream) and go out as one Lua
    * call per stream. `streamKey`: the level stream of the entry; a level's events say it.
    */
-  private write(stream: string, streamKey: string | undefined, entryId: string, state: LifecycleEventState, deliveries: number, extra: string[] = []): void {
+  private write(name: string, streamKey: string | undefined, entryId: string, state: LifecycleEventState, deliveries: number, extra: string[] = []): void {
+    const partition = parsePartitionName(name);
+    const stream = partition?.name ?? name;
     if (!this.streams.has(stream)) return;
     let batch = this.pending.get(stream);
     if (batch === undefined) this.pending.set(stream, (batch = []));
     const event = ['entryId', entryId, 'group', this.group, 'consumer', this.consumer, 'state', state, 'deliveries', String(deliveries), 'at', String(Date.now()), ...extra];
     const level = streamKey === undefined ? 'normal' : levelOfKey(streamKey);
     if (level !== 'normal') event.push('priority', level);
+    if (partition !== undefined) event.push('partition', String(partition.index));
     batch.push(event);
     if (batch.length >= FLUSH_SIZE) this.flushStream(stream);
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
@@ -122,6 +129,7 @@ function toEvent(stream: string, eventId: string, raw: readonly string[]): Lifec
   return {
     eventId, stream, entryId: f.entryId,
     ...(f.priority !== undefined && { priority: f.priority as PriorityLevel }),
+    ...(f.partition !== undefined && { partition: Number(f.partition) }),
     group: f.group, consumer: f.consumer, state: f.state as LifecycleEventState,
     deliveries: Number(f.deliveries), at: Number(f.at),
     ...(f.error !== undefined && { error: f.error }),

@@ -24,7 +24,7 @@ export function wireLifecycle(
   const tracker = new JobTracker(connection, keys, group, options.tracking.ttlMs, report('job tracking'));
   observers.add(tracker);
   const all = [...subscriptions];
-  const eventStreams = new Set(all.filter((s) => s.options.events).map((s) => s.keys.name));
+  const eventStreams = new Set(all.filter((s) => s.options.events).map((s) => s.partition?.name ?? s.keys.name));
   const maxLen = options.events ? options.events.maxLen : DEFAULTS.events.maxLen;
   const events = eventStreams.size > 0 ? new LifecycleEventWriter(connection, keys, group, consumer, maxLen, eventStreams, report('lifecycle events')) : undefined;
   if (events) observers.add(events);
