@@ -108,6 +108,19 @@ describe('atomic steps of the reliability units', () => {
     expect(many).toHaveLength(9_000);
   });
 
+  it('sends a script in full when Redis lost it (SCRIPT FLUSH, a restart), with the same arguments, and by SHA again after', async () => {
+    const key = 'rs:{steps.noscript}';
+    const bucket = `${key}:completed:g:0`;
+    await fx.client.sendCommand(['SADD', bucket, 'k-1']);
+    await fx.client.sendCommand(['SCRIPT', 'FLUSH']);
+    await fx.client.sendCommand(['CONFIG', 'RESETSTAT']);
+    expect(await Scripts.completedKeys.run(fx.producer.connection, [bucket], ['k-1', 'k-2'])).toEqual([1, 0]);
+    expect(await Scripts.completedKeys.run(fx.producer.connection, [bucket], ['k-2', 'k-1'])).toEqual([0, 1]);
+    const stats = await fx.client.info('commandstats');
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    expect([calls('eval'), calls('evalsha')]).toEqual([1, 2]);
+  });
+
   it('acks and counts pending entries that were deleted from the stream when reclaiming them', async () => {
     const stream = 'steps.deleted';
     const { key, id } = await oneEntryHeldByA(stream);

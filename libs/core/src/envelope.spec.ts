@@ -20,6 +20,21 @@ describe('wire format', () => {
     expect(decoded.idempotencyKey).toBe('order-9');
   });
 
+  it.each(['k-1', 'with "quote"', 'back\\slash', 'tab\tkey', 'ünïcode', 'line\u2028sep', ''])(
+    'decodes the headers of a keyed entry as the producer wrote them, key %j (recognised without a parse, or parsed)',
+    (key) => {
+      const decoded = decodeEnvelope('1-1', encodeEnvelope('s', { data: 1, idempotencyKey: key }));
+      expect(decoded.headers).toEqual({ 'idempotency-key': key });
+      expect(decoded.idempotencyKey).toBe(key);
+      expect(decoded.messageId).toBe(key);
+    },
+  );
+
+  it('parses key-only headers that name another key than the id, and refuses a raw control character as JSON.parse does', () => {
+    expect(decodeEnvelope('1-1', ['data', '1', 'id', 'a', 'headers', '{"idempotency-key":"b"}']).idempotencyKey).toBe('b');
+    expect(() => decodeEnvelope('1-1', ['data', '1', 'id', 'a\u0001', 'headers', '{"idempotency-key":"a\u0001"}'])).toThrow(DecodeError);
+  });
+
   it('round-trips request fields', () => {
     const decoded = decodeEnvelope('5-1', encodeEnvelope('s', { data: null, replyTo: 'rs:{reply.x}', correlationId: 'c1' }));
     expect(decoded).toMatchObject({ data: null, replyTo: 'rs:{reply.x}', correlationId: 'c1', headers: undefined });

@@ -123,7 +123,7 @@ export function decodeEnvelope(
     throw new DecodeError(entryId, `field \`data\` is not valid: ${(error as Error).message}`);
   }
   let headers: Headers | undefined;
-  if (rawHeaders !== undefined) headers = messageId !== undefined && rawHeaders === keyOnlyHeaders(messageId) ? { [HEADER_IDEMPOTENCY_KEY]: messageId } : parseHeaders(entryId, rawHeaders);
+  if (rawHeaders !== undefined) headers = messageId !== undefined && isKeyOnlyHeaders(rawHeaders, messageId) ? { [HEADER_IDEMPOTENCY_KEY]: messageId } : parseHeaders(entryId, rawHeaders);
   const timestamp = ts === undefined ? entryTimestamp(entryId) : Number(ts);
   return {
     data,
@@ -137,13 +137,24 @@ export function decodeEnvelope(
   };
 }
 
+const KEY_ONLY_PREFIX = `{"${HEADER_IDEMPOTENCY_KEY}":"`;
+/** Characters JSON.stringify escapes in a string: a key holding one is never written verbatim. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
 /**
- * The `headers` field a producer writes for a message whose only header is its idempotency
- * key (which is also its `id`). Recognised by comparison, so the common keyed entry skips a
- * JSON.parse and its checks (~0.5 µs per keyed message on the drain); anything else is parsed.
+ * Whether `raw` is the `headers` field a producer writes for a message whose only header is
+ * its idempotency key (which is also its `id`): `{"idempotency-key":"<id>"}`. Recognised by
+ * comparison, so the common keyed entry skips a JSON.parse and its checks (~0.5 µs per keyed
+ * message on the drain), without building the string to compare with; anything else is parsed.
  */
-function keyOnlyHeaders(messageId: string): string {
-  return `{"${HEADER_IDEMPOTENCY_KEY}":${JSON.stringify(messageId)}}`;
+function isKeyOnlyHeaders(raw: string, messageId: string): boolean {
+  return (
+    raw.length === KEY_ONLY_PREFIX.length + messageId.length + 2 &&
+    raw.startsWith(KEY_ONLY_PREFIX) &&
+    raw.startsWith(messageId, KEY_ONLY_PREFIX.length) &&
+    raw.endsWith('"}') &&
+    !NEEDS_ESCAPE.test(messageId)
+  );
 }
 
 function parseHeaders(entryId: string, raw: string): Headers {
