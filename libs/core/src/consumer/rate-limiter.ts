@@ -4,7 +4,8 @@
  * token bucket per stream and group in Redis, shared by every worker), reads at most the
  * granted count and gives back what the read did not fill. A stream denied tokens is left out
  * of the reads until the retry time Redis returned; a reader with nothing left to read waits
- * that long (interruptibly). Nothing fails, retries or counts a delivery because of a limit.
+ * that long (interruptibly). Ordered partitions' fenced reads ask the same way. Nothing
+ * fails, retries or counts a delivery because of a limit.
  */
 import { levelBaseKey, type StreamKeys } from '../keys.js';
 import type { RateLimit } from '../options.js';
@@ -30,6 +31,8 @@ export interface ReadGrant {
   settle(reply: XReadReply): void;
 }
 
+type LimitedSubscription = { keys: StreamKeys; options: { rateLimit: RateLimit | false } };
+
 const NOTHING_TO_SETTLE = () => undefined;
 
 export class RateLimiter {
@@ -38,7 +41,7 @@ export class RateLimiter {
 
   private constructor(
     private readonly connection: RedisConnection,
-    private readonly limited: ReadonlyMap<string, Limited>,
+    private readonly limited: Map<string, Limited>,
     private readonly group: string,
     private readonly observers: ObserverHub,
     private readonly errors: Pick<ErrorReporter, 'report'>,
@@ -48,18 +51,39 @@ export class RateLimiter {
   static attach(
     readers: readonly StreamReader[],
     connection: RedisConnection,
-    subscriptions: readonly { keys: StreamKeys; options: { rateLimit: RateLimit | false } }[],
+    subscriptions: readonly LimitedSubscription[],
     group: string,
     observers: ObserverHub,
     errors: Pick<ErrorReporter, 'report'>,
   ): void {
-    const limited = new Map<string, Limited>();
-    for (const { keys, options } of subscriptions) {
-      const limit = options.rateLimit;
-      if (limit) limited.set(keys.stream, { name: keys.name, limit, bucket: keys.rateLimit(group), hold: keys.rateLimitHold(group) });
+    for (const reader of readers) {
+      const limiter = RateLimiter.for(connection, subscriptions, group, observers, errors);
+      if (limiter === undefined) return;
+      reader.limiter = limiter;
     }
-    if (limited.size === 0) return;
-    for (const reader of readers) reader.limiter = new RateLimiter(connection, limited, group, observers, errors);
+  }
+
+  /**
+   * A limiter of these subscriptions' streams, or undefined when none has a rate limit. The
+   * blocking readers get one each (attach); ordered partitions' fenced reads share one
+   * (ordered/partition-fetcher.ts). All of them take from the same buckets in Redis.
+   */
+  static for(
+    connection: RedisConnection,
+    subscriptions: readonly LimitedSubscription[],
+    group: string,
+    observers: ObserverHub,
+    errors: Pick<ErrorReporter, 'report'>,
+  ): RateLimiter | undefined {
+    const limiter = new RateLimiter(connection, new Map(), group, observers, errors);
+    for (const subscription of subscriptions) limiter.track(subscription);
+    return limiter.limited.size === 0 ? undefined : limiter;
+  }
+
+  /** Limits the reads of a subscription's stream too, if it has a rate limit (a partition added at run time). */
+  track({ keys, options }: LimitedSubscription): void {
+    const limit = options.rateLimit;
+    if (limit) this.limited.set(keys.stream, { name: keys.name, limit, bucket: keys.rateLimit(this.group), hold: keys.rateLimitHold(this.group) });
   }
 
   async grant(keys: readonly string[], count: number): Promise<ReadGrant> {

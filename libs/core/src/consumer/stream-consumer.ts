@@ -283,6 +283,7 @@ export class StreamConsumer extends EventEmitter {
     const { group, consumer, readCount, prefetch } = this.options;
     const ownership = new PartitionOwnership(this.command, this.keys, { group, consumer, ttlMs: claim.minIdleMs, claimCount: claim.count, readCount, prefetch }, subscriptions, {
       dispatcher: this.dispatcher!, retries: this.retries, acks: this.acks!, isPaused: (streamKey) => this.pause?.isPaused(streamKey) === true,
+      limiter: RateLimiter.for(this.command, subscriptions, group, this.observers, this.errors),
       report: (source, error) => this.errors.report(source, error),
     });
     ownership.startWith(ordered, this.readers);

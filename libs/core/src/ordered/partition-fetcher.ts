@@ -8,6 +8,7 @@
 import type { RedisConnection } from '../redis/connection.js';
 import { LuaSteps } from '../redis/lua-steps.js';
 import type { Subscription, WaitingRetry } from '../consumer/held-message.js';
+import type { ReadGrant } from '../consumer/rate-limiter.js';
 
 export interface FetchUnits {
   readonly dispatcher: {
@@ -18,6 +19,8 @@ export interface FetchUnits {
     heldIds(streamKey: string): Set<string>;
   };
   readonly retries: { entries(): readonly WaitingRetry[]; remove(streamKey: string, entryId: string): boolean; schedule(retry: WaitingRetry): void };
+  /** The group's rate limits (rate-limiter.ts), when an ordered subscription has one: asked before each read of new entries. */
+  readonly limiter?: { grant(keys: readonly string[], count: number): Promise<ReadGrant>; track(subscription: Subscription): void };
 }
 
 export interface FetchedPartition {
@@ -30,10 +33,15 @@ export interface FetchState {
   state: 'catching-up' | 'active' | 'releasing';
   /** Claim cursor while catching up. */
   cursor: string;
+  /** After a `limited` outcome: when the rate limit lets the next read ask again (ms since epoch). */
+  limitedUntil?: number;
 }
 
-/** `full`: go on at once; `short`: caught up, poll again later; `no-slots`: wait for a slot; `lost`: the lease is gone. */
-export type FetchOutcome = 'full' | 'short' | 'no-slots' | 'lost';
+/**
+ * `full`: go on at once; `short`: caught up, poll again later; `no-slots`: wait for a slot;
+ * `limited`: the rate limit gave no tokens, ask again at `limitedUntil`; `lost`: the lease is gone.
+ */
+export type FetchOutcome = 'full' | 'short' | 'no-slots' | 'limited' | 'lost';
 
 export class PartitionFetcher {
   constructor(
@@ -95,13 +103,21 @@ export class PartitionFetcher {
         if (claimed.cursor === '0-0' && owned.state === 'catching-up') owned.state = 'active';
         return 'full';
       }
-      const entries = await LuaSteps.readPartition(this.connection, keys, { group, consumer, leaseValue, count });
+      // New entries count against the rate limit, as the blocking readers' do; claims while catching up do not (nor do reclaims there).
+      const grant = this.units.limiter === undefined ? undefined : await this.units.limiter.grant([partition.stream], count);
+      if (grant !== undefined && grant.keys.length === 0) {
+        owned.limitedUntil = grant.retryAt;
+        return 'limited';
+      }
+      const allowed = grant === undefined ? count : Math.min(count, grant.count);
+      const entries = await LuaSteps.readPartition(this.connection, keys, { group, consumer, leaseValue, count: allowed });
+      grant?.settle(entries === null ? null : [[partition.stream, entries]]);
       if (entries === null) return 'lost';
       for (const [entryId, fields] of entries) {
         accepted += 1;
         dispatcher.accept(partition.subscription, entryId, fields, 1);
       }
-      return entries.length === count ? 'full' : 'short';
+      return entries.length === allowed ? 'full' : 'short';
     } finally {
       dispatcher.unreserve(count - accepted);
     }

@@ -114,6 +114,7 @@ export class PartitionOwnership {
     group.partitions.push(partition);
     group.partitions.sort((a, b) => a.index - b.index);
     this.byStream.set(keys.stream, partition);
+    this.units.limiter?.track(subscription);
   }
 
   /** The blocking readers leave ordered partitions out: their entries are taken by fenced reads only. */
@@ -275,6 +276,7 @@ export class PartitionOwnership {
         return;
       }
       if (outcome === 'no-slots') await Promise.race([this.units.dispatcher.nextSlotChange(), this.nextChange()]);
+      else if (outcome === 'limited') await this.pause(Math.max(1, (owned.limitedUntil ?? 0) - Date.now()));
       else if (outcome === 'full') pollMs = ORDERED_POLL_MS.min;
       else {
         await this.pause(pollMs);
