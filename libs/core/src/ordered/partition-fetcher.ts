@@ -33,6 +33,12 @@ export interface FetchState {
   state: 'catching-up' | 'active' | 'releasing';
   /** Claim cursor while catching up. */
   cursor: string;
+  /**
+   * Counts the catch-ups begun anew (the lease lapsed locally, or a claim or read failed with its
+   * reply lost; partition-ownership.ts): a claim or read on its way meanwhile must not hand over
+   * entries ahead of those the new catch-up takes back.
+   */
+  restarts: number;
   /** After a `limited` outcome: when the rate limit lets the next read ask again (ms since epoch). */
   limitedUntil?: number;
 }
@@ -88,9 +94,15 @@ export class PartitionFetcher {
     try {
       const keys = { stream: partition.stream, owner: partition.owner };
       const { group, consumer } = this.options;
+      // A catch-up begun anew while a claim or read was on its way (the lease lapsed here, and
+      // entries were dropped meanwhile): what came back stays pending here, and the catch-up from
+      // the start claims it again with the dropped ones, in order. Accepted now, newer entries
+      // would start before older ones dropped.
+      const restarts = owned.restarts;
       if (catchingUp) {
         const claimed = await LuaSteps.claimPartition(this.connection, keys, { group, consumer, leaseValue, cursor: owned.cursor, count });
         if (claimed === null) return 'lost';
+        if (owned.restarts !== restarts) return 'full';
         const running = dispatcher.heldIds(partition.stream);
         for (const entry of claimed.entries) {
           // Pending on this consumer from before (a retry waiting, or still running here): taken once.
@@ -113,6 +125,7 @@ export class PartitionFetcher {
       const entries = await LuaSteps.readPartition(this.connection, keys, { group, consumer, leaseValue, count: allowed });
       grant?.settle(entries === null ? null : [[partition.stream, entries]]);
       if (entries === null) return 'lost';
+      if (owned.restarts !== restarts) return 'full';
       for (const [entryId, fields] of entries) {
         accepted += 1;
         dispatcher.accept(partition.subscription, entryId, fields, 1);

@@ -154,10 +154,16 @@ export class PartitionOwnership {
     const owned = this.owned.get(streamKey);
     if (owned === undefined || owned.state === 'releasing') return false;
     if (this.leases.isValid(partition.owner)) return true;
-    owned.state = 'catching-up';
-    owned.cursor = '0-0';
+    this.catchUpAgain(owned);
     owned.waitForRunning = true;
     return false;
+  }
+
+  /** The partition's pending entries are claimed again from the oldest before anything new is read (fetch and mayStart). */
+  private catchUpAgain(owned: Owned): void {
+    owned.state = 'catching-up';
+    owned.cursor = '0-0';
+    owned.restarts += 1;
   }
 
   /** Shutdown began: keeps renewing what is owned (running handlers keep their partitions) but takes nothing new. */
@@ -228,7 +234,7 @@ export class PartitionOwnership {
     if (lease === undefined) return;
     if (owned === undefined) {
       if (this.stopping || !wanted) return void (await this.leases.release(partition.owner));
-      const taken: Owned = { state: 'catching-up', cursor: '0-0', waitForRunning: this.units.dispatcher.heldIds(streamKey).size > 0 };
+      const taken: Owned = { state: 'catching-up', cursor: '0-0', restarts: 0, waitForRunning: this.units.dispatcher.heldIds(streamKey).size > 0 };
       this.owned.set(streamKey, taken);
       void this.drive(partition, taken);
       return;
@@ -261,6 +267,13 @@ export class PartitionOwnership {
         await this.pause(lease === undefined ? this.options.ttlMs / 3 : ORDERED_POLL_MS.max);
         continue;
       }
+      // Acks of entries that finished here go out before a catch-up claims the partition's pending
+      // entries: after an outage (acks failing meanwhile, leases lapsed) the claim would take them
+      // back and run them again. A flush that fails waits for the ack batcher's retry.
+      if (owned.state === 'catching-up' && !(await this.units.acks.flushQueued())) {
+        await this.pause(ORDERED_POLL_MS.max);
+        continue;
+      }
       const share = Math.max(1, Math.floor(this.options.prefetch / Math.max(1, this.owned.size)));
       let outcome;
       try {
@@ -268,6 +281,10 @@ export class PartitionOwnership {
         outcome = await this.fetcher.fetch(partition, owned, lease.value, Math.min(this.options.readCount, share));
       } catch (error) {
         this.units.report(`read of "${partition.keys.name}"`, error as Error);
+        // The claim or read may have run in Redis with its reply lost (the connection dropped):
+        // its entries are pending here, and nobody else reclaims an ordered partition's entries.
+        // So catch up from the start before reading new entries, as after a local lapse.
+        this.catchUpAgain(owned);
         await this.pause(ORDERED_POLL_MS.max);
         continue;
       }
