@@ -89,4 +89,30 @@ describe('ordered consumption: membership, leases, takeover claim', () => {
     expect(summary[0]).toBe(3);
     expect(summary[3]).toEqual([['new', '3']]);
   });
+  it('claims back entries it let go unstarted without counting a delivery, and counts every other', async () => {
+    const partition = keys.forStream('ordered.keep-count');
+    const leaseKeys = { owner: partition.owner('g'), fence: partition.fence('g') };
+    await fx.client.sendCommand(['XGROUP', 'CREATE', partition.stream, 'g', '0', 'MKSTREAM']);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) ids.push((await fx.client.sendCommand(['XADD', partition.stream, '*', 'data', String(i)])) as string);
+    // ids[0], ids[1] delivered to this consumer; ids[2] to another one (it may have run there).
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'me', 'COUNT', '2', 'STREAMS', partition.stream, '>']);
+    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'other', 'COUNT', '1', 'STREAMS', partition.stream, '>']);
+    const leases = new PartitionLeases(fx.producer.connection, 'me', 10_000, 100);
+    const lease = (await leases.takeOrRenew(leaseKeys))!;
+    const claim = (neverStarted: string[]) =>
+      LuaSteps.claimPartition(fx.producer.connection, { stream: partition.stream, owner: leaseKeys.owner }, { group: 'g', consumer: 'me', leaseValue: lease.value, cursor: '0-0', count: 10, neverStarted });
+    // This consumer let ids[0] go unstarted (and names ids[2] and an unknown id, which it never held).
+    const first = (await claim([ids[0], ids[2], '1-1']))!;
+    expect(first.entries.map((e) => [e.entryId, e.deliveryCount])).toEqual([[ids[0], 1], [ids[1], 2], [ids[2], 2]]);
+    const counts = async () =>
+      ((await fx.client.sendCommand(['XPENDING', partition.stream, 'g', '-', '+', '10'])) as [string, string, number, number][]).map(([id, consumer, , count]) => [id, consumer, Number(count)]);
+    expect(await counts()).toEqual([[ids[0], 'me', 1], [ids[1], 'me', 2], [ids[2], 'me', 2]]);
+    // Let go again and again (local lapses): the count of a never-started entry stays.
+    for (let round = 0; round < 6; round += 1) await claim([ids[0], ids[1]]);
+    expect(await counts()).toEqual([[ids[0], 'me', 1], [ids[1], 'me', 2], [ids[2], 'me', 8]]);
+    // Without the ids, a claim counts as before.
+    await claim([]);
+    expect((await counts())[0]).toEqual([ids[0], 'me', 2]);
+  });
 });

@@ -12,6 +12,10 @@
   ARGV[3] the lease value "<consumer> <token>"
   ARGV[4] cursor ('0-0' to start)
   ARGV[5] count
+  ARGV[6..] optional: ids this consumer was handed and let go without starting them (its lease
+          lapsed locally, or a reply came back after a catch-up began anew): one still pending
+          on this consumer is claimed without counting a delivery (RETRYCOUNT keeps XPENDING's
+          counter), so repeated catch-ups never dead-letter (max-deliveries) an entry that never ran
 
   Returns { next cursor, entries, deleted ids, delivery counts } (a count per entry, as
   XPENDING reports it after this claim), or { 'lost' } when the lease is not this
@@ -22,6 +26,7 @@ local refused = refusedCommand('claim-partition-2.lua', {
   { 'XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], '0', '0-0', 'COUNT', '1' },
   { 'XPENDING', KEYS[1], ARGV[1] },
   { 'XACK', KEYS[1], ARGV[1], '0-1' },
+  { 'XCLAIM', KEYS[1], ARGV[1], ARGV[2], '0', '0-1', 'RETRYCOUNT', '1', 'JUSTID' },
 })
 if refused then
   return refused
@@ -29,14 +34,26 @@ end
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then
   return { 'lost' }
 end
+local kept = {}
+for i = 6, #ARGV do
+  local row = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if row[1] then
+    kept[ARGV[i]] = row[1][4]
+  end
+end
 local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[4], 'COUNT', ARGV[5])
 local live = {}
 local counts = {}
 for _, entry in ipairs(reply[2]) do
   if entry and entry[2] then
-    local row = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
     live[#live + 1] = entry
-    counts[#counts + 1] = row[1] and row[1][4] or 1
+    if kept[entry[1]] then
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, entry[1], 'RETRYCOUNT', kept[entry[1]], 'JUSTID')
+      counts[#counts + 1] = kept[entry[1]]
+    else
+      local row = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
+      counts[#counts + 1] = row[1] and row[1][4] or 1
+    end
   end
 end
 local deleted = reply[3] or {}

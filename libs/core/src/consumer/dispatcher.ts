@@ -146,7 +146,7 @@ export class Dispatcher {
   }
 
   /** Ordered consumption gave a partition up: its unstarted held entries are let go (pending here, for its next owner). */
-  dropStream(streamKey: string): number {
+  dropStream(streamKey: string, also?: HeldMessage): number {
     const inStream = (entry: HeldMessage) => entry.streamKey === streamKey;
     // The partitions of a stream share one waiting queue (their handler's own limit).
     const queues = [this.ready, this.parked, ...new Set([...this.subscriptions.values()].map((s) => s.waiting))];
@@ -154,6 +154,9 @@ export class Dispatcher {
     dropped.push(...(this.units.ordered?.dropStream(streamKey) ?? []));
     for (const entry of dropped) this.held.delete(entry);
     this.slots.release(dropped.length);
+    const ids = dropped.map((entry) => entry.entryId);
+    if (also !== undefined) ids.push(also.entryId);
+    if (ids.length > 0) this.units.ordered?.letGoUnstarted(streamKey, ids);
     return dropped.length;
   }
 
@@ -349,7 +352,7 @@ export class Dispatcher {
   private abandon(entry: HeldMessage): void {
     this.held.delete(entry);
     this.slots.release();
-    this.dropStream(entry.streamKey);
+    this.dropStream(entry.streamKey, entry);
   }
 
   /** An ordered entry is done (handled, skipped or dead-lettered): the next entry of its key goes on. */

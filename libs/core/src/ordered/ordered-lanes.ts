@@ -27,6 +27,8 @@ export class OrderedLanes<T extends OrderedEntry> {
   private readonly lanes = new KeyLanes<T>();
   /** Whether entries of a partition stream may start here now (its lease is held and valid). */
   mayStartIn: (streamKey: string) => boolean = () => true;
+  /** Told the ids of a partition's entries let go here without being started (the ownership keeps their delivery counts). */
+  letGoUnstarted: (streamKey: string, entryIds: readonly string[]) => void = () => undefined;
 
   get queued(): number {
     return this.lanes.queued;

@@ -39,6 +39,11 @@ export interface FetchState {
    * entries ahead of those the new catch-up takes back.
    */
   restarts: number;
+  /**
+   * Ids of entries handed to this consumer and let go without starting (a local lapse, a reply
+   * kept back by a new catch-up): the catch-up claims them back without counting a delivery.
+   */
+  readonly neverStarted: Set<string>;
   /** After a `limited` outcome: when the rate limit lets the next read ask again (ms since epoch). */
   limitedUntil?: number;
 }
@@ -100,11 +105,16 @@ export class PartitionFetcher {
       // would start before older ones dropped.
       const restarts = owned.restarts;
       if (catchingUp) {
-        const claimed = await LuaSteps.claimPartition(this.connection, keys, { group, consumer, leaseValue, cursor: owned.cursor, count });
+        const neverStarted = [...owned.neverStarted];
+        const claimed = await LuaSteps.claimPartition(this.connection, keys, { group, consumer, leaseValue, cursor: owned.cursor, count, neverStarted });
         if (claimed === null) return 'lost';
-        if (owned.restarts !== restarts) return 'full';
         const running = dispatcher.heldIds(partition.stream);
+        if (owned.restarts !== restarts) {
+          for (const entry of claimed.entries) if (!running.has(entry.entryId)) owned.neverStarted.add(entry.entryId);
+          return 'full';
+        }
         for (const entry of claimed.entries) {
+          owned.neverStarted.delete(entry.entryId);
           // Pending on this consumer from before (a retry waiting, or still running here): taken once.
           this.units.retries.remove(partition.stream, entry.entryId);
           if (running.has(entry.entryId)) continue;
@@ -112,7 +122,11 @@ export class PartitionFetcher {
           dispatcher.accept(partition.subscription, entry.entryId, entry.fields, entry.deliveryCount);
         }
         owned.cursor = claimed.cursor;
-        if (claimed.cursor === '0-0' && owned.state === 'catching-up') owned.state = 'active';
+        if (claimed.cursor === '0-0' && owned.state === 'catching-up') {
+          owned.state = 'active';
+          // Everything pending here was claimed back: an id left is no longer pending here.
+          for (const id of neverStarted) owned.neverStarted.delete(id);
+        }
         return 'full';
       }
       // New entries count against the rate limit, as the blocking readers' do; claims while catching up do not (nor do reclaims there).
@@ -125,7 +139,10 @@ export class PartitionFetcher {
       const entries = await LuaSteps.readPartition(this.connection, keys, { group, consumer, leaseValue, count: allowed });
       grant?.settle(entries === null ? null : [[partition.stream, entries]]);
       if (entries === null) return 'lost';
-      if (owned.restarts !== restarts) return 'full';
+      if (owned.restarts !== restarts) {
+        for (const [entryId] of entries) owned.neverStarted.add(entryId);
+        return 'full';
+      }
       for (const [entryId, fields] of entries) {
         accepted += 1;
         dispatcher.accept(partition.subscription, entryId, fields, 1);

@@ -66,6 +66,13 @@ export class PartitionOwnership {
   private readonly groups = new Map<string, { membership: Membership; partitions: Partition[] }>();
   private readonly byStream = new Map<string, Partition>();
   private readonly owned = new Map<string, Owned>();
+  /**
+   * Per partition stream, ids of entries this consumer was handed and let go unstarted. Kept
+   * when the lease is lost and taken again: an entry still pending on this consumer was
+   * claimed by nobody else meanwhile (only an owner claims a partition's entries), so it
+   * never ran, and the next catch-up takes it back without counting a delivery.
+   */
+  private readonly neverStarted = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   /** One promise per generation of changes: many waiters add nothing. */
@@ -91,8 +98,13 @@ export class PartitionOwnership {
    * leave ordered partitions to it, and the first reader — whose lane serves retries and
    * reclaims — is moved to be one that reads some unordered stream, if any.
    */
-  startWith(lanes: { mayStartIn: (streamKey: string) => boolean }, readers: StreamReader[]): void {
+  startWith(lanes: { mayStartIn: (streamKey: string) => boolean; letGoUnstarted: (streamKey: string, entryIds: readonly string[]) => void }, readers: StreamReader[]): void {
     lanes.mayStartIn = (streamKey) => this.mayStart(streamKey);
+    lanes.letGoUnstarted = (streamKey, entryIds) => {
+      if (!this.byStream.has(streamKey)) return;
+      const ids = this.neverStartedIn(streamKey);
+      for (const id of entryIds) ids.add(id);
+    };
     this.attach(readers, []);
     const first = readers.findIndex((reader) => reader.streamKeys.some((key) => !this.isOrdered(key)));
     if (first > 0) readers.unshift(...readers.splice(first, 1));
@@ -115,6 +127,15 @@ export class PartitionOwnership {
     group.partitions.sort((a, b) => a.index - b.index);
     this.byStream.set(keys.stream, partition);
     this.units.limiter?.track(subscription);
+  }
+
+  private neverStartedIn(streamKey: string): Set<string> {
+    let ids = this.neverStarted.get(streamKey);
+    if (ids === undefined) {
+      ids = new Set();
+      this.neverStarted.set(streamKey, ids);
+    }
+    return ids;
   }
 
   /** The blocking readers leave ordered partitions out: their entries are taken by fenced reads only. */
@@ -234,7 +255,7 @@ export class PartitionOwnership {
     if (lease === undefined) return;
     if (owned === undefined) {
       if (this.stopping || !wanted) return void (await this.leases.release(partition.owner));
-      const taken: Owned = { state: 'catching-up', cursor: '0-0', restarts: 0, waitForRunning: this.units.dispatcher.heldIds(streamKey).size > 0 };
+      const taken: Owned = { state: 'catching-up', cursor: '0-0', restarts: 0, neverStarted: this.neverStartedIn(streamKey), waitForRunning: this.units.dispatcher.heldIds(streamKey).size > 0 };
       this.owned.set(streamKey, taken);
       void this.drive(partition, taken);
       return;
@@ -308,6 +329,8 @@ export class PartitionOwnership {
     const acked = await this.units.acks.flushQueued();
     if (!acked || this.units.dispatcher.heldIds(streamKey).size > 0 || this.owned.get(streamKey) !== owned) return;
     this.owned.delete(streamKey);
+    // Released with nothing held here: the next owner claims whatever is pending, counted.
+    this.neverStarted.delete(streamKey);
     await this.leases.release(partition.owner);
   }
 
