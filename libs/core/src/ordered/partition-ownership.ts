@@ -249,9 +249,7 @@ export class PartitionOwnership {
     if (this.closed) return;
     if (owned !== undefined && lease?.token !== tokenBefore) {
       // Lost, or lapsed and taken again with a new token: someone may have owned it in between.
-      // Taken again, the new lease is kept (forgotten, it could never be renewed: the next
-      // round would find it held without its token, and it would lapse and be taken anew each TTL).
-      this.lost(streamKey, lease === undefined);
+      this.lost(streamKey);
       owned = undefined;
     }
     if (lease === undefined) return;
@@ -337,8 +335,8 @@ export class PartitionOwnership {
   }
 
   /** The lease is another consumer's now (or was, in between): nothing more of the partition starts here. */
-  private lost(streamKey: string, forgetLease = true): void {
-    if (forgetLease) this.leases.forget(this.byStream.get(streamKey)!.owner);
+  private lost(streamKey: string): void {
+    this.leases.forget(this.byStream.get(streamKey)!.owner);
     this.owned.delete(streamKey);
     this.letGo(streamKey);
     this.changed();
