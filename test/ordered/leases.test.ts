@@ -62,21 +62,28 @@ describe('ordered consumption: membership, leases, takeover claim', () => {
     expect(await fx.client.get(leaseKeys.owner)).toBeNull();
   });
 
-  it('claims every entry pending in the partition, oldest first, only while holding the lease', async () => {
-    const partition = keys.forStream('ordered.claim');
+  /** A partition stream with a group and `count` entries, and a fenced claim of it as `consumer`. */
+  async function partitionWithEntries(name: string, count: number, consumer: string) {
+    const partition = keys.forStream(name);
     const leaseKeys = { owner: partition.owner('g'), fence: partition.fence('g') };
     await fx.client.sendCommand(['XGROUP', 'CREATE', partition.stream, 'g', '0', 'MKSTREAM']);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await fx.client.sendCommand(['XADD', partition.stream, '*', 'data', String(i)])) as string);
-    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'old-a', 'COUNT', '2', 'STREAMS', partition.stream, '>']);
-    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'old-b', 'COUNT', '2', 'STREAMS', partition.stream, '>']);
+    for (let i = 0; i < count; i += 1) ids.push((await fx.client.sendCommand(['XADD', partition.stream, '*', 'data', String(i)])) as string);
+    const readAs = (reader: string, n: number) => fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', reader, 'COUNT', String(n), 'STREAMS', partition.stream, '>']);
+    const claim = (leaseValue: string, cursor: string, n: number, neverStarted?: string[]) =>
+      LuaSteps.claimPartition(fx.producer.connection, { stream: partition.stream, owner: leaseKeys.owner }, { group: 'g', consumer, leaseValue, cursor, count: n, neverStarted });
+    const takeLease = async () => (await new PartitionLeases(fx.producer.connection, consumer, 10_000, 100).takeOrRenew(leaseKeys))!;
+    return { partition, ids, readAs, claim, takeLease };
+  }
+
+  it('claims every entry pending in the partition, oldest first, only while holding the lease', async () => {
+    const { partition, ids, readAs, claim, takeLease } = await partitionWithEntries('ordered.claim', 5, 'new');
+    await readAs('old-a', 2);
+    await readAs('old-b', 2);
     await fx.client.sendCommand(['XDEL', partition.stream, ids[2]]);
-    const claim = (leaseValue: string, cursor: string, count: number) =>
-      LuaSteps.claimPartition(fx.producer.connection, { stream: partition.stream, owner: leaseKeys.owner }, { group: 'g', consumer: 'new', leaseValue, cursor, count });
 
     expect(await claim('new 1', '0-0', 10)).toBeNull();
-    const leases = new PartitionLeases(fx.producer.connection, 'new', 10_000, 100);
-    const lease = (await leases.takeOrRenew(leaseKeys))!;
+    const lease = await takeLease();
     const first = (await claim(lease.value, '0-0', 2))!;
     expect(first.entries.map((e) => [e.entryId, e.deliveryCount])).toEqual([[ids[0], 2], [ids[1], 2]]);
     expect(first.cursor).not.toBe('0-0');
@@ -90,18 +97,13 @@ describe('ordered consumption: membership, leases, takeover claim', () => {
     expect(summary[3]).toEqual([['new', '3']]);
   });
   it('claims back entries it let go unstarted without counting a delivery, and counts every other', async () => {
-    const partition = keys.forStream('ordered.keep-count');
-    const leaseKeys = { owner: partition.owner('g'), fence: partition.fence('g') };
-    await fx.client.sendCommand(['XGROUP', 'CREATE', partition.stream, 'g', '0', 'MKSTREAM']);
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i += 1) ids.push((await fx.client.sendCommand(['XADD', partition.stream, '*', 'data', String(i)])) as string);
+    const fixture = await partitionWithEntries('ordered.keep-count', 4, 'me');
+    const { partition, ids } = fixture;
     // ids[0], ids[1] delivered to this consumer; ids[2] to another one (it may have run there).
-    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'me', 'COUNT', '2', 'STREAMS', partition.stream, '>']);
-    await fx.client.sendCommand(['XREADGROUP', 'GROUP', 'g', 'other', 'COUNT', '1', 'STREAMS', partition.stream, '>']);
-    const leases = new PartitionLeases(fx.producer.connection, 'me', 10_000, 100);
-    const lease = (await leases.takeOrRenew(leaseKeys))!;
-    const claim = (neverStarted: string[]) =>
-      LuaSteps.claimPartition(fx.producer.connection, { stream: partition.stream, owner: leaseKeys.owner }, { group: 'g', consumer: 'me', leaseValue: lease.value, cursor: '0-0', count: 10, neverStarted });
+    await fixture.readAs('me', 2);
+    await fixture.readAs('other', 1);
+    const lease = await fixture.takeLease();
+    const claim = (neverStarted: string[]) => fixture.claim(lease.value, '0-0', 10, neverStarted);
     // This consumer let ids[0] go unstarted (and names ids[2] and an unknown id, which it never held).
     const first = (await claim([ids[0], ids[2], '1-1']))!;
     expect(first.entries.map((e) => [e.entryId, e.deliveryCount])).toEqual([[ids[0], 1], [ids[1], 2], [ids[2], 2]]);
