@@ -121,6 +121,9 @@ export class PartitionFetcher {
           accepted += 1;
           dispatcher.accept(partition.subscription, entry.entryId, entry.fields, entry.deliveryCount);
         }
+        // An entry refused at its start (the lease lapsed here while the claim was on its way) began
+        // the catch-up anew from the start: its cursor and state are that catch-up's, not this claim's.
+        if (owned.restarts !== restarts) return 'full';
         owned.cursor = claimed.cursor;
         if (claimed.cursor === '0-0' && owned.state === 'catching-up') {
           owned.state = 'active';

@@ -249,7 +249,9 @@ export class PartitionOwnership {
     if (this.closed) return;
     if (owned !== undefined && lease?.token !== tokenBefore) {
       // Lost, or lapsed and taken again with a new token: someone may have owned it in between.
-      this.lost(streamKey);
+      // Taken again, the new lease is kept (forgotten, it could never be renewed: the next round
+      // would ask without its token and be refused, and it would lapse and be taken anew each TTL).
+      this.lost(streamKey, lease === undefined);
       owned = undefined;
     }
     if (lease === undefined) return;
@@ -291,9 +293,13 @@ export class PartitionOwnership {
       // Acks of entries that finished here go out before a catch-up claims the partition's pending
       // entries: after an outage (acks failing meanwhile, leases lapsed) the claim would take them
       // back and run them again. A flush that fails waits for the ack batcher's retry.
-      if (owned.state === 'catching-up' && !(await this.units.acks.flushQueued())) {
-        await this.pause(ORDERED_POLL_MS.max);
-        continue;
+      if (owned.state === 'catching-up') {
+        if (!(await this.units.acks.flushQueued())) {
+          await this.pause(ORDERED_POLL_MS.max);
+          continue;
+        }
+        // The flush may have taken long (Redis slow or away): look at the lease again before claiming.
+        if (!current() || !this.leases.isValid(partition.owner)) continue;
       }
       const share = Math.max(1, Math.floor(this.options.prefetch / Math.max(1, this.owned.size)));
       let outcome;
@@ -335,8 +341,8 @@ export class PartitionOwnership {
   }
 
   /** The lease is another consumer's now (or was, in between): nothing more of the partition starts here. */
-  private lost(streamKey: string): void {
-    this.leases.forget(this.byStream.get(streamKey)!.owner);
+  private lost(streamKey: string, forgetLease = true): void {
+    if (forgetLease) this.leases.forget(this.byStream.get(streamKey)!.owner);
     this.owned.delete(streamKey);
     this.letGo(streamKey);
     this.changed();
