@@ -18,6 +18,7 @@ import { KeyBuilder, StreamConsumer, StreamProducer, setPartitionCount, type Rec
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedisServers } from '../support/private-redis.js';
 import type { RedisServer } from '../support/redis-server.js';
+import { faultLasting, simulatedWork } from '../support/simulated-work.js';
 import { waitFor } from '../support/wait-for.js';
 import { orderingProblems, type OrderedRecord } from './ordering-check.js';
 
@@ -38,7 +39,7 @@ describe('ordered consumption through lease lapses', () => {
           const { k, seq } = message.data as { k: string; seq: number };
           records.push({ consumer: name, key: k, seq, entryId: message.entryId, deliveries: message.deliveryCount });
           // The handler's own work, so that entries are still held when Redis stops.
-          await new Promise((resolve) => setTimeout(resolve, workMs));
+          await simulatedWork(workMs);
         },
         { ordered: true },
       ),
@@ -51,7 +52,7 @@ describe('ordered consumption through lease lapses', () => {
       await waitFor(() => records.length >= handledBefore, { timeoutMs: 30_000, what: `${handledBefore} handled` });
       process.kill(redis.pid!, 'SIGSTOP');
       try {
-        await new Promise((resolve) => setTimeout(resolve, ms));
+        await faultLasting(ms);
       } finally {
         process.kill(redis.pid!, 'SIGCONT');
       }

@@ -9,6 +9,7 @@
 import { KeyBuilder, setPartitionCount, StreamConsumer, StreamProducer, type ConnectionStatus, type ReceivedMessage } from '@redstream/core';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedisServers } from '../support/private-redis.js';
+import { simulatedWork } from '../support/simulated-work.js';
 import { waitFor } from '../support/wait-for.js';
 import { orderingProblems, type OrderedRecord } from './ordering-check.js';
 
@@ -26,7 +27,7 @@ describe('ordered consumption through a Redis restart', () => {
       new StreamConsumer({ url: redis.url, group: 'g', consumer: name, logger: collectingLogger(), claim: { minIdleMs: 2_000, intervalMs: 500, count: 100 }, blockMs: 500 }).subscribe(
         stream,
         async (message: ReceivedMessage) => {
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          await simulatedWork(5);
           const { k, seq } = message.data as { k: string; seq: number };
           records.push({ consumer: name, key: k, seq, entryId: message.entryId, deliveries: message.deliveryCount });
         },
