@@ -5,5 +5,5 @@ export function simulatedWork(ms: number): Promise<void> {
 
 /** How long an injected fault lasts (redis-server stopped, say): the test's input, not a wait for a condition. */
 export function faultLasting(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return simulatedWork(ms);
 }

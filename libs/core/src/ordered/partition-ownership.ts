@@ -249,9 +249,9 @@ export class PartitionOwnership {
     if (this.closed) return;
     if (owned !== undefined && lease?.token !== tokenBefore) {
       // Lost, or lapsed and taken again with a new token: someone may have owned it in between.
-      // Taken again, the new lease is kept (forgotten, it could never be renewed: the next round
-      // would ask without its token and be refused, and it would lapse and be taken anew each TTL).
-      this.lost(streamKey, lease === undefined);
+      // Refused, takeOrRenew forgot the lease already; taken again, the new lease is kept (forgotten,
+      // it could never be renewed: the next round would ask without its token and be refused).
+      this.lost(streamKey);
       owned = undefined;
     }
     if (lease === undefined) return;
@@ -316,7 +316,10 @@ export class PartitionOwnership {
         continue;
       }
       if (outcome === 'lost') {
-        if (this.owned.get(partition.stream) === owned) this.lost(partition.stream);
+        if (this.owned.get(partition.stream) === owned) {
+          this.leases.forget(partition.owner);
+          this.lost(partition.stream);
+        }
         return;
       }
       if (outcome === 'no-slots') await Promise.race([this.units.dispatcher.nextSlotChange(), this.nextChange()]);
@@ -340,9 +343,8 @@ export class PartitionOwnership {
     await this.leases.release(partition.owner);
   }
 
-  /** The lease is another consumer's now (or was, in between): nothing more of the partition starts here. */
-  private lost(streamKey: string, forgetLease = true): void {
-    if (forgetLease) this.leases.forget(this.byStream.get(streamKey)!.owner);
+  /** The lease is another consumer's now, or was in between (taken again here): this ownership ends, nothing more of it starts. */
+  private lost(streamKey: string): void {
     this.owned.delete(streamKey);
     this.letGo(streamKey);
     this.changed();
