@@ -107,14 +107,19 @@ describe('ordered consumption: membership, leases, takeover claim', () => {
     // This consumer let ids[0] go unstarted (and names ids[2] and an unknown id, which it never held).
     const first = (await claim([ids[0], ids[2], '1-1']))!;
     expect(first.entries.map((e) => [e.entryId, e.deliveryCount])).toEqual([[ids[0], 1], [ids[1], 2], [ids[2], 2]]);
+    // The named ids that were not pending here come back, for the consumer to forget.
+    expect(first.notPendingHere).toEqual([ids[2], '1-1']);
     const counts = async () =>
       ((await fx.client.sendCommand(['XPENDING', partition.stream, 'g', '-', '+', '10'])) as [string, string, number, number][]).map(([id, consumer, , count]) => [id, consumer, Number(count)]);
     expect(await counts()).toEqual([[ids[0], 'me', 1], [ids[1], 'me', 2], [ids[2], 'me', 2]]);
     // Let go again and again (local lapses): the count of a never-started entry stays.
-    for (let round = 0; round < 6; round += 1) await claim([ids[0], ids[1]]);
+    for (let round = 0; round < 6; round += 1) expect((await claim([ids[0], ids[1]]))!.notPendingHere).toEqual([]);
     expect(await counts()).toEqual([[ids[0], 'me', 1], [ids[1], 'me', 2], [ids[2], 'me', 8]]);
     // Without the ids, a claim counts as before.
     await claim([]);
     expect((await counts())[0]).toEqual([ids[0], 'me', 2]);
+    // Once acked, a named id is not pending here any more.
+    await fx.client.sendCommand(['XACK', partition.stream, 'g', ids[0]]);
+    expect((await claim([ids[0], ids[1]]))!.notPendingHere).toEqual([ids[0]]);
   });
 });

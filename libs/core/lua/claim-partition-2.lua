@@ -17,9 +17,10 @@
           on this consumer is claimed without counting a delivery (RETRYCOUNT keeps XPENDING's
           counter), so repeated catch-ups never dead-letter (max-deliveries) an entry that never ran
 
-  Returns { next cursor, entries, deleted ids, delivery counts } (a count per entry, as
-  XPENDING reports it after this claim), or { 'lost' } when the lease is not this
-  consumer's: then nothing was claimed.
+  Returns { next cursor, entries, deleted ids, delivery counts, ids not pending here } (a
+  count per entry, as XPENDING reports it after this claim; the last list: the ARGV[6..] ids
+  that were not pending on this consumer before the claim, which the caller forgets), or
+  { 'lost' } when the lease is not this consumer's: then nothing was claimed.
 ]]
 -- @include command-permissions
 local refused = refusedCommand('claim-partition-2.lua', {
@@ -35,10 +36,13 @@ if redis.call('GET', KEYS[2]) ~= ARGV[3] then
   return { 'lost' }
 end
 local kept = {}
+local notPendingHere = {}
 for i = 6, #ARGV do
   local row = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
   if row[1] then
     kept[ARGV[i]] = row[1][4]
+  else
+    notPendingHere[#notPendingHere + 1] = ARGV[i]
   end
 end
 local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[4], 'COUNT', ARGV[5])
@@ -60,4 +64,4 @@ local deleted = reply[3] or {}
 if #deleted > 0 then
   redis.call('XACK', KEYS[1], ARGV[1], unpack(deleted))
 end
-return { reply[1], live, deleted, counts }
+return { reply[1], live, deleted, counts, notPendingHere }

@@ -108,6 +108,8 @@ export class PartitionFetcher {
         const neverStarted = [...owned.neverStarted];
         const claimed = await LuaSteps.claimPartition(this.connection, keys, { group, consumer, leaseValue, cursor: owned.cursor, count, neverStarted });
         if (claimed === null) return 'lost';
+        // Acked, or another owner's since: kept no longer, so the set stays within what is pending here.
+        for (const id of claimed.notPendingHere) owned.neverStarted.delete(id);
         const running = dispatcher.heldIds(partition.stream);
         if (owned.restarts !== restarts) {
           for (const entry of claimed.entries) if (!running.has(entry.entryId)) owned.neverStarted.add(entry.entryId);

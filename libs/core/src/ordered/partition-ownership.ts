@@ -70,7 +70,9 @@ export class PartitionOwnership {
    * Per partition stream, ids of entries this consumer was handed and let go unstarted. Kept
    * when the lease is lost and taken again: an entry still pending on this consumer was
    * claimed by nobody else meanwhile (only an owner claims a partition's entries), so it
-   * never ran, and the next catch-up takes it back without counting a delivery.
+   * never ran, and the next catch-up takes it back without counting a delivery. Each catch-up
+   * claim drops the ids no longer pending here (PartitionFetcher), so the set stays within
+   * what this consumer has pending.
    */
   private readonly neverStarted = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;

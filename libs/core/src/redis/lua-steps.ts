@@ -196,19 +196,20 @@ export const LuaSteps = {
    * claim-partition-2: while the lease holds `leaseValue`, claims the next `count` entries
    * pending on anyone in the partition, oldest first; null when the lease is lost.
    * `neverStarted`: ids handed to this consumer and let go unstarted; those still pending here
-   * are claimed without counting a delivery.
+   * are claimed without counting a delivery, the others come back in `notPendingHere` (acked,
+   * or claimed by another owner since: nothing to keep them for).
    */
   async claimPartition(
     connection: RedisConnection,
     keys: { stream: string; owner: string },
     args: { group: string; consumer: string; leaseValue: string; cursor: string; count: number; neverStarted?: readonly string[] },
-  ): Promise<{ cursor: string; entries: { entryId: string; fields: string[]; deliveryCount: number }[]; deletedIds: string[] } | null> {
-    const reply = await Scripts.claimPartition.run<[string, [string, string[]][], string[], number[]] | ['lost']>(connection, [keys.stream, keys.owner], [
+  ): Promise<{ cursor: string; entries: { entryId: string; fields: string[]; deliveryCount: number }[]; deletedIds: string[]; notPendingHere: string[] } | null> {
+    const reply = await Scripts.claimPartition.run<[string, [string, string[]][], string[], number[], string[]] | ['lost']>(connection, [keys.stream, keys.owner], [
       args.group, args.consumer, args.leaseValue, args.cursor, args.count, ...(args.neverStarted ?? []),
     ]);
     if (reply.length === 1) return null;
-    const [cursor, entries, deletedIds, counts] = reply;
-    return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds };
+    const [cursor, entries, deletedIds, counts, notPendingHere] = reply;
+    return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds, notPendingHere: notPendingHere ?? [] };
   },
 
   /** read-partition-2: while the lease holds `leaseValue`, reads up to `count` new entries (`>`, no BLOCK); null when the lease is lost. */
