@@ -28,3 +28,15 @@ export const ORDERED_WORKER_ADDITIONS = '+zremrangebyscore +zadd +zrange +time +
 
 /** A producer that publishes to a partitioned stream follows its growth on the meta key's channel (README "Security"). */
 export const PARTITIONED_PRODUCER_ADDITIONS = '+subscribe &rs:*';
+
+/** What `rateLimit` adds to the worker's rules (take-tokens-2), and a handler that throws RateLimitedError (the hold's broadcast). */
+export const RATE_LIMIT_WORKER_ADDITIONS = '+hmget +time +publish';
+
+/** What a worker that runs the stored schedules (`schedules: true`, fire-schedule-3) adds to the worker's rules. */
+export const SCHEDULING_WORKER_ADDITIONS = '+hgetall +get +hincrby';
+
+/** What `client.schedule` / `unschedule` add to the producer's rules. */
+export const SCHEDULE_PRODUCER_ADDITIONS = '+hget +hset +hgetall +del +hdel';
+
+/** What `client.watch` / `client.events` add to the producer's rules: the events stream and the status reads. */
+export const WATCH_ADDITIONS = '+xread +xrevrange +get +zscore +zrange +hgetall +exists +xinfo|groups +xpending +xrange';
