@@ -1,24 +1,28 @@
 /**
- * The README's ACL additions ("Security") for rate limits, schedules and lifecycle events,
- * measured the way acl-roles.test.ts measures the base roles: each feature runs as a user with
- * exactly its role's rules plus the additions, and ACL LOG records no refusal afterwards.
+ * The README's ACL additions ("Security") for rate limits, schedules, lifecycle events and the
+ * CLI's job and schedule commands, measured the way acl-roles.test.ts measures the base roles:
+ * each feature runs as a user with exactly its role's rules plus the additions, and ACL LOG
+ * records no refusal afterwards.
  */
 import 'reflect-metadata';
-import { KeyBuilder, RateLimitedError, Scheduler, StreamConsumer, StreamProducer, type LifecycleEvent } from '@redstream/core';
+import { KeyBuilder, RateLimitedError, saveSchedule, Scheduler, StreamConsumer, StreamProducer, type LifecycleEvent } from '@redstream/core';
 import { RedisStreamsClient, type JobWatchEvent } from '@redstream/nestjs';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
   ACL_ROLES,
+  OPERATOR_STATUS_ADDITIONS,
+  OPERATOR_UNSCHEDULE_ADDITIONS,
   RATE_LIMIT_WORKER_ADDITIONS,
   SCHEDULE_PRODUCER_ADDITIONS,
   SCHEDULING_WORKER_ADDITIONS,
   WATCH_ADDITIONS,
 } from '../support/acl-roles.js';
+import { runCli } from '../support/cli.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { waitFor } from '../support/wait-for.js';
 
-describe('least-privilege ACL users: the additions of rate limits, schedules and lifecycle events', () => {
+describe('least-privilege ACL users: the additions of rate limits, schedules, lifecycle events and the CLI\'s job commands', () => {
   const env = usePrivateRedis();
   const keys = new KeyBuilder();
   const users = {
@@ -27,6 +31,8 @@ describe('least-privilege ACL users: the additions of rate limits, schedules and
     scheduler: `${ACL_ROLES.producer} ${SCHEDULE_PRODUCER_ADDITIONS}`,
     worker: ACL_ROLES.worker,
     watcher: `${ACL_ROLES.producer} ${WATCH_ADDITIONS}`,
+    reader: `${ACL_ROLES.operator} ${OPERATOR_STATUS_ADDITIONS}`,
+    unscheduler: `${ACL_ROLES.operator} ${OPERATOR_UNSCHEDULE_ADDITIONS}`,
   };
   const urlFor = (user: keyof typeof users) => env.redis.url.replace('redis://', `redis://${user}:${user}-secret@`);
   // CONFIG GET is not granted on purpose (acl-roles.test.ts): the start check's one refusal is expected.
@@ -128,4 +134,27 @@ describe('least-privilege ACL users: the additions of rate limits, schedules and
     }
     expect(await refusals()).toEqual([]);
   });
+
+  it('the operator reads job status, job lists and schedules, and removes a schedule, with the CLI and the README\'s additions', async () => {
+    const stream = 'acl.inspected';
+    await env.client.sendCommand(['XGROUP', 'CREATE', keys.stream(stream), 'g', '0', 'MKSTREAM']);
+    const { entryId } = await producer.publish(stream, { order: 1 });
+    await producer.publish(stream, { order: 2 }, { idempotencyKey: 'order-2' });
+    await producer.publish(stream, { order: 3 }, { delayMs: 600_000 });
+    await saveSchedule(producer.connection, keys, 'acl-nightly', { cron: '0 3 * * *', stream, data: { report: true } });
+    const reader = urlFor('reader');
+    for (const args of [
+      ['status', stream, entryId],
+      ['status', stream, 'order-2'],
+      ...['waiting', 'active', 'retrying', 'delayed', 'dead-lettered'].map((state) => ['jobs', stream, '--state', state]),
+      ['schedules'],
+    ]) {
+      const result = await runCli(['--url', reader, ...args, '--json']);
+      expect({ args, code: result.code, stderr: result.stderr.replace(/redstream: WARNING.*\n/g, '') }).toEqual({ args, code: 0, stderr: '' });
+    }
+    const removed = await runCli(['--url', urlFor('unscheduler'), 'unschedule', 'acl-nightly']);
+    expect({ code: removed.code, stderr: removed.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await refusals()).toEqual([]);
+  });
 });
+

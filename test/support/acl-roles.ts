@@ -40,3 +40,9 @@ export const SCHEDULE_PRODUCER_ADDITIONS = '+hget +hset +hgetall +del +hdel';
 
 /** What `client.watch` / `client.events` add to the producer's rules: the events stream and the status reads. */
 export const WATCH_ADDITIONS = '+xread +xrevrange +get +zscore +zrange +hgetall +exists +xinfo|groups +xpending +xrange';
+
+/** What the CLI's status and job lists (`redstream status`, `jobs`) and `redstream schedules` add to the operator's rules. */
+export const OPERATOR_STATUS_ADDITIONS = '+get +zscore +zrange +hgetall';
+
+/** What `redstream unschedule` adds to the operator's rules. */
+export const OPERATOR_UNSCHEDULE_ADDITIONS = '+hget +del +hdel';
