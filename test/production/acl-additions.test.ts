@@ -9,12 +9,14 @@ import { KeyBuilder, RateLimitedError, saveSchedule, Scheduler, StreamConsumer, 
 import { RedisStreamsClient, type JobWatchEvent } from '@redstream/nestjs';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
+  aclRefusals,
   ACL_ROLES,
   OPERATOR_STATUS_ADDITIONS,
   OPERATOR_UNSCHEDULE_ADDITIONS,
   RATE_LIMIT_WORKER_ADDITIONS,
   SCHEDULE_PRODUCER_ADDITIONS,
   SCHEDULING_WORKER_ADDITIONS,
+  setAclUser,
   WATCH_ADDITIONS,
 } from '../support/acl-roles.js';
 import { runCli } from '../support/cli.js';
@@ -35,16 +37,12 @@ describe('least-privilege ACL users: the additions of rate limits, schedules, li
     unscheduler: `${ACL_ROLES.operator} ${OPERATOR_UNSCHEDULE_ADDITIONS}`,
   };
   const urlFor = (user: keyof typeof users) => env.redis.url.replace('redis://', `redis://${user}:${user}-secret@`);
-  // CONFIG GET is not granted on purpose (acl-roles.test.ts): the start check's one refusal is expected.
-  const refusals = async () =>
-    ((await env.client.sendCommand(['ACL', 'LOG'])) as unknown[][])
-      .map((entry) => `${entry[entry.indexOf('username') + 1]}: ${entry[entry.indexOf('object') + 1]}`)
-      .filter((refusal) => !refusal.endsWith(': config|get'));
+  const refusals = () => aclRefusals(env.client);
   let producer: StreamProducer;
 
   beforeAll(async () => {
     for (const [user, rules] of Object.entries(users)) {
-      await env.client.sendCommand(['ACL', 'SETUSER', user, 'reset', 'on', `>${user}-secret`, ...rules.split(' ')]);
+      await setAclUser(env.client, user, rules);
     }
     producer = await StreamProducer.connect({ url: env.redis.url, logger: collectingLogger() });
   });
@@ -157,4 +155,3 @@ describe('least-privilege ACL users: the additions of rate limits, schedules, li
     expect(await refusals()).toEqual([]);
   });
 });
-

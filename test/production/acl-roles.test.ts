@@ -8,7 +8,7 @@ import { ReplicationError, StreamConsumer, StreamProducer, UnrecoverableError } 
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
 import { startWorker } from '../nestjs/worker-app.js';
-import { ACL_ROLES, ORDERED_WORKER_ADDITIONS, PARTITIONED_PRODUCER_ADDITIONS, type AclRole } from '../support/acl-roles.js';
+import { ACL_ROLES, aclRefusals, ORDERED_WORKER_ADDITIONS, PARTITIONED_PRODUCER_ADDITIONS, setAclUser, type AclRole } from '../support/acl-roles.js';
 import { runCli } from '../support/cli.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
@@ -17,20 +17,14 @@ import { waitFor } from '../support/wait-for.js';
 describe('least-privilege ACL users', () => {
   const env = usePrivateRedis();
   const urlFor = (role: AclRole) => env.redis.url.replace('redis://', `redis://${role}:${role}-secret@`);
-  const aclLog = async () => (await env.client.sendCommand(['ACL', 'LOG'])) as unknown[][];
-  // CONFIG GET is deliberately not granted (it would also show secrets): the start check
-  // asks it only for the RDB save points, is refused, and keeps what INFO said.
-  const refusals = async () =>
-    (await aclLog())
-      .map((entry) => `${entry[entry.indexOf('username') + 1]}: ${entry[entry.indexOf('object') + 1]}`)
-      .filter((refusal) => !refusal.endsWith(': config|get'));
+  const refusals = () => aclRefusals(env.client);
 
   beforeAll(async () => {
     for (const [role, rules] of Object.entries(ACL_ROLES)) {
-      await env.client.sendCommand(['ACL', 'SETUSER', role, 'reset', 'on', `>${role}-secret`, ...rules.split(' ')]);
+      await setAclUser(env.client, role, rules);
     }
-    await env.client.sendCommand(['ACL', 'SETUSER', 'ordered', 'reset', 'on', '>ordered-secret', ...`${ACL_ROLES.worker} ${ORDERED_WORKER_ADDITIONS}`.split(' ')]);
-    await env.client.sendCommand(['ACL', 'SETUSER', 'pproducer', 'reset', 'on', '>pproducer-secret', ...`${ACL_ROLES.producer} ${PARTITIONED_PRODUCER_ADDITIONS}`.split(' ')]);
+    await setAclUser(env.client, 'ordered', `${ACL_ROLES.worker} ${ORDERED_WORKER_ADDITIONS}`);
+    await setAclUser(env.client, 'pproducer', `${ACL_ROLES.producer} ${PARTITIONED_PRODUCER_ADDITIONS}`);
     await env.client.sendCommand(['ACL', 'LOG', 'RESET']);
   });
 

@@ -3,7 +3,25 @@
  * them (`ACL SETUSER <name> on ><password> <rules>`). Measured with INFO commandstats
  * (commands inside Lua steps count too) over runs that use every feature of each role.
  */
+import type { RedisClient } from './private-redis.js';
+
 const CONNECTION = '+client|setname +ping +info';
+
+/** Creates (or resets) user `name` with password `<name>-secret` and exactly `rules`. */
+export async function setAclUser(client: RedisClient, name: string, rules: string): Promise<void> {
+  await client.sendCommand(['ACL', 'SETUSER', name, 'reset', 'on', `>${name}-secret`, ...rules.split(' ')]);
+}
+
+/**
+ * The refusals ACL LOG holds, as `<user>: <command or key>`. CONFIG GET is deliberately not
+ * granted (it would also show secrets): the start check asks it only for the RDB save points,
+ * is refused, and keeps what INFO said, so that one refusal is left out.
+ */
+export async function aclRefusals(client: RedisClient): Promise<string[]> {
+  return ((await client.sendCommand(['ACL', 'LOG'])) as unknown[][])
+    .map((entry) => `${entry[entry.indexOf('username') + 1]}: ${entry[entry.indexOf('object') + 1]}`)
+    .filter((refusal) => !refusal.endsWith(': config|get'));
+}
 
 export const ACL_ROLES = {
   worker:

@@ -209,7 +209,7 @@ export const LuaSteps = {
     ]);
     if (reply.length === 1) return null;
     const [cursor, entries, deletedIds, counts, notPendingHere] = reply;
-    return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds, notPendingHere: notPendingHere ?? [] };
+    return { cursor, entries: entries.map(([entryId, fields], i) => ({ entryId, fields, deliveryCount: Number(counts[i]) })), deletedIds, notPendingHere };
   },
 
   /** read-partition-2: while the lease holds `leaseValue`, reads up to `count` new entries (`>`, no BLOCK); null when the lease is lost. */
