@@ -49,6 +49,16 @@ describe('priorities across worker processes', () => {
     }
     // Concurrency 4 runs the 4 high ones; the 4 low ones are held (prefetch 8) behind them.
     await waitFor(async () => (await records()).filter((r) => r.phase === 'start').length === 4, { timeoutMs: 10_000, what: 'w1 running 4 entries' });
+    // Strict order reads the low level after the high one: the kill waits for that read too.
+    const lowPending = async () => {
+      const client = await redis.client();
+      try {
+        return ((await client.sendCommand(['XPENDING', 'rs:{prio.crash}:low', 'g'])) as [number])[0];
+      } finally {
+        await client.quit();
+      }
+    };
+    await waitFor(async () => (await lowPending()) === 4, { timeoutMs: 10_000, what: 'w1 holding the 4 low entries' });
     await w1.kill();
 
     const streams = await runCliJson<{ stream: string; length: number; groups: { name: string; pending: number }[]; levels: { priority: string; key: string; length: number; groups: { pending: number }[] }[] }[]>([
