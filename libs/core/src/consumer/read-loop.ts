@@ -103,7 +103,7 @@ export class ReadLoop {
         if (dispatcher.freeSlots === 0) {
           // Handlers that finish at once free their slots while being handed over.
           this.handOverReadAhead(lane);
-          if (dispatcher.freeSlots === 0) await dispatcher.nextSlotChange();
+          if (dispatcher.freeSlots === 0) await dispatcher.slotsFreed();
           continue;
         }
         const previous = lane.readAhead;
