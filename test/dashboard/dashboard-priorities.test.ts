@@ -28,7 +28,12 @@ describe('redstream dashboard with priority levels', () => {
   beforeAll(async () => {
     const producer = await StreamProducer.connect({ url: env.redis.url });
     for (const [level, count] of [['high', 4], ['normal', 3], ['low', 5]] as const) {
-      await producer.publishMany(STREAM, Array.from({ length: count }, (_, i) => ({ data: { level, i }, options: { priority: level } })));
+      const published = await producer.publishMany(STREAM, Array.from({ length: count }, (_, i) => ({ data: { level, i }, options: { priority: level } })));
+      // Each level is its own stream with its own ids: entries of two levels added in the same
+      // millisecond can share an id, and a message page without a level shows the first level
+      // holding it. The next level starts in a later millisecond, so every id names one entry.
+      const lastMs = Number(published[published.length - 1].entryId.split('-')[0]);
+      await waitFor(() => Date.now() > lastMs, { what: `the clock past ${level}'s last id` });
     }
     await producer.close();
     // Delivered, never acked: 3 on high and 2 on low to c1, 1 on normal to c2.
