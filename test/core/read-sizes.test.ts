@@ -4,13 +4,10 @@
  * answers) reads in full `readCount`s. Counted by the private server's INFO commandstats.
  */
 import { StreamConsumer, StreamProducer } from '@redstream/core';
+import { commandCalls } from '../support/command-stats.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { waitFor } from '../support/wait-for.js';
-
-function xreadgroupCalls(info: string): number {
-  return Number(/cmdstat_xreadgroup:calls=(\d+)/.exec(info)?.[1] ?? 0);
-}
 
 describe('read sizes once the prefetch is full', () => {
   const env = usePrivateRedis();
@@ -39,7 +36,7 @@ describe('read sizes once the prefetch is full', () => {
     } finally {
       await consumer.stop();
     }
-    const reads = xreadgroupCalls(String(await env.client.sendCommand(['INFO', 'commandstats'])));
+    const reads = await commandCalls(env.client, 'xreadgroup');
     // total / readCount full reads, one that finds the stream empty, a few around the start and stop.
     // Reads sent at the first freed slot took about 1.6 times as many (reads of 1 to 255 entries).
     expect(reads).toBeGreaterThanOrEqual(total / readCount);

@@ -4,7 +4,7 @@
  * one level at a time, links each entry to its message page on that level, and acks on the
  * level it lists; a message page finds an entry on whichever level it is.
  */
-import { StreamProducer } from '@redstream/core';
+import { entryTimestamp, StreamProducer } from '@redstream/core';
 import type { Page } from 'playwright-core';
 import { useBrowser } from '../support/browser.js';
 import { startDashboard, type RunningDashboard } from '../support/dashboard.js';
@@ -32,7 +32,7 @@ describe('redstream dashboard with priority levels', () => {
       // Each level is its own stream with its own ids: entries of two levels added in the same
       // millisecond can share an id, and a message page without a level shows the first level
       // holding it. The next level starts in a later millisecond, so every id names one entry.
-      const lastMs = Number(published[published.length - 1].entryId.split('-')[0]);
+      const lastMs = entryTimestamp(published[published.length - 1].entryId);
       await waitFor(() => Date.now() > lastMs, { what: `the clock past ${level}'s last id` });
     }
     await producer.close();

@@ -10,9 +10,10 @@ import { KeyBuilder, readStreamStats, replyToRecord, StreamConsumer, StreamProdu
 import { RedstreamMetrics } from '@redstream/core/metrics';
 import { Registry } from 'prom-client';
 import { desiredReplicas, type TriggerReading } from '../../apps/redstream-cli/src/keda/replica-math.js';
+import { commandCalls } from '../support/command-stats.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { useCleanup } from '../support/cleanup.js';
-import { usePrivateRedis, type RedisClient } from '../support/private-redis.js';
+import { usePrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface TableRow {
@@ -131,9 +132,3 @@ describe('metric parity against a real redis-server', () => {
     await producer.close();
   });
 });
-
-async function commandCalls(client: RedisClient, command: string): Promise<number> {
-  const info = (await client.sendCommand(['INFO', 'commandstats'])) as string;
-  const match = new RegExp(`cmdstat_${command.replace('|', '\\|')}:calls=(\\d+)`).exec(info);
-  return match ? Number(match[1]) : 0;
-}
