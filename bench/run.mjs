@@ -132,6 +132,8 @@ const figures = [
     measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults(), { keyed: true }) },
   { id: 'feature.dedupe.off', section: 'feature', label: () => 'same entries, default options but `dedupe: false`', unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults({ dedupe: false }), { keyed: true }) },
+  { id: 'feature.dedupe.prefetch', section: 'feature', label: () => 'same entries, default options but `prefetch: 1024` (README "Keyed messages: where the cost is")', unit: 'msg/s', aof: false,
+    measure: (redis, id) => drainThroughput(redis, id, n, redstreamDefaults({ prefetch: 1024 }), { keyed: true }) },
   { id: 'feature.dedupe.tuned', section: 'feature', label: () => `drain of entries with idempotency keys, concurrency ${C()}, dedupe on (unkeyed: the first drain row)`, unit: 'msg/s', aof: false,
     measure: (redis, id) => drainThroughput(redis, id, n, redstream(), { keyed: true }) },
   { id: 'feature.retention.off', section: 'feature', label: () => 'drain, `retention: false` (on: the drain figure above)', unit: 'msg/s', aof: false,
@@ -290,6 +292,8 @@ function targets() {
   ratio('unawaited publish bursts vs raw XADD of `data` alone (for information)', 'publish.redstream.burst', 'publish.raw.dataOnly', 0.6);
   ratio('keyed drain vs unkeyed drain, default options (consumer dedupe on)', 'feature.dedupe.on', 'drain.redstream.defaults', 0.8);
   ratio(`keyed drain vs unkeyed drain, concurrency ${C()}`, 'feature.dedupe.tuned', 'drain.redstream', 0.8);
+  ratio('keyed entries, `dedupe: false`, vs unkeyed drain, default options (the entry shape alone, for information)', 'feature.dedupe.off', 'drain.redstream.defaults', undefined);
+  ratio('keyed drain, `prefetch: 1024`, vs unkeyed drain, default options (for information)', 'feature.dedupe.prefetch', 'drain.redstream.defaults', undefined);
   for (const [id, what] of [['latency.redstream.defaults', 'default options'], ['latency.redstream', `concurrency ${C()}`]]) {
     const latency = value(id);
     if (latency) list.push({ target: `p99 latency at 2,000 msg/s, ${what} (ms)`, persistence: 'none', measured: latency.p99, goal: '< 5', met: latency.p99 < 5 });
