@@ -1,7 +1,8 @@
 /**
  * The core admin functions behind the dashboard and the CLI: dead-letter pages with a filter
  * and a scan budget, counts that equal what a replay or purge touches, a filtered purge that
- * stops at the confirmed count, pending selection, and what readMessage knows about an entry.
+ * stops at the confirmed count, pending selection, and what readMessage knows about an entry
+ * (and which other priority levels hold an entry with its id).
  */
 import {
   countSelectedDeadLetters,
@@ -104,5 +105,21 @@ describe('admin selection', () => {
     expect(other.deadLetters).toEqual([]);
     expect(Object.fromEntries(other.groups.map((g) => [g.group, g.position]))).toEqual({ reader: 'not-delivered', acker: 'pending', idle: 'not-delivered' });
     expect((await readMessage(connection, keys, stream, '1-0')).fields).toBeNull();
+  });
+
+  it('readMessage without a level names the other levels that hold an entry with the same id', async () => {
+    const stream = 'sel.levels';
+    const levelKeys = keys.forStream(stream);
+    // Each level's stream has its own ids: the same id on normal and on low, two different messages.
+    await env.client.sendCommand(['XADD', levelKeys.stream, '5-1', 'data', '{"on":"normal"}', 'id', 'n']);
+    await env.client.sendCommand(['XADD', levelKeys.level('low').stream, '5-1', 'data', '{"on":"low"}', 'id', 'l']);
+    await env.client.sendCommand(['XADD', levelKeys.level('high').stream, '6-1', 'data', '{"on":"high"}', 'id', 'h']);
+
+    const found = await readMessage(connection, keys, stream, '5-1');
+    expect([found.priority, found.fields?.id, found.alsoOn]).toEqual(['normal', 'n', ['low']]);
+    const low = await readMessage(connection, keys, stream, '5-1', 'low');
+    expect([low.priority, low.fields?.id, low.alsoOn]).toEqual(['low', 'l', []]);
+    const high = await readMessage(connection, keys, stream, '6-1');
+    expect([high.priority, high.fields?.id, high.alsoOn]).toEqual(['high', 'h', []]);
   });
 });

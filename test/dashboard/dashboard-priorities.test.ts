@@ -2,7 +2,8 @@
  * The dashboard on a stream with priority levels, in headless Chromium: the pending page counts
  * the group's pending entries on every level (what XPENDING says of each level's stream), lists
  * one level at a time, links each entry to its message page on that level, and acks on the
- * level it lists; a message page finds an entry on whichever level it is.
+ * level it lists; a message page finds an entry on whichever level it is, and says when another
+ * level holds a different message with the same id.
  */
 import { entryTimestamp, StreamProducer } from '@redstream/core';
 import type { Page } from 'playwright-core';
@@ -85,6 +86,26 @@ describe('redstream dashboard with priority levels', () => {
     const refused = await fetch(`${dashboard.url}streams/${STREAM}/pending?group=g&priority=urgent`);
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('priority &quot;urgent&quot; is not a level');
+  });
+
+  it('says when another level holds a different message with the same id, and links to it', async () => {
+    const low = (await env.client.sendCommand(['XRANGE', LEVEL_KEYS.low, '-', '+'])) as [string, string[]][];
+    const [sharedId] = low[low.length - 1];
+    // Written by hand on normal, whose ids are all older than low's last: the same id, another message.
+    await env.client.sendCommand(['XADD', LEVEL_KEYS.normal, sharedId, 'data', JSON.stringify({ level: 'normal', shared: true }), 'id', 'shared', 'ts', '1']);
+    const data = async () => JSON.parse(String(await page.locator('tr[data-field-name="data"] pre').textContent()));
+
+    await page.goto(`${dashboard.url}streams/${STREAM}/messages/${sharedId}`);
+    expect(await page.locator('[data-field="priority"]').textContent()).toBe('normal');
+    expect(await data()).toEqual({ level: 'normal', shared: true });
+    expect(await page.locator('#also-on').textContent()).toContain('Another message has this id on low');
+
+    await page.locator('#also-on a[data-level="low"]').click();
+    await page.waitForURL(/priority=low/);
+    expect(await page.locator('[data-field="priority"]').textContent()).toBe('low');
+    expect(await data()).toEqual({ level: 'low', i: 4 });
+    // A level named: that level's message alone, nothing said of the others.
+    expect(await page.locator('#also-on').count()).toBe(0);
   });
 
   it('acknowledges the selected entries on the level it lists, and only there', async () => {

@@ -30,6 +30,12 @@ export interface MessageInfo {
   priority: PriorityLevel;
   /** That stream's key. */
   key: string;
+  /**
+   * Other levels whose stream holds an entry with the same id, when no level was named: each
+   * level's stream has its own ids, so entries of two levels added in the same millisecond can
+   * share one. Those are other messages; name the level to read one. Empty when a level was named.
+   */
+  alsoOn: PriorityLevel[];
   /** The entry's fields; null when it is not (or no longer) in the stream. */
   fields: Record<string, string> | null;
   groups: MessageGroupPosition[];
@@ -45,7 +51,8 @@ const SEARCH_ORDER: readonly PriorityLevel[] = ['normal', ...PRIORITY_LEVELS.fil
 
 /**
  * `priority`: the level stream to look in; without it the entry is looked for on every level
- * (the stream itself first) and the first that has it answers.
+ * (the stream itself first), the first that has it answers, and `alsoOn` names the others that
+ * hold the same id.
  */
 export async function readMessage(connection: RedisConnection, keys: KeyBuilder, stream: string, entryId: string, priority?: PriorityLevel): Promise<MessageInfo> {
   const levels = priority === undefined ? SEARCH_ORDER : [priority];
@@ -56,6 +63,7 @@ export async function readMessage(connection: RedisConnection, keys: KeyBuilder,
   ]);
   const at = Math.max(0, found.findIndex((rows) => rows.length > 0));
   const level = levels[at];
+  const alsoOn = levels.filter((other, i) => i !== at && found[i].length > 0);
   const rows = found[at];
   const key = keys.levelStream(stream, level);
   const groups = at === 0 ? firstGroups : await readGroups(connection, key);
@@ -71,5 +79,5 @@ export async function readMessage(connection: RedisConnection, keys: KeyBuilder,
   for await (const page of scanDeadLetters(connection, keys, stream, {}, { limit: DEAD_LETTER_SCAN_LIMIT, from: entryId })) {
     deadLetters.push(...page.filter((d) => d.originalId === entryId && d.priority === level));
   }
-  return { stream, entryId, priority: level, key, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
+  return { stream, entryId, priority: level, key, alsoOn, fields: rows.length === 0 ? null : fieldsToObject(rows[0][1]), groups: positions, deadLetters };
 }

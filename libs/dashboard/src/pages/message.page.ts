@@ -6,7 +6,7 @@ import type { MessageInfo } from '@redstream/core';
 import { entryIdTime, formatAge, formatDuration, formatTime } from '../format.js';
 import { html } from '../html.js';
 import { fieldsTable, record } from './dead-letters.page.js';
-import { empty, section, streamHref, type Page, type PageContext } from './layout.js';
+import { empty, section, streamHref, withQuery, type Page, type PageContext } from './layout.js';
 
 const POSITION_LABELS = {
   pending: 'pending (delivered, not yet acknowledged)',
@@ -23,6 +23,13 @@ export function messagePage(context: PageContext, m: MessageInfo): Page {
     ['priority', html`<span data-field="priority">${m.priority}</span>${m.priority === 'normal' ? '' : html` <span class="muted mono">(${m.key})</span>`}`],
     ['in the stream', m.fields === null ? 'no (trimmed, deleted, or never written)' : 'yes'],
   ]);
+  // Each level's stream has its own ids: another level may hold a different entry with this id.
+  const sameIdElsewhere =
+    m.alsoOn.length === 0
+      ? ''
+      : html`<p class="notice" id="also-on">Another message has this id on ${m.alsoOn.map(
+          (level, i) => html`${i > 0 ? ', ' : ''}<a data-level="${level}" href="${withQuery(streamHref(context, m.stream, 'messages', m.entryId), { priority: level })}">${level}</a>`,
+        )} (each priority level has its own ids); this page shows the one on ${m.priority}.</p>`;
   const groups =
     m.groups.length === 0
       ? empty('The stream has no consumer group.')
@@ -45,6 +52,7 @@ export function messagePage(context: PageContext, m: MessageInfo): Page {
     crumbs: [{ label: 'Streams', href: context.base }, { label: m.stream, href: streamHref(context, m.stream) }, { label: `message ${m.entryId}` }],
     view: 'message',
     content: html`<div class="page-head"><h1>Message <span class="mono">${m.entryId}</span></h1></div>
+      ${sameIdElsewhere}
       ${section('Entry', overview)}
       ${section('Groups', groups)}
       ${section('Dead letters', deadLetters)}
