@@ -5,13 +5,14 @@
  * for the whole shutdownTimeoutMs).
  */
 import { StreamConsumer, StreamProducer } from '@redstream/core';
+import { commandStats } from '../support/command-stats.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('acks refused until shutdown', () => {
   const env = usePrivateRedis();
-  const rejectedAcks = async () => Number(/cmdstat_xack:.*rejected_calls=(\d+)/.exec(String(await env.client.sendCommand(['INFO', 'commandstats'])))?.[1] ?? 0);
+  const rejectedAcks = async () => (await commandStats(env.client)).rejected('xack');
 
   it('the drain backs off instead of re-sending the failing XACK in a loop', async () => {
     const stream = 'ack.refused';

@@ -10,6 +10,7 @@ import { lastValueFrom } from 'rxjs';
 import { startWorker } from '../nestjs/worker-app.js';
 import { ACL_ROLES, aclRefusals, ORDERED_WORKER_ADDITIONS, PARTITIONED_PRODUCER_ADDITIONS, setAclUser, type AclRole } from '../support/acl-roles.js';
 import { runCli } from '../support/cli.js';
+import { commandStats } from '../support/command-stats.js';
 import { usePrivateRedis } from '../support/private-redis.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { waitFor } from '../support/wait-for.js';
@@ -73,8 +74,8 @@ describe('least-privilege ACL users', () => {
       // Retention (XTRIM inside trim-acked-1.lua) and the reclaimer (XAUTOCLAIM) ran as the worker too.
       await waitFor(
         async () => {
-          const stats = String(await env.client.sendCommand(['INFO', 'commandstats']));
-          return /cmdstat_xtrim:calls=[1-9]/.test(stats) && /cmdstat_xautoclaim:calls=[1-9]/.test(stats) && /cmdstat_xinfo\|consumers:calls=[1-9]/.test(stats);
+          const { calls } = await commandStats(env.client);
+          return calls('xtrim') > 0 && calls('xautoclaim') > 0 && calls('xinfo|consumers') > 0;
         },
         { timeoutMs: 10_000, what: 'retention, reclaim and the idle-consumer reaper running as the worker' },
       );

@@ -6,6 +6,7 @@
 import { ReplicationError, StreamProducer } from '@redstream/core';
 import { RedisStreamRecordBuilder, RedisStreamsClient } from '@redstream/nestjs';
 import { lastValueFrom } from 'rxjs';
+import { commandCalls } from '../support/command-stats.js';
 import { usePrivateRedis, useRedisServers } from '../support/private-redis.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -60,8 +61,7 @@ describe('durable publish (waitForReplicas)', () => {
         // Resolved means replicated: the replica already holds every entry.
         expect(await replicaClient.sendCommand(['XLEN', `rs:{${stream}}`])).toBe(301);
         expect(await replicaClient.sendCommand(['ZCARD', `rs:{${stream}}:delayed`])).toBe(1);
-        const stats = String(await env.client.sendCommand(['INFO', 'commandstats']));
-        const waits = Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1]);
+        const waits = await commandCalls(env.client, 'wait');
         expect(waits).toBeGreaterThanOrEqual(1);
         expect(waits).toBeLessThan(302);
       } finally {

@@ -4,6 +4,7 @@
  * never takes an entry away from the consumer that now holds it.
  */
 import { Scripts, StreamConsumer, type ReceivedMessage } from '@redstream/core';
+import { commandStats } from '../support/command-stats.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
 import { waitFor } from '../support/wait-for.js';
@@ -116,8 +117,7 @@ describe('atomic steps of the reliability units', () => {
     await fx.client.sendCommand(['CONFIG', 'RESETSTAT']);
     expect(await Scripts.completedKeys.run(fx.producer.connection, [bucket], ['k-1', 'k-2'])).toEqual([1, 0]);
     expect(await Scripts.completedKeys.run(fx.producer.connection, [bucket], ['k-2', 'k-1'])).toEqual([0, 1]);
-    const stats = await fx.client.info('commandstats');
-    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    const { calls } = await commandStats(fx.client);
     expect([calls('eval'), calls('evalsha')]).toEqual([1, 2]);
   });
 

@@ -4,6 +4,7 @@
  * marks are members of time-bucketed sets, completion-marks.ts).
  */
 import { StreamConsumer, StreamProducer, type HandledOutcome, type ReceivedMessage } from '@redstream/core';
+import { commandStats } from '../support/command-stats.js';
 import { completedKeys, completionBuckets, markCompleted } from '../support/completion-marks.js';
 import { collectingLogger } from '../support/quiet-logger.js';
 import { useRedis } from '../support/redis-fixture.js';
@@ -79,8 +80,7 @@ describe('idempotency', () => {
     expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i + 1));
     expect(outcomes.filter((o) => o === 'skipped-duplicate')).toHaveLength(50);
     await waitFor(async () => (await fx.pendingCount(stream)) === 0, { what: 'all acked' });
-    const stats = await fx.client.info('commandstats');
-    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    const { calls } = await commandStats(fx.client);
     // One lookup for the read (two if the entries arrived in two reads): one SMISMEMBER of the
     // one bucket that exists, one EXISTS per bucket asked (5); other EXISTS only from start-up checks.
     expect(calls('smismember')).toBeGreaterThanOrEqual(1);
